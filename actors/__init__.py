@@ -1,0 +1,1 @@
+"""Who owns what, concurrently: the supervisor and the session and draft actors."""

@@ -1,0 +1,155 @@
+"""Stored LLM connections and agent-to-api bindings (PROTOCOL §6.3, §6.4)."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from runtime.model._fields import omittable, secret
+
+
+class Provider(enum.Enum):
+    OPEN_AI = "open_ai"
+    ANTHROPIC = "anthropic"
+
+
+class Agent(enum.Enum):
+    PLANNER = "planner"
+    ARCHITECT = "architect"
+    DIRECTOR = "director"
+    ACTOR = "actor"
+    NARRATOR = "narrator"
+    KEEPER = "keeper"
+    REPLYER = "replyer"
+
+
+# -- api ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ApiRecord:
+    """An api as stored. The key is a secret: it never leaves the server."""
+
+    api_id: str
+    display_name: str
+    provider: Provider
+    base_url: str
+    model: str
+    api_key: str = secret()
+
+
+@attrs.frozen
+class Api:
+    api_id: str
+    display_name: str
+    provider: Provider
+    base_url: str
+    model: str
+    has_api_key: bool
+    api_key_masked: str | None = omittable()
+
+
+@attrs.frozen
+class ApiCreateParams:
+    api_id: str
+    display_name: str
+    provider: Provider
+    base_url: str
+    model: str
+    api_key: str = secret()
+
+
+@attrs.frozen
+class ApiIdParams:
+    api_id: str
+
+
+@attrs.frozen
+class ApiUpdateParams:
+    api_id: str
+    display_name: str | None = None
+    provider: Provider | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = secret(default=None)
+
+
+@attrs.frozen
+class ApiListModelsParams:
+    provider: Provider
+    base_url: str
+    api_key: str = secret()
+
+
+@attrs.frozen
+class ApisListed:
+    apis: list[Api]
+
+
+@attrs.frozen
+class ApiModelsListed:
+    provider: Provider
+    base_url: str
+    models: list[str]
+
+
+@attrs.frozen
+class ApiDeleted:
+    api_id: str
+
+
+# -- api group ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ApiGroupBindings:
+    planner_api_id: str
+    architect_api_id: str
+    director_api_id: str
+    actor_api_id: str
+    narrator_api_id: str
+    keeper_api_id: str
+    replyer_api_id: str
+
+    def api_id_for(self, agent: Agent) -> str:
+        return getattr(self, f"{agent.value}_api_id")
+
+    def all_api_ids(self) -> list[str]:
+        return [self.api_id_for(agent) for agent in Agent]
+
+
+@attrs.frozen
+class ApiGroup:
+    api_group_id: str
+    display_name: str
+    bindings: ApiGroupBindings
+
+
+@attrs.frozen
+class ApiGroupCreateParams:
+    api_group_id: str
+    display_name: str
+    bindings: ApiGroupBindings
+
+
+@attrs.frozen
+class ApiGroupIdParams:
+    api_group_id: str
+
+
+@attrs.frozen
+class ApiGroupUpdateParams:
+    api_group_id: str
+    display_name: str | None = None
+    bindings: ApiGroupBindings | None = None
+
+
+@attrs.frozen
+class ApiGroupsListed:
+    api_groups: list[ApiGroup]
+
+
+@attrs.frozen
+class ApiGroupDeleted:
+    api_group_id: str

@@ -1,0 +1,22 @@
+"""What every operation may use: the store, the clock and the configured limits."""
+
+from __future__ import annotations
+
+import attrs
+
+from runtime.clock import Clock, SystemClock
+from runtime.store import Store
+
+
+@attrs.frozen
+class Limits:
+    """Sizes the operations enforce. Units are in the names."""
+
+    max_upload_bytes: int = 32 * 1024 * 1024
+
+
+@attrs.frozen
+class Services:
+    store: Store
+    clock: Clock = attrs.field(factory=SystemClock)
+    limits: Limits = attrs.field(factory=Limits)

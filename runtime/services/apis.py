@@ -1,0 +1,96 @@
+"""Stored LLM connections: `api.*` (PROTOCOL §6.3). Keys are stored, never returned."""
+
+from __future__ import annotations
+
+import attrs
+
+from runtime.errors import Conflict, NotFound
+from runtime.model.apis import (
+    Api,
+    ApiCreateParams,
+    ApiDeleted,
+    ApiIdParams,
+    ApiRecord,
+    ApisListed,
+    ApiUpdateParams,
+)
+from runtime.services._services import Services
+from runtime.services._validation import require_id
+from runtime.store import Cursor, references
+from runtime.store.apis import APIS
+
+MASK_VISIBLE_CHARS = 4  # shown at each end of a long key
+SHORT_KEY_CHARS = 8  # keys this short are masked entirely
+
+
+def mask_api_key(key: str) -> str | None:
+    """`sk-abcdefgh1234` → `sk-a...1234`; short keys become stars; an empty key has no mask."""
+    if not key:
+        return None
+    if len(key) <= SHORT_KEY_CHARS:
+        return "*" * len(key)
+    return f"{key[:MASK_VISIBLE_CHARS]}...{key[-MASK_VISIBLE_CHARS:]}"
+
+
+def api_payload(record: ApiRecord) -> Api:
+    return Api(
+        api_id=record.api_id,
+        display_name=record.display_name,
+        provider=record.provider,
+        base_url=record.base_url,
+        model=record.model,
+        has_api_key=bool(record.api_key.strip()),
+        api_key_masked=mask_api_key(record.api_key),
+    )
+
+
+async def create_api(services: Services, params: ApiCreateParams) -> Api:
+    api_id = require_id(params.api_id, "api_id")
+    record = ApiRecord(api_id, params.display_name, params.provider, params.base_url, params.model, params.api_key)
+
+    def insert(cursor: Cursor) -> None:
+        if APIS.exists(cursor, api_id):
+            raise Conflict.exists("api", api_id)
+        APIS.insert(cursor, api_id, record)
+
+    await services.store.write(insert)
+    return api_payload(record)
+
+
+async def get_api(services: Services, params: ApiIdParams) -> Api:
+    api_id = require_id(params.api_id, "api_id")
+    return api_payload(await services.store.read(lambda cursor: APIS.require(cursor, api_id)))
+
+
+async def list_apis(services: Services) -> ApisListed:
+    records = await services.store.read(APIS.list)
+    return ApisListed([api_payload(record) for record in records])
+
+
+async def update_api(services: Services, params: ApiUpdateParams) -> Api:
+    api_id = require_id(params.api_id, "api_id")
+    changes = {
+        name: value
+        for name in ("display_name", "provider", "base_url", "model", "api_key")
+        if (value := getattr(params, name)) is not None
+    }
+
+    def update(cursor: Cursor) -> ApiRecord:
+        record = attrs.evolve(APIS.require(cursor, api_id), **changes)
+        APIS.update(cursor, api_id, record)
+        return record
+
+    return api_payload(await services.store.write(update))
+
+
+async def delete_api(services: Services, params: ApiIdParams) -> ApiDeleted:
+    api_id = require_id(params.api_id, "api_id")
+
+    def delete(cursor: Cursor) -> None:
+        if references.api_in_api_groups(cursor, api_id):
+            raise Conflict(f"api '{api_id}' is still referenced by api group")
+        if not APIS.delete(cursor, api_id):
+            raise NotFound.record("api", api_id)
+
+    await services.store.write(delete)
+    return ApiDeleted(api_id)

@@ -1,0 +1,155 @@
+"""Versioned schema migrations, applied in order at start, each in its own transaction.
+
+A record of one kind lives in one table: its whole stored shape in `doc` (JSON), plus the
+columns that queries filter, join or sort on. Append a migration to change the schema;
+never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE id_counters (
+            prefix VARCHAR PRIMARY KEY,
+            next_value BIGINT NOT NULL
+        );
+        CREATE TABLE apis (
+            api_id VARCHAR PRIMARY KEY,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE api_groups (
+            api_group_id VARCHAR PRIMARY KEY,
+            api_ids VARCHAR[] NOT NULL,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE presets (
+            preset_id VARCHAR PRIMARY KEY,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE schemas (
+            schema_id VARCHAR PRIMARY KEY,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE lorebooks (
+            lorebook_id VARCHAR PRIMARY KEY,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE player_profiles (
+            player_profile_id VARCHAR PRIMARY KEY,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE blobs (
+            blob_id VARCHAR PRIMARY KEY,
+            file_name VARCHAR,
+            content_type VARCHAR NOT NULL,
+            data BLOB NOT NULL,
+            created_at_ms BIGINT NOT NULL
+        );
+        CREATE TABLE characters (
+            character_id VARCHAR PRIMARY KEY,
+            schema_id VARCHAR NOT NULL,
+            cover_blob_id VARCHAR,
+            cover_file_name VARCHAR,
+            cover_mime_type VARCHAR,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE story_resources (
+            resource_id VARCHAR PRIMARY KEY,
+            character_ids VARCHAR[] NOT NULL,
+            lorebook_ids VARCHAR[] NOT NULL,
+            world_schema_id_seed VARCHAR,
+            player_schema_id_seed VARCHAR,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE stories (
+            story_id VARCHAR PRIMARY KEY,
+            resource_id VARCHAR NOT NULL,
+            world_schema_id VARCHAR NOT NULL,
+            player_schema_id VARCHAR NOT NULL,
+            created_at_ms BIGINT,
+            updated_at_ms BIGINT,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE story_drafts (
+            draft_id VARCHAR PRIMARY KEY,
+            resource_id VARCHAR NOT NULL,
+            api_group_id VARCHAR NOT NULL,
+            preset_id VARCHAR NOT NULL,
+            created_at_ms BIGINT,
+            updated_at_ms BIGINT,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE sessions (
+            session_id VARCHAR PRIMARY KEY,
+            story_id VARCHAR NOT NULL,
+            player_profile_id VARCHAR,
+            player_schema_id VARCHAR NOT NULL,
+            api_group_id VARCHAR NOT NULL,
+            preset_id VARCHAR NOT NULL,
+            turn_index BIGINT NOT NULL,
+            created_at_ms BIGINT,
+            updated_at_ms BIGINT,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE session_messages (
+            message_id VARCHAR PRIMARY KEY,
+            session_id VARCHAR NOT NULL,
+            sequence BIGINT NOT NULL,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE session_characters (
+            session_id VARCHAR NOT NULL,
+            session_character_id VARCHAR NOT NULL,
+            created_at_ms BIGINT NOT NULL,
+            doc JSON NOT NULL,
+            PRIMARY KEY (session_id, session_character_id)
+        );
+        CREATE TABLE llm_calls (
+            call_id BIGINT PRIMARY KEY,
+            started_at_ms BIGINT NOT NULL,
+            agent VARCHAR NOT NULL,
+            api_id VARCHAR,
+            provider VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            streamed BOOLEAN NOT NULL,
+            prompt_tokens BIGINT,
+            completion_tokens BIGINT,
+            latency_ms DOUBLE NOT NULL,
+            first_token_ms DOUBLE,
+            attempts INTEGER NOT NULL,
+            outcome VARCHAR NOT NULL,
+            error VARCHAR,
+            session_id VARCHAR,
+            turn_index BIGINT,
+            draft_id VARCHAR
+        );
+        """,
+    ),
+]
+
+
+def apply_migrations(connection: duckdb.DuckDBPyConnection) -> None:
+    """Bring the database to the newest schema version. Safe to call on every start."""
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)"
+    )
+    applied = {row[0] for row in connection.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, script in MIGRATIONS:
+        if version in applied:
+            continue
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(script)
+            connection.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?)", [version, int(time.time() * 1000)]
+            )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")

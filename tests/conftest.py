@@ -1,0 +1,26 @@
+"""Fixtures shared by every test: a real server on a loopback port with a fresh DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+import trio
+
+from tests.support.server import RpcClient, RunningServer, start_server
+
+
+@pytest.fixture
+async def server(nursery: trio.Nursery, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    running = await start_server(nursery, tmp_path / "data")
+    try:
+        yield running
+    finally:
+        await running.client.http.aclose()
+        await running.stop()
+
+
+@pytest.fixture
+def rpc(server: RunningServer) -> RpcClient:
+    return server.client

@@ -1,0 +1,106 @@
+"""`api.*` and `api_group.*` over HTTP against a real server."""
+
+from __future__ import annotations
+
+from tests.support.server import RpcClient
+
+API = {"api_id": "main", "display_name": "Main", "provider": "open_ai",
+       "base_url": "https://example.invalid/v1", "api_key": "sk-abcdefgh1234", "model": "gpt-4o-mini"}
+
+
+def bindings(api_id: str = "main") -> dict[str, str]:
+    agents = ["planner", "architect", "director", "actor", "narrator", "keeper", "replyer"]
+    return {f"{agent}_api_id": api_id for agent in agents}
+
+
+async def test_create_returns_masked_key_and_never_the_raw_key(rpc: RpcClient) -> None:
+    result = await rpc.result("api.create", API)
+    assert result == {"type": "api", "api_id": "main", "display_name": "Main", "provider": "open_ai",
+                      "base_url": "https://example.invalid/v1", "model": "gpt-4o-mini",
+                      "has_api_key": True, "api_key_masked": "sk-a...1234"}
+    listed = await rpc.result("api.list")
+    assert "sk-abcdefgh1234" not in str(listed)
+
+
+async def test_short_and_empty_keys_are_masked_or_omitted(rpc: RpcClient) -> None:
+    short = await rpc.result("api.create", {**API, "api_id": "short", "api_key": "abc"})
+    assert short["api_key_masked"] == "***"
+    empty = await rpc.result("api.create", {**API, "api_id": "empty", "api_key": ""})
+    assert empty["has_api_key"] is False and "api_key_masked" not in empty
+
+
+async def test_ids_are_trimmed_on_every_call(rpc: RpcClient) -> None:
+    await rpc.result("api.create", {**API, "api_id": "  main  "})
+    assert (await rpc.result("api.get", {"api_id": " main "}))["api_id"] == "main"
+
+
+async def test_blank_id_is_refused(rpc: RpcClient) -> None:
+    error = await rpc.error("api.create", {**API, "api_id": "   "}, expect_status=200)
+    assert error == {"code": -32602, "message": "api_id must not be empty"}
+
+
+async def test_duplicate_id_conflicts_and_keeps_the_first(rpc: RpcClient) -> None:
+    await rpc.result("api.create", API)
+    error = await rpc.error("api.create", {**API, "display_name": "Other"})
+    assert error == {"code": 40909, "message": "api 'main' already exists"}
+    assert (await rpc.result("api.get", {"api_id": "main"}))["display_name"] == "Main"
+
+
+async def test_update_keeps_omitted_fields(rpc: RpcClient) -> None:
+    await rpc.result("api.create", API)
+    updated = await rpc.result("api.update", {"api_id": "main", "model": "m2", "provider": "anthropic"})
+    assert updated["model"] == "m2" and updated["provider"] == "anthropic"
+    assert updated["display_name"] == "Main" and updated["api_key_masked"] == "sk-a...1234"
+
+
+async def test_unknown_api_is_not_found(rpc: RpcClient) -> None:
+    for method in ("api.get", "api.delete", "api.update"):
+        error = await rpc.error(method, {"api_id": "ghost"})
+        assert error == {"code": 40404, "message": "api 'ghost' not found"}
+
+
+async def test_bad_provider_is_a_decode_error(rpc: RpcClient) -> None:
+    envelope = await rpc.call("api.create", {**API, "provider": "openai"}, expect_status=400)
+    assert envelope["error"]["code"] == -32602
+    assert envelope["error"]["message"] == 'params.provider: expected one of open_ai, anthropic, got "openai"'
+
+
+async def test_list_is_sorted_by_id(rpc: RpcClient) -> None:
+    for api_id in ("b", "a", "c"):
+        await rpc.result("api.create", {**API, "api_id": api_id})
+    listed = await rpc.result("api.list")
+    assert [api["api_id"] for api in listed["apis"]] == ["a", "b", "c"]
+
+
+async def test_api_group_round_trip(rpc: RpcClient) -> None:
+    await rpc.result("api.create", API)
+    created = await rpc.result("api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": bindings()})
+    assert created == {"type": "api_group", "api_group_id": "g", "display_name": "G", "bindings": bindings()}
+    renamed = await rpc.result("api_group.update", {"api_group_id": "g", "display_name": "G2"})
+    assert renamed["display_name"] == "G2" and renamed["bindings"] == bindings()
+    listed = await rpc.result("api_group.list")
+    assert listed["api_groups"] == [{key: value for key, value in renamed.items() if key != "type"}]
+    deleted = await rpc.result("api_group.delete", {"api_group_id": "g"})
+    assert deleted == {"type": "api_group_deleted", "api_group_id": "g"}
+
+
+async def test_api_group_needs_existing_non_blank_apis(rpc: RpcClient) -> None:
+    missing = await rpc.error("api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": bindings()})
+    assert missing == {"code": 40404, "message": "api 'main' not found"}
+    blank = await rpc.error("api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": bindings(" ")})
+    assert blank == {"code": -32602, "message": "api_id must not be empty"}
+    partial = dict(bindings())
+    del partial["keeper_api_id"]
+    envelope = await rpc.call("api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": partial},
+                              expect_status=400)
+    assert envelope["error"]["message"] == "params.bindings.keeper_api_id: missing required field"
+
+
+async def test_api_used_by_a_group_cannot_be_deleted(rpc: RpcClient) -> None:
+    await rpc.result("api.create", API)
+    await rpc.result("api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": bindings()})
+    error = await rpc.error("api.delete", {"api_id": "main"})
+    assert error == {"code": 40909, "message": "api 'main' is still referenced by api group"}
+    await rpc.result("api_group.delete", {"api_group_id": "g"})
+    await rpc.result("api.delete", {"api_id": "main"})
+    assert (await rpc.result("api.list"))["apis"] == []

@@ -1,0 +1,181 @@
+"""JSON-RPC over `POST /rpc`: envelope checks, dispatch, result tagging and error envelopes.
+
+Processing order (PROTOCOL §3.4): not JSON → -32700/400; bad envelope → -32600/400; unknown
+method → -32601/400; params that do not decode → -32602/400; then the handler, whose answer
+(success or error) is always HTTP 200.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import attrs
+
+from runtime.codec import CODEC, json_type_name
+from runtime.errors import DramaturgError, InvalidParams, NotImplementedYet
+from runtime.services import Services
+from transport.registry import Call, Method, NoParams, Registry, Reply
+
+log = logging.getLogger(__name__)
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+BACKEND_ERROR = 50001
+
+
+@attrs.frozen
+class Envelope:
+    """A request envelope that passed the checks of step 2."""
+
+    request_id: str
+    method: str
+    params: Any
+    session_id: str | None
+
+
+@attrs.frozen
+class RpcAnswer:
+    """What goes back: an HTTP status and a JSON body, or a stream started by the handler."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    stream: Any = None  # set only by streaming methods (session.run_turn)
+    method: str = "-"
+    code: int | None = None
+
+
+class _Rejected(Exception):
+    """A pre-dispatch failure: code, HTTP status, message, and whatever id was readable."""
+
+    def __init__(self, code: int, message: str, request_id: str | None, session_id: str | None) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+        self.request_id, self.session_id = request_id, session_id
+
+
+def error_envelope(
+    request_id: str | None, session_id: str | None, code: int, message: str
+) -> dict[str, Any]:
+    envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+    if session_id is not None:
+        envelope["session_id"] = session_id
+    envelope["error"] = {"code": code, "message": message}
+    return envelope
+
+
+def result_envelope(request_id: str, session_id: str | None, tag: str, payload: Any) -> dict[str, Any]:
+    envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+    if session_id is not None:
+        envelope["session_id"] = session_id
+    body = CODEC.unstructure(payload) if payload is not None else {}
+    envelope["result"] = {"type": tag, **body}
+    return envelope
+
+
+def _wire_type(value: object) -> str:
+    name = json_type_name(value)
+    return "number" if name in ("int", "float") else name
+
+
+def parse_envelope(body: bytes) -> Envelope:
+    """Steps 1 and 2 of §3.4. Raises _Rejected."""
+    try:
+        message = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _Rejected(PARSE_ERROR, "parse error: request body is not valid JSON", None, None) from None
+    if not isinstance(message, dict):
+        raise _Rejected(INVALID_REQUEST, f"request: expected object, got {_wire_type(message)}", None, None)
+    raw_id, raw_session = message.get("id"), message.get("session_id")
+    readable_id = raw_id if isinstance(raw_id, str) else None
+    readable_session = raw_session if isinstance(raw_session, str) else None
+
+    def reject(text: str) -> _Rejected:
+        # An id is echoed only when the envelope is otherwise readable enough to have one.
+        return _Rejected(INVALID_REQUEST, text, readable_id, readable_session)
+
+    if "jsonrpc" not in message:
+        raise reject("jsonrpc: missing required field")
+    if message["jsonrpc"] != "2.0":
+        raise reject(f"jsonrpc: expected \"2.0\", got {json.dumps(message['jsonrpc'])}")
+    if "id" not in message:
+        raise reject("id: missing required field")
+    if readable_id is None:
+        raise _Rejected(INVALID_REQUEST, f"id: expected string, got {_wire_type(raw_id)}", None, readable_session)
+    if "method" not in message:
+        raise reject("method: missing required field")
+    if not isinstance(message["method"], str):
+        raise reject(f"method: expected string, got {_wire_type(message['method'])}")
+    if "session_id" in message and readable_session is None:
+        raise _Rejected(
+            INVALID_REQUEST, f"session_id: expected string, got {_wire_type(raw_session)}", readable_id, None
+        )
+    return Envelope(readable_id, message["method"], message.get("params", {}), readable_session)
+
+
+def decode_params(method: Method, raw: Any) -> Any:
+    """Step 4: structure the params strictly. Raises InvalidParams with field paths."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidParams(f"params: expected object, got {_wire_type(raw)}")
+    if method.params is NoParams:
+        if raw:
+            raise InvalidParams("; ".join(f"params.{key}: unknown field" for key in sorted(raw)))
+        return NoParams()
+    return CODEC.structure(raw, method.params, path="params")
+
+
+async def answer_rpc(body: bytes, registry: Registry, services: Services) -> RpcAnswer:
+    """Run one `/rpc` request to its answer. Never raises (except cancellation)."""
+    started = time.perf_counter()
+    answer = await _answer(body, registry, services)
+    log.info(
+        "rpc",
+        extra={
+            "method": answer.method,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "code": answer.code,
+        },
+    )
+    return answer
+
+
+async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAnswer:
+    try:
+        envelope = parse_envelope(body)
+    except _Rejected as rejected:
+        return RpcAnswer(
+            400,
+            error_envelope(rejected.request_id, rejected.session_id, rejected.code, rejected.message),
+            code=rejected.code,
+        )
+    rid, sid = envelope.request_id, envelope.session_id
+    method = registry.get(envelope.method)
+    if method is None:
+        message = f"unknown method '{envelope.method}'"
+        return RpcAnswer(400, error_envelope(rid, sid, METHOD_NOT_FOUND, message), code=METHOD_NOT_FOUND)
+    try:
+        params = decode_params(method, envelope.params)
+    except InvalidParams as exc:
+        return RpcAnswer(400, error_envelope(rid, sid, INVALID_PARAMS, exc.message), method=method.name, code=INVALID_PARAMS)
+    try:
+        if method.handler is None:
+            raise NotImplementedYet(method.name)
+        outcome = await method.handler(Call(services, rid, sid), params)
+    except DramaturgError as exc:
+        return RpcAnswer(200, error_envelope(rid, sid, exc.code, exc.message), method=method.name, code=exc.code)
+    except Exception as exc:  # the edge: an unexpected failure is a backend error, logged once
+        log.exception("rpc_handler_crashed", extra={"method": method.name})
+        message = f"internal error: {type(exc).__name__}"
+        return RpcAnswer(200, error_envelope(rid, sid, BACKEND_ERROR, message), method=method.name, code=BACKEND_ERROR)
+    if method.streaming:
+        return RpcAnswer(200, stream=outcome, method=method.name)
+    reply = outcome if isinstance(outcome, Reply) else Reply(outcome)
+    echoed = reply.session_id if reply.session_id is not None else (sid if method.echoes_session(sid) else None)
+    return RpcAnswer(200, result_envelope(rid, echoed, method.result_tag or "", reply.payload), method=method.name)

@@ -1,0 +1,48 @@
+"""Running the whole server: the store, the services, the app and hypercorn, under one nursery."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Awaitable, Callable
+
+import trio
+from hypercorn.config import Config
+from hypercorn.trio import serve
+
+from runtime.services import Services
+from runtime.services._services import Limits
+from runtime.store import open_store
+from transport.app import create_app
+from transport.methods import build_registry
+from transport.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def hypercorn_config(settings: Settings) -> Config:
+    config = Config()
+    config.bind = [settings.listen]
+    config.graceful_timeout = settings.shutdown_grace_s
+    config.accesslog = None  # transport.rpc logs one line per call, with the method name
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.keep_alive_timeout = 75
+    return config
+
+
+async def run_server(
+    settings: Settings,
+    shutdown_trigger: Callable[[], Awaitable[None]],
+    *,
+    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`."""
+    async with open_store(settings.data_dir) as store:
+        services = Services(store=store, limits=Limits(max_upload_bytes=settings.max_upload_bytes))
+        app = create_app(services, build_registry(), settings.static_dir)
+        async with trio.open_nursery() as nursery:
+            binds = await nursery.start(
+                functools.partial(serve, app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger)
+            )
+            log.info("serving", extra={"urls": ",".join(binds), "data_dir": str(settings.data_dir)})
+            task_status.started(binds)

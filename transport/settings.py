@@ -1,0 +1,20 @@
+"""The server's configuration: one frozen record, built once from flags and environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+ENV_PREFIX = "DRAMATURG_"
+
+
+@attrs.frozen
+class Settings:
+    listen: str = "127.0.0.1:8080"
+    data_dir: Path = Path("data")
+    static_dir: Path | None = None
+    max_upload_bytes: int = 32 * 1024 * 1024
+    llm_timeout_s: float = 180.0
+    shutdown_grace_s: float = 3.0
+    log_level: str = "INFO"
