@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from transport.methods import apis
+from transport.methods import apis, characters, lorebooks, models, overview, player_profiles, presets, schemas
 from transport.openrpc import discover_method
 from transport.registry import Registry
 
-FAMILIES = [apis.METHODS]
+FAMILIES = [
+    apis.METHODS,
+    models.METHODS,
+    presets.METHODS,
+    schemas.METHODS,
+    lorebooks.METHODS,
+    player_profiles.METHODS,
+    characters.METHODS,
+    overview.METHODS,
+]
 
 
 def build_registry() -> Registry:

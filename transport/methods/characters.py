@@ -1,0 +1,7 @@
+"""Registrations of the characters methods."""
+
+from __future__ import annotations
+
+from transport.registry import Method
+
+METHODS: list[Method] = []
