@@ -1,0 +1,50 @@
+"""The static web client at `/` with the SPA fallback; API routes always win."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import trio
+
+from tests.support.server import start_server
+
+
+def build_client(root: Path) -> Path:
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text("<html>client</html>")
+    (root / "assets" / "app.js").write_text("export const x = 1;")
+    (root / "assets" / "app.css").write_text("body{}")
+    (root / "healthz").write_text("shadowed")
+    return root
+
+
+async def test_static_files_fallback_and_precedence(nursery: trio.Nursery, tmp_path: Path) -> None:
+    running = await start_server(nursery, tmp_path / "data", static_dir=build_client(tmp_path / "dist"))
+    http: httpx.AsyncClient = running.client.http
+    try:
+        index = await http.get("/")
+        assert index.status_code == 200 and index.text == "<html>client</html>"
+        script = await http.get("/assets/app.js")
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert (await http.get("/assets/app.css")).headers["content-type"].startswith("text/css")
+        route = await http.get("/workspace/dashboard")
+        assert route.status_code == 200 and route.text == "<html>client</html>"
+        assert (await http.get("/stage/session-4")).text == "<html>client</html>"
+        assert (await http.get("/assets/missing.js")).status_code == 404
+        assert (await http.get("/healthz")).text == "ok"
+        assert (await http.get("/../../etc/passwd")).status_code in (200, 404)
+        assert "root:" not in (await http.get("/%2e%2e/%2e%2e/etc/passwd")).text
+    finally:
+        await http.aclose()
+        await running.stop()
+
+
+async def test_without_a_build_a_placeholder_page_is_served(nursery: trio.Nursery, tmp_path: Path) -> None:
+    running = await start_server(nursery, tmp_path / "data")
+    try:
+        page = await running.client.http.get("/workspace/stories")
+        assert page.status_code == 200 and "Dramaturg" in page.text
+    finally:
+        await running.client.http.aclose()
+        await running.stop()
