@@ -1,0 +1,83 @@
+"""What a turn needs, what it gives back, and how it fails.
+
+The session layer builds a `TurnSetup` (everything loaded and resolved before the `ack`,
+PROTOCOL §8.1), calls `run_turn`, and persists the `TurnOutcome` in one transaction. The
+turn itself never touches the store: a failed turn leaves nothing to undo (R4).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Mapping, Sequence
+
+import attrs
+
+from runtime.errors import DramaturgError
+from runtime.model.cast import CastMember
+from runtime.model.graph import StoryGraph
+from runtime.model.schemas import StateFieldSchema
+from runtime.model.sessions import MessageKind
+from runtime.model.state import RuntimeSnapshot
+from runtime.model.turns import CreateAndEnter, EngineTurnResult, StreamEvent, TurnStage
+
+EmitEvent = Callable[[StreamEvent], Awaitable[None]]
+"""Where the turn sends its events as they happen. It must not raise when the client is gone."""
+
+
+@attrs.frozen
+class TurnSetup:
+    """Everything a turn reads, resolved before it starts.
+
+    `agents` maps an agent name (`director`, `actor`, `narrator`, `keeper`) to its expanded preset
+    agent config; `clients` maps the same names to ready chat clients. `lore_entries` are the
+    story's lorebook entries in matching order (§12).
+    """
+
+    session_id: str
+    snapshot: RuntimeSnapshot
+    graph: StoryGraph
+    story_cast: Mapping[str, CastMember]
+    session_cast: Mapping[str, CastMember]
+    player_name: str
+    world_fields: Mapping[str, StateFieldSchema]
+    player_fields: Mapping[str, StateFieldSchema]
+    lore_entries: Sequence[Any]
+    agents: Mapping[str, Any]
+    clients: Mapping[str, Any]
+    call_tags: Any = None
+
+
+@attrs.frozen
+class TranscriptLine:
+    """A transcript message to append after a successful turn (§7.9); ids and sequence come later."""
+
+    kind: MessageKind
+    speaker_id: str
+    speaker_name: str
+    text: str
+
+
+@attrs.frozen
+class TurnOutcome:
+    result: EngineTurnResult
+    new_session_characters: list[CreateAndEnter]
+    transcript: list[TranscriptLine]
+
+
+class TurnFailed(Exception):
+    """The turn stopped at `stage`; `error` carries the code (50001 or 50002) and the detail."""
+
+    def __init__(self, stage: TurnStage, error: DramaturgError) -> None:
+        super().__init__(f"turn failed during {stage.value}: {error.message}")
+        self.stage = stage
+        self.error = error
+
+    @property
+    def code(self) -> int:
+        return self.error.code
+
+    @property
+    def message(self) -> str:
+        return f"turn failed during {self.stage.value}: {self.error.message}"
+
+
+RunTurn = Callable[[TurnSetup, str, EmitEvent], Awaitable[TurnOutcome]]
