@@ -83,10 +83,14 @@ def _wire_type(value: object) -> str:
     return "number" if name in ("int", "float") else name
 
 
+def _refuse_non_json_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_envelope(body: bytes) -> Envelope:
     """Steps 1 and 2 of §3.4. Raises _Rejected."""
     try:
-        message = json.loads(body)
+        message = json.loads(body, parse_constant=_refuse_non_json_constant)
     except (ValueError, UnicodeDecodeError):
         raise _Rejected(PARSE_ERROR, "parse error: request body is not valid JSON", None, None) from None
     if not isinstance(message, dict):

@@ -23,6 +23,11 @@ async def test_body_that_is_not_json_is_a_parse_error_with_null_id(rpc: RpcClien
     assert body["error"]["code"] == -32700
 
 
+async def test_nan_and_infinity_are_not_json(rpc: RpcClient) -> None:
+    status, body = await post_raw(rpc, '{"jsonrpc":"2.0","id":"r","method":"api.list","params":{"x":NaN}}')
+    assert status == 400 and body["error"]["code"] == -32700
+
+
 @pytest.mark.parametrize(
     ("envelope", "message"),
     [

@@ -1,7 +1,47 @@
-"""Registrations of the lorebooks methods."""
+"""Registrations of `lorebook.*` and `lorebook_entry.*`."""
 
 from __future__ import annotations
 
-from transport.registry import Method
+from runtime.model import lorebooks as model
+from runtime.services import lorebooks
+from transport.registry import Method, NoParams, forward, forward_without_params
 
-METHODS: list[Method] = []
+METHODS = [
+    Method(
+        "lorebook.create", model.LorebookCreateParams, "lorebook", model.Lorebook,
+        forward(lorebooks.create_lorebook),
+    ),
+    Method("lorebook.get", model.LorebookIdParams, "lorebook", model.Lorebook, forward(lorebooks.get_lorebook)),
+    Method(
+        "lorebook.list", NoParams, "lorebooks_listed", model.LorebooksListed,
+        forward_without_params(lorebooks.list_lorebooks),
+    ),
+    Method(
+        "lorebook.update", model.LorebookUpdateParams, "lorebook", model.Lorebook,
+        forward(lorebooks.update_lorebook),
+    ),
+    Method(
+        "lorebook.delete", model.LorebookIdParams, "lorebook_deleted", model.LorebookDeleted,
+        forward(lorebooks.delete_lorebook),
+    ),
+    Method(
+        "lorebook_entry.create", model.LorebookEntryCreateParams, "lorebook_entry", model.LorebookEntry,
+        forward(lorebooks.create_lorebook_entry),
+    ),
+    Method(
+        "lorebook_entry.get", model.LorebookEntryIdParams, "lorebook_entry", model.LorebookEntry,
+        forward(lorebooks.get_lorebook_entry),
+    ),
+    Method(
+        "lorebook_entry.list", model.LorebookIdParams, "lorebook_entries_listed", model.LorebookEntriesListed,
+        forward(lorebooks.list_lorebook_entries),
+    ),
+    Method(
+        "lorebook_entry.update", model.LorebookEntryUpdateParams, "lorebook_entry", model.LorebookEntry,
+        forward(lorebooks.update_lorebook_entry),
+    ),
+    Method(
+        "lorebook_entry.delete", model.LorebookEntryIdParams, "lorebook_entry_deleted", model.LorebookEntryDeleted,
+        forward(lorebooks.delete_lorebook_entry),
+    ),
+]

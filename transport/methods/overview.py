@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from transport.registry import Method
+from runtime.model import overview as model
+from runtime.services import overview
+from transport.registry import Method, NoParams, forward_without_params
 
-METHODS: list[Method] = []
+METHODS = [
+    Method(
+        "config.get_global", NoParams, "global_config", model.GlobalConfig,
+        forward_without_params(overview.get_global_config),
+    ),
+    Method("dashboard.get", NoParams, "dashboard", model.Dashboard, forward_without_params(overview.get_dashboard)),
+]

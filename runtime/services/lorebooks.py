@@ -1,0 +1,156 @@
+"""Lorebooks and their entries: `lorebook.*` and `lorebook_entry.*` (PROTOCOL §6.9).
+
+A lorebook is stored whole, entries inside it in insertion order: that order drives lorebook
+matching (§12), so new entries are appended and edits keep an entry in its place.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from runtime.errors import Conflict, NotFound
+from runtime.model.lorebooks import (
+    Lorebook,
+    LorebookCreateParams,
+    LorebookDeleted,
+    LorebookEntriesListed,
+    LorebookEntry,
+    LorebookEntryCreateParams,
+    LorebookEntryDeleted,
+    LorebookEntryIdParams,
+    LorebookEntryUpdateParams,
+    LorebookIdParams,
+    LorebooksListed,
+    LorebookUpdateParams,
+)
+from runtime.services._services import Services
+from runtime.services._validation import require_id
+from runtime.store import Cursor, references
+from runtime.store.lorebooks import LOREBOOKS
+
+_ENTRY_FIELDS = ("title", "content", "keywords", "enabled", "always_include")
+
+
+def _with_entry_appended(lorebook: Lorebook, entry: LorebookEntry) -> Lorebook:
+    """`lorebook` with `entry` last; Conflict when the lorebook already has its id."""
+    if any(existing.entry_id == entry.entry_id for existing in lorebook.entries):
+        raise Conflict(f"lorebook '{lorebook.lorebook_id}' already contains entry '{entry.entry_id}'")
+    return attrs.evolve(lorebook, entries=[*lorebook.entries, entry])
+
+
+def _entry_index(lorebook: Lorebook, entry_id: str) -> int:
+    """Where the entry sits in the lorebook; NotFound when it is not there."""
+    for index, entry in enumerate(lorebook.entries):
+        if entry.entry_id == entry_id:
+            return index
+    raise NotFound(f"lorebook '{lorebook.lorebook_id}' does not contain entry '{entry_id}'")
+
+
+# -- lorebook ----------------------------------------------------------------------------
+
+
+async def create_lorebook(services: Services, params: LorebookCreateParams) -> Lorebook:
+    lorebook_id = require_id(params.lorebook_id, "lorebook_id")
+    entries = [attrs.evolve(entry, entry_id=require_id(entry.entry_id, "entry_id")) for entry in params.entries]
+
+    def insert(cursor: Cursor) -> Lorebook:
+        if LOREBOOKS.exists(cursor, lorebook_id):
+            raise Conflict.exists("lorebook", lorebook_id)
+        lorebook = Lorebook(lorebook_id, params.display_name, [])
+        for entry in entries:
+            lorebook = _with_entry_appended(lorebook, entry)
+        LOREBOOKS.insert(cursor, lorebook_id, lorebook)
+        return lorebook
+
+    return await services.store.write(insert)
+
+
+async def get_lorebook(services: Services, params: LorebookIdParams) -> Lorebook:
+    return await services.store.read(lambda cursor: LOREBOOKS.require(cursor, params.lorebook_id))
+
+
+async def list_lorebooks(services: Services) -> LorebooksListed:
+    return LorebooksListed(await services.store.read(LOREBOOKS.list))
+
+
+async def update_lorebook(services: Services, params: LorebookUpdateParams) -> Lorebook:
+    """Renames only; entries change through `lorebook_entry.*`."""
+
+    def update(cursor: Cursor) -> Lorebook:
+        lorebook = LOREBOOKS.require(cursor, params.lorebook_id)
+        if params.display_name is not None:
+            lorebook = attrs.evolve(lorebook, display_name=params.display_name)
+        LOREBOOKS.update(cursor, params.lorebook_id, lorebook)
+        return lorebook
+
+    return await services.store.write(update)
+
+
+async def delete_lorebook(services: Services, params: LorebookIdParams) -> LorebookDeleted:
+    lorebook_id = params.lorebook_id
+
+    def delete(cursor: Cursor) -> None:
+        if references.lorebook_in_story_resources(cursor, lorebook_id):
+            raise Conflict(f"lorebook '{lorebook_id}' is still referenced by story resources")
+        if not LOREBOOKS.delete(cursor, lorebook_id):
+            raise NotFound.record("lorebook", lorebook_id)
+
+    await services.store.write(delete)
+    return LorebookDeleted(lorebook_id)
+
+
+# -- lorebook entry ----------------------------------------------------------------------
+
+
+async def create_lorebook_entry(services: Services, params: LorebookEntryCreateParams) -> LorebookEntry:
+    entry = LorebookEntry(
+        entry_id=require_id(params.entry_id, "entry_id"),
+        title=params.title,
+        content=params.content,
+        keywords=params.keywords,
+        enabled=params.enabled,
+        always_include=params.always_include,
+    )
+
+    def insert(cursor: Cursor) -> None:
+        lorebook = _with_entry_appended(LOREBOOKS.require(cursor, params.lorebook_id), entry)
+        LOREBOOKS.update(cursor, params.lorebook_id, lorebook)
+
+    await services.store.write(insert)
+    return entry
+
+
+async def get_lorebook_entry(services: Services, params: LorebookEntryIdParams) -> LorebookEntry:
+    lorebook = await services.store.read(lambda cursor: LOREBOOKS.require(cursor, params.lorebook_id))
+    return lorebook.entries[_entry_index(lorebook, params.entry_id)]
+
+
+async def list_lorebook_entries(services: Services, params: LorebookIdParams) -> LorebookEntriesListed:
+    lorebook = await services.store.read(lambda cursor: LOREBOOKS.require(cursor, params.lorebook_id))
+    return LorebookEntriesListed(lorebook.lorebook_id, lorebook.entries)
+
+
+async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateParams) -> LorebookEntry:
+    """Omitted fields keep their value; the entry keeps its place in the lorebook."""
+    changes = {name: value for name in _ENTRY_FIELDS if (value := getattr(params, name)) is not None}
+
+    def update(cursor: Cursor) -> LorebookEntry:
+        lorebook = LOREBOOKS.require(cursor, params.lorebook_id)
+        index = _entry_index(lorebook, params.entry_id)
+        entry = attrs.evolve(lorebook.entries[index], **changes)
+        entries = [*lorebook.entries[:index], entry, *lorebook.entries[index + 1 :]]
+        LOREBOOKS.update(cursor, params.lorebook_id, attrs.evolve(lorebook, entries=entries))
+        return entry
+
+    return await services.store.write(update)
+
+
+async def delete_lorebook_entry(services: Services, params: LorebookEntryIdParams) -> LorebookEntryDeleted:
+    def delete(cursor: Cursor) -> None:
+        lorebook = LOREBOOKS.require(cursor, params.lorebook_id)
+        index = _entry_index(lorebook, params.entry_id)
+        entries = [*lorebook.entries[:index], *lorebook.entries[index + 1 :]]
+        LOREBOOKS.update(cursor, params.lorebook_id, attrs.evolve(lorebook, entries=entries))
+
+    await services.store.write(delete)
+    return LorebookEntryDeleted(params.lorebook_id, params.entry_id)

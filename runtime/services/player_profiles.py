@@ -1,0 +1,68 @@
+"""Player profiles: `player_profile.*` (PROTOCOL §6.10)."""
+
+from __future__ import annotations
+
+import attrs
+
+from runtime.errors import Conflict, NotFound
+from runtime.model.player_profiles import (
+    PlayerProfile,
+    PlayerProfileCreateParams,
+    PlayerProfileDeleted,
+    PlayerProfileIdParams,
+    PlayerProfilesListed,
+    PlayerProfileUpdateParams,
+)
+from runtime.services._services import Services
+from runtime.services._validation import require_id
+from runtime.store import Cursor, references
+from runtime.store.player_profiles import PLAYER_PROFILES
+
+
+async def create_player_profile(services: Services, params: PlayerProfileCreateParams) -> PlayerProfile:
+    profile_id = require_id(params.player_profile_id, "player_profile_id")
+    profile = PlayerProfile(profile_id, params.display_name, params.description)
+
+    def insert(cursor: Cursor) -> None:
+        if PLAYER_PROFILES.exists(cursor, profile_id):
+            raise Conflict.exists("player profile", profile_id)
+        PLAYER_PROFILES.insert(cursor, profile_id, profile)
+
+    await services.store.write(insert)
+    return profile
+
+
+async def get_player_profile(services: Services, params: PlayerProfileIdParams) -> PlayerProfile:
+    return await services.store.read(lambda cursor: PLAYER_PROFILES.require(cursor, params.player_profile_id))
+
+
+async def list_player_profiles(services: Services) -> PlayerProfilesListed:
+    return PlayerProfilesListed(await services.store.read(PLAYER_PROFILES.list))
+
+
+async def update_player_profile(services: Services, params: PlayerProfileUpdateParams) -> PlayerProfile:
+    changes = {
+        name: value
+        for name in ("display_name", "description")
+        if (value := getattr(params, name)) is not None
+    }
+
+    def update(cursor: Cursor) -> PlayerProfile:
+        profile = attrs.evolve(PLAYER_PROFILES.require(cursor, params.player_profile_id), **changes)
+        PLAYER_PROFILES.update(cursor, params.player_profile_id, profile)
+        return profile
+
+    return await services.store.write(update)
+
+
+async def delete_player_profile(services: Services, params: PlayerProfileIdParams) -> PlayerProfileDeleted:
+    profile_id = params.player_profile_id
+
+    def delete(cursor: Cursor) -> None:
+        if references.player_profile_in_sessions(cursor, profile_id):
+            raise Conflict(f"player profile '{profile_id}' is still referenced by a session")
+        if not PLAYER_PROFILES.delete(cursor, profile_id):
+            raise NotFound.record("player profile", profile_id)
+
+    await services.store.write(delete)
+    return PlayerProfileDeleted(profile_id)

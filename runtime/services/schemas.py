@@ -1,0 +1,73 @@
+"""State schemas: `schema.*` (PROTOCOL §6.8). Fields are checked by `runtime.schema_rules`."""
+
+from __future__ import annotations
+
+import attrs
+
+from runtime.errors import Conflict, NotFound
+from runtime.model.schemas import (
+    Schema,
+    SchemaCreateParams,
+    SchemaDeleted,
+    SchemaIdParams,
+    SchemasListed,
+    SchemaUpdateParams,
+)
+from runtime.schema_rules import validate_state_fields
+from runtime.services._services import Services
+from runtime.services._validation import require_id
+from runtime.store import Cursor, references
+from runtime.store.schemas import SCHEMAS
+
+
+async def create_schema(services: Services, params: SchemaCreateParams) -> Schema:
+    schema_id = require_id(params.schema_id, "schema_id")
+    validate_state_fields(params.fields)
+    schema = Schema(schema_id, params.display_name, params.tags, params.fields)
+
+    def insert(cursor: Cursor) -> None:
+        if SCHEMAS.exists(cursor, schema_id):
+            raise Conflict.exists("schema", schema_id)
+        SCHEMAS.insert(cursor, schema_id, schema)
+
+    await services.store.write(insert)
+    return schema
+
+
+async def get_schema(services: Services, params: SchemaIdParams) -> Schema:
+    return await services.store.read(lambda cursor: SCHEMAS.require(cursor, params.schema_id))
+
+
+async def list_schemas(services: Services) -> SchemasListed:
+    return SchemasListed(await services.store.read(SCHEMAS.list))
+
+
+async def update_schema(services: Services, params: SchemaUpdateParams) -> Schema:
+    """Omitted fields keep their value; a given `fields` map replaces the stored one whole."""
+    if params.fields is not None:
+        validate_state_fields(params.fields)
+    changes = {
+        name: value
+        for name in ("display_name", "tags", "fields")
+        if (value := getattr(params, name)) is not None
+    }
+
+    def update(cursor: Cursor) -> Schema:
+        schema = attrs.evolve(SCHEMAS.require(cursor, params.schema_id), **changes)
+        SCHEMAS.update(cursor, params.schema_id, schema)
+        return schema
+
+    return await services.store.write(update)
+
+
+async def delete_schema(services: Services, params: SchemaIdParams) -> SchemaDeleted:
+    schema_id = params.schema_id
+
+    def delete(cursor: Cursor) -> None:
+        if references.schema_in_use(cursor, schema_id):
+            raise Conflict(f"schema '{schema_id}' is still referenced")
+        if not SCHEMAS.delete(cursor, schema_id):
+            raise NotFound.record("schema", schema_id)
+
+    await services.store.write(delete)
+    return SchemaDeleted(schema_id)
