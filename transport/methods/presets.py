@@ -1,7 +1,33 @@
-"""Registrations of the presets methods."""
+"""Registrations of `preset.*`, `preset_entry.*` and `preset_preview.template`."""
 
 from __future__ import annotations
 
-from transport.registry import Method
+from runtime.model import presets as model
+from runtime.services import presets, previews
+from transport.registry import Method, NoParams, forward, forward_without_params
 
-METHODS: list[Method] = []
+METHODS = [
+    Method("preset.create", model.PresetCreateParams, "preset", model.Preset, forward(presets.create_preset)),
+    Method("preset.get", model.PresetIdParams, "preset", model.Preset, forward(presets.get_preset)),
+    Method(
+        "preset.list", NoParams, "presets_listed", model.PresetsListed, forward_without_params(presets.list_presets)
+    ),
+    Method("preset.update", model.PresetUpdateParams, "preset", model.Preset, forward(presets.update_preset)),
+    Method("preset.delete", model.PresetIdParams, "preset_deleted", model.PresetDeleted, forward(presets.delete_preset)),
+    Method(
+        "preset_entry.create", model.PresetEntryCreateParams, "preset_entry", model.PresetEntryPayload,
+        forward(presets.create_preset_entry),
+    ),
+    Method(
+        "preset_entry.update", model.PresetEntryUpdateParams, "preset_entry", model.PresetEntryPayload,
+        forward(presets.update_preset_entry),
+    ),
+    Method(
+        "preset_entry.delete", model.PresetEntryDeleteParams, "preset_entry_deleted", model.PresetEntryDeleted,
+        forward(presets.delete_preset_entry),
+    ),
+    Method(
+        "preset_preview.template", model.PromptPreviewParams, "preset_prompt_preview", model.PromptPreview,
+        forward(previews.preview_template),
+    ),
+]
