@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from runtime.archives import ZipLimits
 from runtime.clock import Clock, SystemClock
 from runtime.store import Store
 
@@ -13,6 +14,7 @@ class Limits:
     """Sizes the operations enforce. Units are in the names."""
 
     max_upload_bytes: int = 32 * 1024 * 1024
+    archive: ZipLimits = attrs.field(factory=ZipLimits)  # what an uploaded ZIP may hold (§16.3)
 
 
 @attrs.frozen

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from transport.methods import apis, characters, lorebooks, models, overview, player_profiles, presets, schemas
+from transport.methods import (
+    apis,
+    characters,
+    lorebooks,
+    models,
+    overview,
+    player_profiles,
+    presets,
+    schemas,
+    story_resources,
+)
 from transport.openrpc import discover_method
 from transport.registry import Registry
 
@@ -14,6 +24,7 @@ FAMILIES = [
     lorebooks.METHODS,
     player_profiles.METHODS,
     characters.METHODS,
+    story_resources.METHODS,
     overview.METHODS,
 ]
 
