@@ -8,6 +8,7 @@ from typing import AsyncIterator
 import pytest
 import trio
 
+from tests.support.llm_stub import RunningStub, start_llm_stub
 from tests.support.server import RpcClient, RunningServer, start_server
 
 
@@ -24,3 +25,14 @@ async def server(nursery: trio.Nursery, tmp_path: Path) -> AsyncIterator[Running
 @pytest.fixture
 def rpc(server: RunningServer) -> RpcClient:
     return server.client
+
+
+@pytest.fixture
+async def llm_stub(nursery: trio.Nursery) -> AsyncIterator[RunningStub]:
+    """The real LLM stub in scripted mode (unscripted models get auto answers)."""
+    stub = await start_llm_stub(nursery)
+    try:
+        yield stub
+    finally:
+        await stub.control.http.aclose()
+        await stub.stop()

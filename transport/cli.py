@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Awaitable, Callable, Sequence
 
 import trio
 
+from transport.llm_stub import StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
 from transport.server import run_server
 from transport.settings import ENV_PREFIX, Settings
@@ -35,7 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--llm-timeout-s", type=float, default=float(_env("LLM_TIMEOUT_S", str(defaults.llm_timeout_s)))
     )
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", defaults.log_level))
+    add_llm_stub_parser(commands)
     return parser
+
+
+def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
+    stub_defaults = StubSettings()
+    stub = commands.add_parser("llm-stub", help="serve the offline LLM stub (open_ai and anthropic APIs)")
+    stub.add_argument("--mode", choices=[mode.value for mode in StubMode], default=stub_defaults.mode.value)
+    stub.add_argument("--listen", default=stub_defaults.listen, help="host:port to bind")
+    stub.add_argument("--latency-ms", type=int, default=stub_defaults.latency_ms, help="time to first token")
+    stub.add_argument("--tokens-per-s", type=float, default=stub_defaults.tokens_per_s,
+                      help="stream chunks per second (0: as fast as possible)")
+    stub.add_argument("--log-level", default="INFO")
+
+
+def stub_settings_from(args: argparse.Namespace) -> StubSettings:
+    if args.latency_ms < 0 or args.tokens_per_s < 0:
+        raise SystemExit("--latency-ms and --tokens-per-s: expected numbers >= 0")
+    return StubSettings(
+        mode=StubMode(args.mode), listen=args.listen, latency_ms=args.latency_ms, tokens_per_s=args.tokens_per_s
+    )
 
 
 def _path_or_none(value: str | None) -> Path | None:
@@ -56,6 +78,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 async def serve_until_signalled(settings: Settings) -> None:
+    await run_until_signalled(functools.partial(run_server, settings))
+
+
+async def serve_stub_until_signalled(settings: StubSettings) -> None:
+    await run_until_signalled(functools.partial(serve_stub, settings))
+
+
+async def run_until_signalled(serve: Callable[..., Awaitable[None]]) -> None:
+    """Run `serve(shutdown_trigger, task_status=…)` until SIGINT or SIGTERM."""
     shutdown = trio.Event()
 
     async def wait_for_signal() -> None:
@@ -66,7 +97,7 @@ async def serve_until_signalled(settings: Settings) -> None:
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(wait_for_signal)
-        await nursery.start(run_server, settings, shutdown.wait)
+        await nursery.start(serve, shutdown.wait)
         await shutdown.wait()
 
 
@@ -76,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         configure_logging(settings.log_level)
         trio.run(serve_until_signalled, settings)
+        return 0
+    if args.command == "llm-stub":
+        configure_logging(args.log_level)
+        trio.run(serve_stub_until_signalled, stub_settings_from(args))
         return 0
     return 2
 

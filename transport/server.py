@@ -10,6 +10,7 @@ import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
 
+from runtime.llm import LlmSettings, StoreCallRecorder, open_llm_http
 from runtime.services import Services
 from runtime.services._services import Limits
 from runtime.store import open_store
@@ -30,6 +31,14 @@ def hypercorn_config(settings: Settings) -> Config:
     return config
 
 
+def llm_settings(settings: Settings) -> LlmSettings:
+    return LlmSettings(
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        backoff_base_s=settings.llm_backoff_base_s,
+    )
+
+
 async def run_server(
     settings: Settings,
     shutdown_trigger: Callable[[], Awaitable[None]],
@@ -37,8 +46,10 @@ async def run_server(
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`."""
-    async with open_store(settings.data_dir) as store:
-        services = Services(store=store, limits=Limits(max_upload_bytes=settings.max_upload_bytes))
+    async with open_store(settings.data_dir) as store, open_llm_http(
+        llm_settings(settings), recorder=StoreCallRecorder(store)
+    ) as llm:
+        services = Services(store=store, limits=Limits(max_upload_bytes=settings.max_upload_bytes), llm=llm)
         app = create_app(services, build_registry(), settings.static_dir)
         async with trio.open_nursery() as nursery:
             binds = await nursery.start(

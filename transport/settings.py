@@ -16,5 +16,7 @@ class Settings:
     static_dir: Path | None = None
     max_upload_bytes: int = 32 * 1024 * 1024
     llm_timeout_s: float = 180.0
+    llm_max_retries: int = 2
+    llm_backoff_base_s: float = 1.0
     shutdown_grace_s: float = 3.0
     log_level: str = "INFO"

@@ -6,6 +6,7 @@ import attrs
 
 from runtime.archives import ZipLimits
 from runtime.clock import Clock, SystemClock
+from runtime.llm import ChatClients
 from runtime.store import Store
 
 
@@ -22,3 +23,4 @@ class Services:
     store: Store
     clock: Clock = attrs.field(factory=SystemClock)
     limits: Limits = attrs.field(factory=Limits)
+    llm: ChatClients | None = None  # the LLM clients; None where no provider may be called

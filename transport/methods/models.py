@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from transport.registry import Method
+from runtime.model.apis import ApiListModelsParams, ApiModelsListed
+from runtime.services import models
+from transport.registry import Method, forward
 
-METHODS: list[Method] = []
+METHODS: list[Method] = [
+    Method("api.list_models", ApiListModelsParams, "api_models_listed", ApiModelsListed, forward(models.list_models)),
+]

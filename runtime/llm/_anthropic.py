@@ -1,0 +1,90 @@
+"""The `anthropic` provider: the native Messages API `/v1/messages` and `/v1/models` (PROTOCOL §15.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime.llm import anthropic_wire as wire
+from runtime.llm._errors import malformed_answer
+from runtime.llm._settings import LlmSettings
+from runtime.llm._sse import SseEvent
+from runtime.llm._wire import StreamTally, decode_json, decode_record
+from runtime.model.apis import Provider
+from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole, ChatUsage
+
+
+class AnthropicWire:
+    provider = Provider.ANTHROPIC
+
+    def chat_url(self, base_url: str) -> str:
+        return base_url + wire.MESSAGES_PATH
+
+    def models_url(self, base_url: str) -> str:
+        return base_url + wire.MODELS_PATH
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        return {"x-api-key": api_key, "anthropic-version": wire.API_VERSION, "Content-Type": "application/json"}
+
+    def chat_body(
+        self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool
+    ) -> wire.AnthropicChatBody:
+        # The system prompt goes in the top-level field, never among the messages (§15.3).
+        return wire.AnthropicChatBody(
+            model=model,
+            system=request.system,
+            messages=[wire.AnthropicMessage(ChatRole.USER.value, request.user)],
+            max_tokens=request.max_tokens if request.max_tokens is not None else settings.anthropic_default_max_tokens,
+            temperature=request.temperature,
+            stream=True if stream else None,
+        )
+
+    def read_answer(self, body: Any) -> ChatResponse:
+        answer = decode_record(body, wire.AnthropicAnswer, "response")
+        text = "".join(block.text or "" for block in answer.content if block.type == wire.TEXT_BLOCK)
+        usage = answer.usage
+        return ChatResponse(
+            message=ChatMessage(ChatRole.ASSISTANT, text),
+            model=answer.model,
+            finish_reason=answer.stop_reason,
+            usage=None if usage is None else ChatUsage.of(usage.input_tokens, usage.output_tokens),
+        )
+
+    def stream_reader(self) -> AnthropicStreamReader:
+        return AnthropicStreamReader()
+
+    def read_models(self, body: Any) -> list[str]:
+        return [model.id for model in decode_record(body, wire.AnthropicModelList, "response").data]
+
+
+class AnthropicStreamReader:
+    """Text from `content_block_delta`/`text_delta` until `message_stop`; `error` fails (§15.3)."""
+
+    def read(self, event: SseEvent, tally: StreamTally) -> str:
+        if not event.data.strip():
+            return ""
+        data = decode_json(event.data, "stream event")
+        kind = data.get("type") if isinstance(data, dict) else None
+        record_type = wire.STREAM_EVENTS.get(kind) if isinstance(kind, str) else None
+        if record_type is None:
+            return ""  # ping's relatives and future event types
+        record = decode_record(data, record_type, "event")
+        return self._apply(record, tally)
+
+    def _apply(self, record: wire.StreamEvent, tally: StreamTally) -> str:
+        match record:
+            case wire.ContentBlockDelta(delta=wire.BlockDelta(type=wire.TEXT_DELTA, text=text)):
+                return text or ""
+            case wire.MessageStart(message=message):
+                tally.model = message.model
+                if message.usage is not None:
+                    tally.prompt_tokens = message.usage.input_tokens
+                    tally.completion_tokens = message.usage.output_tokens
+            case wire.MessageDelta(delta=delta, usage=usage):
+                tally.finish_reason = delta.stop_reason or tally.finish_reason
+                if usage is not None:
+                    tally.completion_tokens = usage.output_tokens
+            case wire.MessageStop():
+                tally.ended = True
+            case wire.ErrorEvent(error=error):
+                raise malformed_answer(error.message)
+        return ""

@@ -1,0 +1,60 @@
+"""Provider failures as `ProviderError` (50002), with the messages of PROTOCOL §15.1.
+
+This is the one place where httpx's errors and provider error bodies become Dramaturg's
+(STYLE H3). `retryable` marks what R8 retries: connection errors, timeouts, 429 and 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from runtime.errors import ProviderError
+
+RAW_BODY_CHARS = 2000  # an HTML error page is cut here, so messages stay one readable line
+HTTP_UNAUTHORIZED = 401
+HTTP_TOO_MANY_REQUESTS = 429
+HTTP_SERVER_ERRORS = range(500, 600)
+
+
+def status_error(status: int, body: bytes) -> ProviderError:
+    """The error for a non-2xx answer: 401, 429, or `provider error ({status}): {message}`."""
+    if status == HTTP_UNAUTHORIZED:
+        return ProviderError("authentication failed")
+    if status == HTTP_TOO_MANY_REQUESTS:
+        return ProviderError("rate limited by provider", retryable=True)
+    return ProviderError(
+        f"provider error ({status}): {error_body_message(body)}", retryable=status in HTTP_SERVER_ERRORS
+    )
+
+
+def error_body_message(body: bytes) -> str:
+    """`error.message` of a JSON error body (both providers use it), else the raw body."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        return text[:RAW_BODY_CHARS]
+    error = decoded.get("error") if isinstance(decoded, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    if isinstance(error, str):
+        return error
+    return text[:RAW_BODY_CHARS]
+
+
+def transport_error(exc: httpx.HTTPError | httpx.InvalidURL) -> ProviderError:
+    """`transport error: {detail}`; retryable unless the URL itself is unusable."""
+    detail = str(exc).strip() or type(exc).__name__
+    unusable_url = isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol))
+    return ProviderError(f"transport error: {detail}", retryable=not unusable_url)
+
+
+def timeout_error(timeout_s: float) -> ProviderError:
+    return ProviderError(f"transport error: no complete response within {timeout_s:g} s", retryable=True)
+
+
+def malformed_answer(detail: str) -> ProviderError:
+    """A 2xx answer we cannot read: never retried (R8 retries transient failures only)."""
+    return ProviderError(f"provider error: {detail}")

@@ -1,0 +1,77 @@
+"""One HTTP exchange with a provider, bounded by a deadline, with httpx's errors translated."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import attrs
+import httpx
+import trio
+
+from runtime.clock import Clock
+from runtime.llm._errors import status_error, timeout_error, transport_error
+from runtime.llm._settings import LlmSettings
+from runtime.llm._telemetry import CallRecorder
+from runtime.llm._wire import decode_json
+
+
+@attrs.frozen
+class ClientContext:
+    """What every provider client shares: the HTTP client, the settings, the clock, the recorder."""
+
+    http: httpx.AsyncClient
+    settings: LlmSettings
+    clock: Clock
+    recorder: CallRecorder | None = None
+
+
+async def exchange_json(
+    http: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout_s: float
+) -> Any:
+    """Send one request and return its decoded JSON answer; the deadline covers the whole answer."""
+    with trio.move_on_after(timeout_s):
+        response = await _send(http, method, url, headers, body)
+        if not response.is_success:
+            raise status_error(response.status_code, response.content)
+        return decode_json(response.content, "response body")
+    raise timeout_error(timeout_s)
+
+
+async def _send(http: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], body: bytes | None) -> httpx.Response:
+    try:
+        return await http.request(method, url, headers=headers, content=body)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise transport_error(exc) from exc
+
+
+async def open_stream(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], body: bytes, deadline: float, timeout_s: float
+) -> httpx.Response:
+    """Send a streaming request and return the response once its headers say 2xx.
+
+    The caller owns the response and must `aclose` it. A non-2xx answer is read, closed and
+    raised as its ProviderError.
+    """
+    with trio.move_on_at(deadline):
+        try:
+            response = await http.send(http.build_request("POST", url, headers=headers, content=body), stream=True)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise transport_error(exc) from exc
+        if response.is_success:
+            return response
+        try:
+            content = await response.aread()
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
+        finally:
+            await close_quietly(response)
+        raise status_error(response.status_code, content)
+    raise timeout_error(timeout_s)
+
+
+async def close_quietly(response: httpx.Response) -> None:
+    # Closing a connection the peer already broke may raise; the call's outcome is decided already.
+    # Shielded so that a call cut short by its deadline still gives its connection back.
+    with trio.CancelScope(shield=True), contextlib.suppress(httpx.HTTPError):
+        await response.aclose()

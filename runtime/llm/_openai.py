@@ -1,0 +1,80 @@
+"""The `open_ai` provider: any OpenAI-compatible `/chat/completions` and `/models` (PROTOCOL §15.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime.llm import openai_wire as wire
+from runtime.llm._errors import malformed_answer
+from runtime.llm._settings import LlmSettings
+from runtime.llm._sse import SseEvent
+from runtime.llm._wire import StreamTally, decode_json, decode_record
+from runtime.model.apis import Provider
+from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole, ChatUsage
+
+
+class OpenAiWire:
+    provider = Provider.OPEN_AI
+
+    def chat_url(self, base_url: str) -> str:
+        return base_url + wire.CHAT_PATH
+
+    def models_url(self, base_url: str) -> str:
+        return base_url + wire.MODELS_PATH
+
+    def headers(self, api_key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+
+    def chat_body(
+        self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool
+    ) -> wire.OpenAiChatBody:
+        return wire.OpenAiChatBody(
+            model=model,
+            messages=[wire.OpenAiMessage(m.role.value, m.content) for m in request.messages()],
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            response_format=wire.OpenAiResponseFormat(wire.JSON_OBJECT_FORMAT) if request.json_mode else None,
+            stream=True if stream else None,
+        )
+
+    def read_answer(self, body: Any) -> ChatResponse:
+        answer = decode_record(body, wire.OpenAiCompletion, "response")
+        if not answer.choices:
+            raise malformed_answer("response contained no choices")
+        choice = answer.choices[0]
+        usage = answer.usage
+        return ChatResponse(
+            message=ChatMessage(ChatRole.ASSISTANT, choice.message.content or ""),
+            model=answer.model,
+            finish_reason=choice.finish_reason,
+            usage=None if usage is None else ChatUsage.of(usage.prompt_tokens, usage.completion_tokens),
+        )
+
+    def stream_reader(self) -> OpenAiStreamReader:
+        return OpenAiStreamReader()
+
+    def read_models(self, body: Any) -> list[str]:
+        return [model.id for model in decode_record(body, wire.OpenAiModelList, "response").data]
+
+
+class OpenAiStreamReader:
+    """`data:` chunks until `data: [DONE]`; a chunk without choices is an error (§15.2)."""
+
+    def read(self, event: SseEvent, tally: StreamTally) -> str:
+        if event.data.strip() == wire.DONE_MARKER:
+            tally.ended = True
+            return ""
+        if not event.data.strip():
+            return ""
+        chunk = decode_record(decode_json(event.data, "stream chunk"), wire.OpenAiChunk, "chunk")
+        if chunk.model:
+            tally.model = chunk.model
+        if chunk.usage is not None:
+            tally.prompt_tokens = chunk.usage.prompt_tokens
+            tally.completion_tokens = chunk.usage.completion_tokens
+        if not chunk.choices:
+            raise malformed_answer("stream chunk contained no choices")
+        choice = chunk.choices[0]
+        if choice.finish_reason is not None:
+            tally.finish_reason = choice.finish_reason
+        return choice.delta.content or ""

@@ -1,0 +1,81 @@
+"""The seam between the generic HTTP call machinery and one provider's wire format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol, TypeVar
+
+import attrs
+
+from runtime.codec import CODEC
+from runtime.errors import InvalidParams
+from runtime.llm._errors import malformed_answer
+from runtime.llm._settings import LlmSettings
+from runtime.llm._sse import SseEvent
+from runtime.model.apis import Provider
+from runtime.model.chat import ChatRequest, ChatResponse, ChatUsage
+
+T = TypeVar("T")
+
+
+@attrs.define
+class StreamTally:
+    """What a stream has told so far besides its text: filled in by a `StreamReader`."""
+
+    model: str = ""
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    ended: bool = False
+
+    def usage(self) -> ChatUsage | None:
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return None
+        return ChatUsage.of(self.prompt_tokens or 0, self.completion_tokens or 0)
+
+
+class StreamReader(Protocol):
+    def read(self, event: SseEvent, tally: StreamTally) -> str:
+        """The text the event adds ("" for none); sets `tally.ended` at the end marker.
+
+        Raises ProviderError when the event reports an error or cannot be read.
+        """
+
+
+class ProviderWire(Protocol):
+    """One provider's URLs, headers and JSON shapes (PROTOCOL §15.2, §15.3)."""
+
+    provider: Provider
+
+    def chat_url(self, base_url: str) -> str: ...
+
+    def models_url(self, base_url: str) -> str: ...
+
+    def headers(self, api_key: str) -> dict[str, str]: ...
+
+    def chat_body(self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool) -> object:
+        """The request body record."""
+
+    def read_answer(self, body: Any) -> ChatResponse:
+        """A non-streamed answer (without `structured_output`); raises ProviderError."""
+
+    def stream_reader(self) -> StreamReader: ...
+
+    def read_models(self, body: Any) -> list[str]:
+        """The model ids of a model list, in provider order; raises ProviderError."""
+
+
+def decode_json(text: str | bytes, what: str) -> Any:
+    """Parsed JSON, or the ProviderError `provider error: {what} is not valid JSON`."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise malformed_answer(f"{what} is not valid JSON") from exc
+
+
+def decode_record(value: Any, record_type: type[T], what: str) -> T:
+    """`value` as `record_type`, or a ProviderError naming the unexpected field."""
+    try:
+        return CODEC.structure(value, record_type, path=what)
+    except InvalidParams as exc:
+        raise malformed_answer(f"unexpected answer shape: {exc.message}") from exc

@@ -1,0 +1,69 @@
+"""The `llm_calls` table: one row per LLM call, written by `runtime.llm` telemetry."""
+
+from __future__ import annotations
+
+from runtime.model.apis import Agent, Provider
+from runtime.model.llm_calls import CallOutcome, LlmCall
+from runtime.store._database import Cursor
+
+_COLUMNS = (
+    "started_at_ms, agent, api_id, provider, model, streamed, prompt_tokens, completion_tokens, "
+    "latency_ms, first_token_ms, attempts, outcome, error, session_id, turn_index, draft_id"
+)
+
+
+def insert_llm_call(cursor: Cursor, call: LlmCall) -> int:
+    """Append `call` and return its id: one more than the largest so far (the writer is single)."""
+    call_id = cursor.execute("SELECT coalesce(max(call_id), 0) + 1 FROM llm_calls").fetchone()[0]
+    cursor.execute(
+        f"INSERT INTO llm_calls (call_id, {_COLUMNS}) VALUES ({', '.join(['?'] * 17)})",
+        [
+            call_id,
+            call.started_at_ms,
+            call.agent.value,
+            call.api_id,
+            call.provider.value,
+            call.model,
+            call.streamed,
+            call.prompt_tokens,
+            call.completion_tokens,
+            call.latency_ms,
+            call.first_token_ms,
+            call.attempts,
+            call.outcome.value,
+            call.error,
+            call.session_id,
+            call.turn_index,
+            call.draft_id,
+        ],
+    )
+    return call_id
+
+
+def list_llm_calls(cursor: Cursor) -> list[LlmCall]:
+    """Every recorded call, oldest first."""
+    rows = cursor.execute(f"SELECT {_COLUMNS} FROM llm_calls ORDER BY call_id").fetchall()
+    return [_call_from_row(row) for row in rows]
+
+
+def _call_from_row(row: tuple) -> LlmCall:
+    (started, agent, api_id, provider, model, streamed, prompt, completion,
+     latency, first_token, attempts, outcome, error, session_id, turn_index, draft_id) = row
+    return LlmCall(
+        started_at_ms=started,
+        agent=Agent(agent),
+        api_id=api_id,
+        provider=Provider(provider),
+        model=model,
+        streamed=streamed,
+        latency_ms=latency,
+        attempts=attempts,
+        outcome=CallOutcome(outcome),
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        first_token_ms=first_token,
+        error=error,
+        session_id=session_id,
+        turn_index=turn_index,
+        draft_id=draft_id,
+    )

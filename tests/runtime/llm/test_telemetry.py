@@ -1,0 +1,70 @@
+"""Every LLM call leaves one `llm_calls` row: who, where, how long, how many attempts, how it ended."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime.errors import ProviderError
+from runtime.llm import CallTags, ChatRequest, provider_endpoint
+from runtime.model.apis import Agent, Provider
+from runtime.model.llm_calls import CallOutcome, LlmCall
+from runtime.store.llm_calls import list_llm_calls
+from tests.runtime.llm.conftest import LlmRig
+
+TAGS = CallTags(session_id="session-1", turn_index=4)
+
+
+async def recorded(rig: LlmRig) -> list[LlmCall]:
+    return await rig.store.read(list_llm_calls)
+
+
+async def test_a_completed_call_is_recorded_with_its_tags(rig: LlmRig, provider: Provider) -> None:
+    await rig.stub.control.script({"text": "two words"})
+    client = rig.llm.client_for(rig.api(provider), TAGS)
+    await client.complete(ChatRequest(Agent.KEEPER, "system", "user"))
+    [call] = await recorded(rig)
+    assert (call.agent, call.api_id, call.provider, call.model) == (Agent.KEEPER, "main", provider, "stub-model")
+    assert (call.streamed, call.attempts, call.outcome, call.error) == (False, 1, CallOutcome.OK, None)
+    assert call.completion_tokens == 2 and call.prompt_tokens is not None and call.prompt_tokens > 0
+    assert (call.session_id, call.turn_index, call.draft_id) == ("session-1", 4, None)
+    assert call.latency_ms >= 0 and call.first_token_ms is None and call.started_at_ms > 0
+
+
+async def test_a_streamed_call_records_its_time_to_first_token(rig: LlmRig, provider: Provider) -> None:
+    await rig.stub.control.script({"chunks": ["a", "b"]})
+    client = rig.llm.client_for(rig.api(provider), CallTags(draft_id="draft-2"))
+    async with client.stream(ChatRequest(Agent.ACTOR, "system", "user")) as stream:
+        _ = [delta async for delta in stream]
+    [call] = await recorded(rig)
+    assert call.streamed and call.outcome is CallOutcome.OK and call.agent is Agent.ACTOR
+    assert call.first_token_ms is not None and call.first_token_ms <= call.latency_ms
+    assert call.draft_id == "draft-2"
+
+
+async def test_a_failed_call_records_its_attempts_and_error(rig: LlmRig, provider: Provider) -> None:
+    await rig.stub.control.script({"status": 500, "error_message": "down"}, {"status": 401})
+    with pytest.raises(ProviderError):
+        await rig.llm.client_for(rig.api(provider)).complete(ChatRequest(Agent.DIRECTOR, "s", "u"))
+    [call] = await recorded(rig)
+    assert (call.outcome, call.attempts, call.error) == (CallOutcome.ERROR, 2, "authentication failed")
+
+
+async def test_a_stream_left_early_is_recorded_as_not_finished(rig: LlmRig, provider: Provider) -> None:
+    await rig.stub.control.script({"chunks": ["a", "b", "c"]})
+    async with rig.llm.client_for(rig.api(provider)).stream(ChatRequest(Agent.NARRATOR, "s", "u")) as stream:
+        assert await stream.__anext__() == "a"
+    [call] = await recorded(rig)
+    assert call.outcome is CallOutcome.ERROR
+    assert call.error == "stream closed by the caller before its end"
+
+
+async def test_each_call_gets_its_own_row_in_order(rig: LlmRig) -> None:
+    client = rig.llm.client_for(rig.api(Provider.OPEN_AI))
+    for agent in (Agent.PLANNER, Agent.ARCHITECT, Agent.REPLYER):
+        await client.complete(ChatRequest(agent, "s", "u"))
+    assert [call.agent for call in await recorded(rig)] == [Agent.PLANNER, Agent.ARCHITECT, Agent.REPLYER]
+
+
+async def test_listing_models_records_no_call(rig: LlmRig) -> None:
+    await rig.llm.list_models(provider_endpoint(Provider.OPEN_AI, rig.stub.openai_base_url, "key"))
+    assert await recorded(rig) == []

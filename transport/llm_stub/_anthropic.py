@@ -1,0 +1,109 @@
+"""The stub's side of the Anthropic Messages API: `/v1/messages` and `/v1/models` (PROTOCOL §15.3)."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator, Mapping
+
+import trio
+from quart import Response
+
+from runtime.codec import CODEC
+from runtime.llm import anthropic_wire as wire
+from transport.llm_stub._answer import Answer
+from transport.llm_stub._responses import (
+    INVALID_JSON_BODY,
+    StreamCut,
+    json_response,
+    raw_response,
+    sse_event,
+    sse_response,
+)
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+DEFAULT_ERROR_MESSAGES = {401: "invalid x-api-key", 429: "Number of requests has exceeded your rate limit", 529: "Overloaded"}
+STOP_REASONS = {"stop": "end_turn"}
+
+
+def auth_problem(headers: Mapping[str, str]) -> Response | None:
+    """401 without a non-blank `x-api-key`; 400 without `anthropic-version`, as the real API does."""
+    if not headers.get("x-api-key", "").strip():
+        return error_response(401, "x-api-key header is required")
+    if not headers.get("anthropic-version", "").strip():
+        return error_response(400, "anthropic-version header is required")
+    return None
+
+
+def error_response(status: int, message: str | None = None, raw_body: str | None = None) -> Response:
+    if raw_body is not None:
+        return raw_response(raw_body, status)
+    text = message or DEFAULT_ERROR_MESSAGES.get(status, f"stub error {status}")
+    kind = ERROR_TYPES.get(status, "api_error")
+    return json_response(wire.ErrorEvent(wire.AnthropicErrorDetail(kind, text)), status)
+
+
+def models_response(models: tuple[str, ...]) -> Response:
+    listed = [wire.AnthropicModel(model, display_name=model) for model in models]
+    first, last = (models[0], models[-1]) if models else (None, None)
+    return json_response(wire.AnthropicModelList(listed, first_id=first, last_id=last))
+
+
+def chat_response(answer: Answer, model: str) -> Response:
+    if answer.status is not None:
+        return error_response(answer.status, answer.error_message, answer.raw_body)
+    if answer.invalid_json:
+        return raw_response(INVALID_JSON_BODY, 200)
+    return json_response(
+        wire.AnthropicAnswer(
+            model=model,
+            content=[wire.AnthropicContentBlock(wire.TEXT_BLOCK, answer.text)],
+            id=_answer_id(answer),
+            stop_reason=_stop_reason(answer),
+            usage=wire.AnthropicUsage(answer.prompt_tokens, answer.completion_tokens),
+        )
+    )
+
+
+def stream_response(answer: Answer, model: str) -> Response:
+    return sse_response(_events(answer, model, _answer_id(answer)))
+
+
+async def _events(answer: Answer, model: str, answer_id: str) -> AsyncIterator[bytes]:
+    def event(record: wire.StreamEvent) -> bytes:
+        return sse_event(record.type, CODEC.dumps(record))
+
+    await trio.sleep(answer.delay_s)  # the time to first token; headers are already out
+    if answer.invalid_json:
+        yield sse_event("message_start", INVALID_JSON_BODY)
+        return
+    start = wire.AnthropicAnswer(model=model, id=answer_id, usage=wire.AnthropicUsage(answer.prompt_tokens, 1))
+    yield event(wire.MessageStart(start))
+    yield event(wire.ContentBlockStart(0, wire.AnthropicContentBlock(wire.TEXT_BLOCK, "")))
+    yield event(wire.Ping())
+    for index, piece in enumerate(answer.streamed_chunks()):
+        if index and answer.chunk_delay_s:
+            await trio.sleep(answer.chunk_delay_s)
+        yield event(wire.ContentBlockDelta(0, wire.BlockDelta(wire.TEXT_DELTA, piece)))
+    if answer.cut_after_chunks is not None:
+        raise StreamCut()
+    if answer.stream_error is not None:
+        yield event(wire.ErrorEvent(wire.AnthropicErrorDetail("overloaded_error", answer.stream_error)))
+        return
+    yield event(wire.ContentBlockStop(0))
+    yield event(wire.MessageDelta(wire.StopDelta(_stop_reason(answer)), wire.DeltaUsage(answer.completion_tokens)))
+    yield event(wire.MessageStop())
+
+
+def _stop_reason(answer: Answer) -> str:
+    reason = answer.finish_reason or "stop"
+    return STOP_REASONS.get(reason, reason)
+
+
+def _answer_id(answer: Answer) -> str:
+    return f"msg_stub_{answer.number}"

@@ -1,0 +1,30 @@
+"""How the stub runs: its mode, where it listens, and how fast it answers."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+
+class StubMode(enum.Enum):
+    AUTO = "auto"
+    """Every request gets auto mode's answer; the script endpoint is refused."""
+    SCRIPTED = "scripted"
+    """Queued steps answer first; a model without queued steps gets auto mode's answer."""
+
+
+@attrs.frozen(kw_only=True)
+class StubSettings:
+    mode: StubMode = StubMode.AUTO
+    listen: str = "127.0.0.1:8090"
+    latency_ms: int = 0
+    """Added before every answer: the time to first token."""
+    tokens_per_s: float = 0.0
+    """Stream chunks per second; 0 sends them as fast as possible."""
+    models: tuple[str, ...] = ("stub-small", "stub-large")
+    """What `GET /models` and `GET /v1/models` list."""
+    shutdown_grace_s: float = 1.0
+
+    def chunk_interval_s(self) -> float:
+        return 1.0 / self.tokens_per_s if self.tokens_per_s > 0 else 0.0
