@@ -10,6 +10,8 @@ from runtime.agents._actor_output import DialogueDelta as DialogueDelta
 from runtime.agents._actor_output import SegmentKind as SegmentKind
 from runtime.agents._actor_output import ThoughtDelta as ThoughtDelta
 from runtime.agents._actor_output import parse_actor_output as parse_actor_output
+from runtime.agents._json_agent import JsonAnswer as JsonAnswer
+from runtime.agents._json_agent import call_json_agent as call_json_agent
 from runtime.agents._json_output import JsonOutputError as JsonOutputError
 from runtime.agents._json_output import parse_json_object as parse_json_object
 from runtime.agents._json_output import strip_code_fence as strip_code_fence

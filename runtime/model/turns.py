@@ -7,10 +7,11 @@ executed beat types lower case, role actions and event types snake_case.
 from __future__ import annotations
 
 import enum
-from typing import Any, Union
+from typing import Union
 
 import attrs
 
+from runtime.model.chat import ChatResponse
 from runtime.model.sessions import SessionCharacter
 from runtime.model.state import ActorMemoryEntry, RuntimeSnapshot, StateUpdate
 
@@ -122,35 +123,10 @@ ExecutedBeat = Union[ExecutedNarratorBeat, ExecutedActorBeat]
 EXECUTED_BEAT_TAGS: dict[str, type] = {"narrator": ExecutedNarratorBeat, "actor": ExecutedActorBeat}
 
 
-# -- LLM answers as reported on the wire ---------------------------------------------------
-
-
-@attrs.frozen
-class ChatMessagePayload:
-    role: str
-    content: str
-
-
-@attrs.frozen
-class ChatUsagePayload:
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-@attrs.frozen
-class ChatResponsePayload:
-    message: ChatMessagePayload
-    model: str
-    finish_reason: str | None = None
-    usage: ChatUsagePayload | None = None
-    structured_output: Any = None
-
-
 @attrs.frozen
 class KeeperOutcome:
     update: StateUpdate
-    output: ChatResponsePayload
+    output: ChatResponse
 
 
 @attrs.frozen
