@@ -1,0 +1,50 @@
+"""The benchmark harness end to end, in its quickest mode: real server processes, a real load process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import main
+from benchmarks._load import percentile_ms, require_loopback
+
+CASES = ("bare", "character.get", "preset.get", "character.create")
+CASE_KEYS = {
+    "name", "kind", "requests", "errors", "window_s", "rps", "p50_ms", "p99_ms",
+    "client_cpu", "server_cpu", "other_cpu",
+    "ratio_to_bare", "target_ratio", "meets_target", "first_error",
+}
+
+
+def test_quick_foundation_run_writes_every_case_without_errors(tmp_path: Path) -> None:
+    exit_status = main(["--only", "foundation", "--quick", "--duration", "0.5", "--results-dir", str(tmp_path)])
+
+    report = json.loads((tmp_path / "foundation.json").read_text())
+    assert exit_status == 0
+    assert report["benchmark"] == "foundation"
+    assert set(report["settings"]) >= {"clients", "warmup_s", "duration_s", "max_requests"}
+    assert report["rounds"] == 1
+    assert list(report["cases"]) == list(CASES)
+    for name, case in report["cases"].items():
+        assert set(case) == CASE_KEYS, name
+        assert case["errors"] == 0 and case["first_error"] is None, case
+        assert case["requests"] > 0 and case["rps"] > 0, case
+        assert 0 < case["p50_ms"] <= case["p99_ms"], case
+    assert report["cases"]["bare"]["ratio_to_bare"] == 1.0
+    assert report["cases"]["character.get"]["target_ratio"] == 0.7
+    assert report["cases"]["character.create"]["target_ratio"] == 0.5
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.5:8080", "http://192.168.1.2", "http://example.com"])
+def test_load_generator_refuses_targets_off_this_machine(url: str) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        require_loopback(url)
+
+
+def test_percentiles_are_nearest_rank_in_milliseconds() -> None:
+    latencies_s = [index / 1000 for index in range(1, 101)]  # 1 ms … 100 ms
+    assert percentile_ms(latencies_s, 0.50) == pytest.approx(50.0)
+    assert percentile_ms(latencies_s, 0.99) == pytest.approx(99.0)
+    assert percentile_ms([], 0.99) == 0.0
