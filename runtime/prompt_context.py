@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from runtime.model.cast import CastMember
 from runtime.model.graph import Condition, ConditionScope, NarrativeNode, StoryGraph, Transition
 from runtime.model.schemas import StateFieldSchema
+from runtime.model.sessions import SessionMessage
 from runtime.model.state import (
     ActorMemoryEntry,
     AddActiveCharacter,
@@ -27,6 +28,7 @@ from runtime.model.state import (
     StateOp,
     WorldState,
 )
+from runtime.model.turns import ExecutedActorBeat, ExecutedBeat, ExecutedNarratorBeat, SegmentKind
 
 DEFAULT_PLAYER_NAME = "User"
 ARCHITECT_ROLE_CHARS = 180
@@ -266,6 +268,36 @@ def memory_lines(entries: Sequence[ActorMemoryEntry], limit: int) -> str:
 def purpose(value: str) -> str:
     """Purposes and phases are rendered as JSON strings: `"AdvanceGoal"`."""
     return compact_json(value)
+
+
+_VISIBLE_SEGMENTS = (SegmentKind.DIALOGUE, SegmentKind.ACTION)
+
+
+def completed_beats(beats: Sequence[ExecutedBeat]) -> str:
+    """`[narrator|"Purpose"] text` and `[actor|id|"Purpose"] "dialogue":text | "action":text`;
+    thoughts are never shown."""
+    return bullet_list(_completed_beat_line(beat) for beat in beats)
+
+
+def _completed_beat_line(beat: ExecutedBeat) -> str:
+    if isinstance(beat, ExecutedNarratorBeat):
+        return f"[narrator|{purpose(beat.purpose.value)}] {collapse_whitespace(beat.response.text)}"
+    assert isinstance(beat, ExecutedActorBeat)
+    segments = " | ".join(
+        f"{compact_json(segment.kind.value)}:{collapse_whitespace(segment.text)}"
+        for segment in beat.response.segments
+        if segment.kind in _VISIBLE_SEGMENTS
+    )
+    return f"[actor|{beat.speaker_id}|{purpose(beat.purpose.value)}] {segments}"
+
+
+def session_history(messages: Sequence[SessionMessage]) -> str:
+    """Transcript messages as `[turn:N|speaker_id|speaker_name|"kind"] text`, in the given order."""
+    return bullet_list(
+        f"[turn:{message.turn_index}|{message.speaker_id}|{message.speaker_name}|{purpose(message.kind.value)}]"
+        f" {collapse_whitespace(message.text)}"
+        for message in messages
+    )
 
 
 # -- architect --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import attrs
 
+from runtime.clock import Clock, SystemClock
 from runtime.errors import DramaturgError
 from runtime.model.cast import CastMember
 from runtime.model.graph import StoryGraph
@@ -27,9 +28,10 @@ EmitEvent = Callable[[StreamEvent], Awaitable[None]]
 class TurnSetup:
     """Everything a turn reads, resolved before it starts.
 
-    `agents` maps an agent name (`director`, `actor`, `narrator`, `keeper`) to its expanded preset
-    agent config; `clients` maps the same names to ready chat clients. `lore_entries` are the
-    story's lorebook entries in matching order (§12).
+    `agents` maps an agent name (`director`, `actor`, `narrator`, `keeper`; `replyer` for reply
+    suggestions) to its expanded preset agent config; `clients` maps the same names to ready
+    chat clients. `lore_entries` are the story's lorebook entries in matching order (§12).
+    `clock` stamps the session characters created during the turn (`session_character_created`).
     """
 
     session_id: str
@@ -44,6 +46,7 @@ class TurnSetup:
     agents: Mapping[str, Any]
     clients: Mapping[str, Any]
     call_tags: Any = None
+    clock: Clock = attrs.field(factory=SystemClock)
 
 
 @attrs.frozen
@@ -58,9 +61,13 @@ class TranscriptLine:
 
 @attrs.frozen
 class TurnOutcome:
+    """`created_at_ms` maps each new session character's id to the time the turn stamped it with
+    (what `session_character_created` carried), for persisting the same timestamps."""
+
     result: EngineTurnResult
     new_session_characters: list[CreateAndEnter]
     transcript: list[TranscriptLine]
+    created_at_ms: Mapping[str, int] = attrs.field(factory=dict)
 
 
 class TurnFailed(Exception):

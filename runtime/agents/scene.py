@@ -1,0 +1,163 @@
+"""What the turn agents' prompts are built from, and the pieces they share (PROTOCOL §8, §11, §12).
+
+A `Scene` is the story, the live state and the cast at one moment of a turn (or of a
+preview). `HistoryWindows` are the history limits of §11.3. The context values every turn
+agent renders the same way (player, cast, node, player schema, lorebook) and the chat
+request built from a compiled prompt live here too. Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
+
+import attrs
+
+from runtime import prompt_context as render
+from runtime.errors import BackendError
+from runtime.lore import LoreEntry, match_lore_entries, render_lore_entries
+from runtime.model.apis import Agent
+from runtime.model.cast import CastMember
+from runtime.model.chat import ChatRequest
+from runtime.model.graph import NarrativeNode, StoryGraph
+from runtime.model.presets import AgentConfig
+from runtime.model.schemas import StateFieldSchema
+from runtime.model.state import WorldState
+from runtime.presets import ActorCharacterBlock, chat_messages, compile_prompt, with_character_block
+
+DEFAULT_HISTORY_LIMIT: Final = 8
+"""Every history window when the preset leaves it unset (§7.6, §11.3)."""
+
+ContextValues = dict[str, str | None]
+"""Context key → rendered value; None means unavailable (the entry is dropped, §11.1)."""
+
+
+@attrs.frozen
+class HistoryWindows:
+    """How much history each agent sees (§11.3), and how much the state keeps (§7.6)."""
+
+    director: int = DEFAULT_HISTORY_LIMIT
+    actor: int = DEFAULT_HISTORY_LIMIT
+    actor_private: int = DEFAULT_HISTORY_LIMIT
+    narrator: int = DEFAULT_HISTORY_LIMIT
+    replyer: int = DEFAULT_HISTORY_LIMIT
+
+    @property
+    def storage(self) -> int:
+        """The shared-history storage limit: the largest of the three shared windows."""
+        return max(self.director, self.actor, self.narrator)
+
+    @classmethod
+    def of(cls, agents: Mapping[str, AgentConfig]) -> HistoryWindows:
+        """Each limit read from its own agent's config (`director_shared_history_limit` from the
+        Director, …); an agent that is missing or leaves the limit unset gets the default."""
+
+        def limit(agent: Agent, name: str) -> int:
+            value = getattr(agents.get(agent.value), name, None)
+            return DEFAULT_HISTORY_LIMIT if value is None else value
+
+        return cls(
+            director=limit(Agent.DIRECTOR, "director_shared_history_limit"),
+            actor=limit(Agent.ACTOR, "actor_shared_history_limit"),
+            actor_private=limit(Agent.ACTOR, "actor_private_memory_limit"),
+            narrator=limit(Agent.NARRATOR, "narrator_shared_history_limit"),
+            replyer=limit(Agent.REPLYER, "replyer_session_history_limit"),
+        )
+
+
+@attrs.frozen
+class Scene:
+    """The story, the live state and the cast at one moment.
+
+    `cast` holds every character with a card (story cast plus session characters).
+    `player_input` is None only in previews that were given none.
+    """
+
+    graph: StoryGraph
+    world: WorldState
+    cast: Mapping[str, CastMember]
+    player_name: str
+    player_description: str
+    player_fields: Mapping[str, StateFieldSchema]
+    lore_entries: Sequence[LoreEntry]
+    windows: HistoryWindows
+    player_input: str | None = None
+
+    def node(self, node_id: str) -> NarrativeNode:
+        """The graph's node `node_id`. Raises BackendError when the graph has no such node."""
+        found = next((node for node in self.graph.nodes if node.id == node_id), None)
+        if found is None:
+            raise BackendError(f"node '{node_id}' is not part of the story graph")
+        return found
+
+    @property
+    def current_node(self) -> NarrativeNode:
+        return self.node(self.world.current_node)
+
+    def turn_lore_inputs(self) -> list[str]:
+        """Match inputs of the Keeper, Director, Narrator and Actor (§12): the current node's
+        title, scene and goal, the last shared-history texts (storage limit), the player input."""
+        node = self.current_node
+        history = self.world.actor_shared_history
+        recent = history[-self.windows.storage :] if self.windows.storage > 0 else []
+        return [node.title, node.scene, node.goal, *(entry.text for entry in recent), self.player_input or ""]
+
+
+def common_values(scene: Scene, lore_inputs: Iterable[str], *, transitions_title: str = "transitions") -> ContextValues:
+    """`player`, `current_cast`, `current_node`, `player_state_schema`, `lorebook_base` and
+    `lorebook_matched`, rendered as every turn agent sees them (§11.2)."""
+    matches = match_lore_entries(scene.lore_entries, lore_inputs)
+    return {
+        "player": render.player(scene.player_name, scene.player_description),
+        "current_cast": render.cast_list(scene.world.active_characters, scene.cast, scene.player_name, scene.world),
+        "current_node": render.node(scene.current_node, transitions_title=transitions_title),
+        "player_state_schema": render.schema_field_items(scene.player_fields),
+        "lorebook_base": render_lore_entries(matches.base),
+        "lorebook_matched": render_lore_entries(matches.matched),
+    }
+
+
+def previous_values(
+    scene: Scene, previous: NarrativeNode | None, *, transitions_title: str = "transitions"
+) -> ContextValues:
+    """`previous_node` and `previous_cast`; both the literal `null` without a previous node."""
+    if previous is None:
+        return {"previous_node": "null", "previous_cast": "null"}
+    return {
+        "previous_node": render.node(previous, transitions_title=transitions_title),
+        "previous_cast": render.cast_list(previous.characters, scene.cast, scene.player_name, scene.world),
+    }
+
+
+def character_block(scene: Scene, member: CastMember) -> ActorCharacterBlock:
+    """The Actor's character sections, templates expanded with the character's current state."""
+    state = scene.world.character_state.get(member.character_id)
+
+    def expanded(text: str) -> str:
+        return render.expand_character_template(text, member, scene.player_name, state)
+
+    return ActorCharacterBlock(
+        character_id=member.character_id,
+        character_name=member.name,
+        character_personality=expanded(member.personality),
+        character_style=expanded(member.style),
+        character_state_schema=render.schema_field_items(member.schema_fields),
+        character_system_prompt=expanded(member.system_prompt),
+    )
+
+
+def agent_request(
+    agent: Agent, config: AgentConfig, context: Mapping[str, str | None], block: ActorCharacterBlock | None = None
+) -> ChatRequest:
+    """The call of one agent: its compiled system and user messages (the Actor's with its
+    character block) and the config's `temperature` / `max_tokens` when set (§9.1, §11.1)."""
+    messages = chat_messages(compile_prompt(config, agent, context))
+    if block is not None:
+        messages = with_character_block(messages, block)
+    return ChatRequest(
+        agent=agent,
+        system=messages.system,
+        user=messages.user,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+    )
