@@ -36,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--llm-timeout-s", type=float, default=float(_env("LLM_TIMEOUT_S", str(defaults.llm_timeout_s)))
     )
+    serve.add_argument(
+        "--session-idle-s", type=float, default=float(_env("SESSION_IDLE_S", str(defaults.session_idle_s))),
+        help="stop a session's actor after this many idle seconds",
+    )
+    serve.add_argument(
+        "--max-player-input-chars", type=int,
+        default=int(_env("MAX_PLAYER_INPUT_CHARS", str(defaults.max_player_input_chars))),
+        help="longest accepted session.run_turn player_input",
+    )
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", defaults.log_level))
     add_llm_stub_parser(commands)
     return parser
@@ -67,12 +76,16 @@ def _path_or_none(value: str | None) -> Path | None:
 def settings_from(args: argparse.Namespace) -> Settings:
     if args.max_upload_bytes <= 0:
         raise SystemExit("--max-upload-bytes: expected a positive number of bytes")
+    if args.session_idle_s <= 0 or args.max_player_input_chars <= 0:
+        raise SystemExit("--session-idle-s and --max-player-input-chars: expected positive numbers")
     return Settings(
         listen=args.listen,
         data_dir=args.data_dir,
         static_dir=args.static_dir,
         max_upload_bytes=args.max_upload_bytes,
         llm_timeout_s=args.llm_timeout_s,
+        session_idle_s=args.session_idle_s,
+        max_player_input_chars=args.max_player_input_chars,
         log_level=args.log_level,
     )
 

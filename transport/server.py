@@ -6,14 +6,18 @@ import functools
 import logging
 from typing import Awaitable, Callable
 
+import attrs
 import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
 
+from actors.drafts import open_draft_actors
+from actors.sessions import TurnEngine, open_session_actors
 from runtime.llm import LlmSettings, StoreCallRecorder, open_llm_http
 from runtime.services import Services
 from runtime.services._services import Limits
 from runtime.store import open_store
+from runtime.turns import RunTurn, run_turn
 from transport.app import create_app
 from transport.methods import build_registry
 from transport.settings import Settings
@@ -43,17 +47,25 @@ async def run_server(
     settings: Settings,
     shutdown_trigger: Callable[[], Awaitable[None]],
     *,
+    turn_engine: RunTurn = run_turn,
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`."""
     async with open_store(settings.data_dir) as store, open_llm_http(
         llm_settings(settings), recorder=StoreCallRecorder(store)
     ) as llm:
-        services = Services(store=store, limits=Limits(max_upload_bytes=settings.max_upload_bytes), llm=llm)
-        app = create_app(services, build_registry(), settings.static_dir)
-        async with trio.open_nursery() as nursery:
-            binds = await nursery.start(
-                functools.partial(serve, app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger)
-            )
-            log.info("serving", extra={"urls": ",".join(binds), "data_dir": str(settings.data_dir)})
-            task_status.started(binds)
+        limits = Limits(
+            max_upload_bytes=settings.max_upload_bytes, max_player_input_chars=settings.max_player_input_chars
+        )
+        services = Services(store=store, limits=limits, llm=llm)
+        async with open_draft_actors(services) as draft_actors, open_session_actors(
+            services, TurnEngine(turn_engine), idle_timeout_s=settings.session_idle_s
+        ) as session_actors:
+            services = attrs.evolve(services, drafts=draft_actors, sessions=session_actors)
+            app = create_app(services, build_registry(), settings.static_dir)
+            async with trio.open_nursery() as nursery:
+                binds = await nursery.start(
+                    functools.partial(serve, app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger)
+                )
+                log.info("serving", extra={"urls": ",".join(binds), "data_dir": str(settings.data_dir)})
+                task_status.started(binds)

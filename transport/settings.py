@@ -19,4 +19,6 @@ class Settings:
     llm_max_retries: int = 2
     llm_backoff_base_s: float = 1.0
     shutdown_grace_s: float = 3.0
+    session_idle_s: float = 300.0  # a session actor idle this long is stopped; it reloads on the next call
+    max_player_input_chars: int = 16 * 1024  # a longer `session.run_turn` input is refused with -32602
     log_level: str = "INFO"

@@ -6,6 +6,7 @@ import enum
 
 import attrs
 
+from runtime.model.characters import CharacterSummary
 from runtime.model.state import RuntimeSnapshot, StateUpdate
 
 # -- stored records ----------------------------------------------------------------------
@@ -98,6 +99,24 @@ class SessionDetail:
     history: list[SessionMessage]
     created_at_ms: int | None
     updated_at_ms: int | None
+    config: SessionConfig
+
+
+@attrs.frozen
+class SessionStarted:
+    """The `session_started` payload: no `session_id` (the new id travels in the envelope)."""
+
+    story_id: str
+    display_name: str
+    snapshot: RuntimeSnapshot
+    player_profile_id: str | None
+    player_schema_id: str
+    api_group_id: str
+    preset_id: str
+    history: list[SessionMessage]
+    created_at_ms: int
+    updated_at_ms: int
+    character_summaries: list[CharacterSummary]
     config: SessionConfig
 
 

@@ -7,6 +7,9 @@ import attrs
 from runtime.archives import ZipLimits
 from runtime.clock import Clock, SystemClock
 from runtime.llm import ChatClients
+from runtime.services._package_slots import PackageSlots
+from runtime.services.draft_owner import DraftOwner
+from runtime.services.session_owner import SessionOwner
 from runtime.store import Store
 
 
@@ -16,6 +19,7 @@ class Limits:
 
     max_upload_bytes: int = 32 * 1024 * 1024
     archive: ZipLimits = attrs.field(factory=ZipLimits)  # what an uploaded ZIP may hold (§16.3)
+    max_player_input_chars: int = 16 * 1024  # longest `session.run_turn` input (-32602 beyond)
 
 
 @attrs.frozen
@@ -24,3 +28,6 @@ class Services:
     clock: Clock = attrs.field(factory=SystemClock)
     limits: Limits = attrs.field(factory=Limits)
     llm: ChatClients | None = None  # the LLM clients; None where no provider may be called
+    drafts: DraftOwner | None = None  # runs each draft's operations one at a time (the DraftActors)
+    sessions: SessionOwner | None = None  # runs each session's changes one at a time (the SessionActors)
+    packages: PackageSlots = attrs.field(factory=PackageSlots)  # data-package slots, in memory (§6.19)

@@ -14,13 +14,24 @@ def allocate_id(cursor: Cursor, prefix: str, is_taken: Callable[[str], bool]) ->
 
     Must run inside a write transaction, so the counter and the record land together.
     """
+    return allocate_ids(cursor, prefix, 1, is_taken)[0]
+
+
+def allocate_ids(cursor: Cursor, prefix: str, count: int, is_taken: Callable[[str], bool]) -> list[str]:
+    """`count` ids, exactly as `count` calls of `allocate_id` would give them, with one counter
+    read and one counter write (bulk imports). Must run inside a write transaction."""
+    if count <= 0:
+        return []
     row = cursor.execute("SELECT next_value FROM id_counters WHERE prefix = ?", [prefix]).fetchone()
     value = 0 if row is None else row[0]
-    while is_taken(f"{prefix}{value}"):
+    ids: list[str] = []
+    while len(ids) < count:
+        candidate = f"{prefix}{value}"
         value += 1
-    candidate = f"{prefix}{value}"
+        if not is_taken(candidate):
+            ids.append(candidate)
     if row is None:
-        cursor.execute("INSERT INTO id_counters VALUES (?, ?)", [prefix, value + 1])
+        cursor.execute("INSERT INTO id_counters VALUES (?, ?)", [prefix, value])
     else:
-        cursor.execute("UPDATE id_counters SET next_value = ? WHERE prefix = ?", [value + 1, prefix])
-    return candidate
+        cursor.execute("UPDATE id_counters SET next_value = ? WHERE prefix = ?", [value, prefix])
+    return ids

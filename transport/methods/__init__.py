@@ -5,12 +5,16 @@ from __future__ import annotations
 from transport.methods import (
     apis,
     characters,
+    drafts,
     lorebooks,
     models,
     overview,
+    packages,
     player_profiles,
     presets,
     schemas,
+    sessions,
+    stories,
     story_resources,
 )
 from transport.openrpc import discover_method
@@ -25,7 +29,11 @@ FAMILIES = [
     player_profiles.METHODS,
     characters.METHODS,
     story_resources.METHODS,
+    stories.METHODS,
+    drafts.METHODS,
+    sessions.METHODS,
     overview.METHODS,
+    packages.METHODS,
 ]
 
 

@@ -1,10 +1,14 @@
-"""Registrations of `preset.*`, `preset_entry.*` and `preset_preview.template`."""
+"""Registrations of `preset.*`, `preset_entry.*` and `preset_preview.*`."""
 
 from __future__ import annotations
 
 from runtime.model import presets as model
-from runtime.services import presets, previews
-from transport.registry import Method, NoParams, forward, forward_without_params
+from runtime.services import presets, previews, runtime_previews
+from transport.registry import Call, Method, NoParams, SessionUse, forward, forward_without_params
+
+
+async def _preview_runtime(call: Call, params: model.PromptPreviewParams) -> model.PromptPreview:
+    return await runtime_previews.preview_runtime(call.services, params, call.session_id)
 
 METHODS = [
     Method("preset.create", model.PresetCreateParams, "preset", model.Preset, forward(presets.create_preset)),
@@ -29,5 +33,9 @@ METHODS = [
     Method(
         "preset_preview.template", model.PromptPreviewParams, "preset_prompt_preview", model.PromptPreview,
         forward(previews.preview_template),
+    ),
+    Method(
+        "preset_preview.runtime", model.PromptPreviewParams, "preset_prompt_preview", model.PromptPreview,
+        _preview_runtime, session=SessionUse.OPTIONAL,
     ),
 ]
