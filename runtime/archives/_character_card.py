@@ -8,21 +8,15 @@ messages of PROTOCOL §3.8. Both functions block: call them through `trio.to_thr
 
 from __future__ import annotations
 
-import datetime
-import io
-import json
-import stat
-import zipfile
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import attrs
 
-from runtime.archives._safe_zip import UnsafeArchive, ZipLimits, describe_entry_name, read_zip_entries
-from runtime.codec import CODEC
+from runtime.archives._safe_zip import UnsafeArchive, ZipLimits, read_zip_entries
+from runtime.archives._zip_format import ArchiveEntries, pretty_json, write_zip
 from runtime.errors import Conflict, InvalidParams
 from runtime.model.characters import CharacterCardContent, CoverMimeType
 
-T = TypeVar("T")
 
 CHR_MIME = "application/x-sillystage-character-card"
 CHR_FORMAT = "sillystage_character_card"
@@ -31,9 +25,7 @@ MANIFEST_ENTRY = "manifest.json"
 CONTENT_ENTRY = "content.json"
 COVER_ENTRY_PREFIX = "cover."
 ERROR_PREFIX = "invalid character archive: "
-ENTRY_MODE = 0o644
-UNIX_CREATOR = 3  # ZIP "version made by" host: the external attributes hold a Unix mode
-EARLIEST_ZIP_TIME = datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)  # DOS dates start here
+MISSING_ENTRY = "missing character archive entry: "
 
 
 @attrs.frozen
@@ -71,37 +63,19 @@ def character_archive_file_name(character_id: str) -> str:
 def read_character_archive(data: bytes, limits: ZipLimits = ZipLimits()) -> CharacterArchive:
     """Parse and check a `.chr`. Raises InvalidParams; nothing else for bad input."""
     try:
-        entries = read_zip_entries(data, limits)
+        entries = ArchiveEntries(read_zip_entries(data, limits), MISSING_ENTRY, ERROR_PREFIX)
     except UnsafeArchive as exc:
         raise InvalidParams(f"{ERROR_PREFIX}{exc}") from exc
-    manifest = _structure_entry(entries, MANIFEST_ENTRY, CharacterArchiveManifest)
+    manifest = entries.structure(MANIFEST_ENTRY, CharacterArchiveManifest)
     _check_manifest(manifest)
-    _refuse_unexpected_entries(entries, {MANIFEST_ENTRY, manifest.content_path, manifest.cover_path})
-    content = _structure_entry(entries, manifest.content_path, CharacterCardContent)
+    entries.refuse_unexpected({MANIFEST_ENTRY, manifest.content_path, manifest.cover_path}, "unexpected entry {entry}")
+    content = entries.structure(manifest.content_path, CharacterCardContent)
     if content.id != manifest.character_id:
         raise InvalidParams(
             f"character id mismatch between manifest ({manifest.character_id}) and content ({content.id})"
         )
-    cover = _require_entry(entries, manifest.cover_path)
+    cover = entries.require(manifest.cover_path)
     return CharacterArchive(content, manifest.cover_path, manifest.cover_mime_type, cover)
-
-
-def _require_entry(entries: dict[str, bytes], name: str) -> bytes:
-    if name not in entries:
-        raise InvalidParams(f"missing character archive entry: {name}")
-    return entries[name]
-
-
-def _structure_entry(entries: dict[str, bytes], name: str, record_type: type[T]) -> T:
-    raw = _require_entry(entries, name)
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise InvalidParams(f"{ERROR_PREFIX}{name} is not valid JSON ({exc})") from exc
-    try:
-        return CODEC.structure(value, record_type, path=name)
-    except InvalidParams as exc:
-        raise InvalidParams(f"{ERROR_PREFIX}{exc.message}") from exc
 
 
 def _check_manifest(manifest: CharacterArchiveManifest) -> None:
@@ -115,12 +89,6 @@ def _check_manifest(manifest: CharacterArchiveManifest) -> None:
         raise InvalidParams(
             f"character archive cover path must start with {COVER_ENTRY_PREFIX}, got {manifest.cover_path}"
         )
-
-
-def _refuse_unexpected_entries(entries: dict[str, bytes], expected: set[str]) -> None:
-    unexpected = [name for name in entries if name not in expected]
-    if unexpected:
-        raise InvalidParams(f"{ERROR_PREFIX}unexpected entry {describe_entry_name(unexpected[0])}")
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -144,28 +112,5 @@ def write_character_archive(
         cover_path=cover_path,
         cover_mime_type=cover_mime_type,
     )
-    entries = [(MANIFEST_ENTRY, _pretty_json(manifest)), (CONTENT_ENTRY, _pretty_json(content)), (cover_path, cover)]
-    date_time = _zip_date_time(modified_at_ms)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, payload in entries:
-            archive.writestr(_entry_info(name, date_time), payload)
-    return buffer.getvalue()
-
-
-def _pretty_json(record: object) -> bytes:
-    return json.dumps(CODEC.unstructure(record), indent=2, ensure_ascii=False).encode("utf-8")
-
-
-def _entry_info(name: str, date_time: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = UNIX_CREATOR
-    info.external_attr = (stat.S_IFREG | ENTRY_MODE) << 16
-    return info
-
-
-def _zip_date_time(epoch_ms: int) -> tuple[int, int, int, int, int, int]:
-    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.timezone.utc)
-    moment = max(moment, EARLIEST_ZIP_TIME)
-    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    entries = [(MANIFEST_ENTRY, pretty_json(manifest)), (CONTENT_ENTRY, pretty_json(content)), (cover_path, cover)]
+    return write_zip(entries, modified_at_ms)

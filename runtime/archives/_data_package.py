@@ -16,17 +16,13 @@ Both functions block (ZIP, deflate, JSON): call them through `trio.to_thread.run
 
 from __future__ import annotations
 
-import datetime
-import io
 import json
-import stat
-import zipfile
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 import attrs
 
-from runtime.archives._safe_zip import UnsafeArchive, ZipLimits, describe_entry_name, read_zip_entries
-from runtime.codec import CODEC
+from runtime.archives._safe_zip import UnsafeArchive, ZipLimits, read_zip_entries
+from runtime.archives._zip_format import ArchiveEntries, pretty_json, write_zip
 from runtime.errors import InvalidParams
 from runtime.model.characters import CharacterCardContent, CoverMimeType
 from runtime.model.lorebooks import Lorebook
@@ -43,7 +39,6 @@ from runtime.model.schemas import Schema
 from runtime.model.stories import StoryRecord
 from runtime.model.story_resources import StoryResourcesRecord
 
-T = TypeVar("T")
 
 PKG_MIME = "application/x-sillystage-data-package+zip"
 PKG_FORMAT = "sillystage_data_package"
@@ -51,9 +46,7 @@ PKG_VERSION = 1
 MANIFEST_ENTRY = "manifest.json"
 CHARACTERS_DIRECTORY = "characters"
 ERROR_PREFIX = "invalid data package: "
-ENTRY_MODE = 0o644
-UNIX_CREATOR = 3  # ZIP "version made by" host: the external attributes hold a Unix mode
-EARLIEST_ZIP_TIME = datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)  # DOS dates start here
+MISSING_ENTRY = "missing data package archive entry: "
 
 
 def data_package_file_name(package_id: str) -> str:
@@ -158,12 +151,7 @@ def character_cover_path(character_id: str) -> str:
 
 def write_data_package(package: DataPackage) -> bytes:
     """The ZIP of `package`: the manifest first, then the records kind by kind in id order."""
-    date_time = _zip_date_time(package.created_at_ms)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, payload in _entries_to_write(package):
-            archive.writestr(_entry_info(name, date_time), payload)
-    return buffer.getvalue()
+    return write_zip(_entries_to_write(package), package.created_at_ms)
 
 
 def _entries_to_write(package: DataPackage) -> list[tuple[str, bytes]]:
@@ -174,7 +162,7 @@ def _entries_to_write(package: DataPackage) -> list[tuple[str, bytes]]:
         contents=package.contents(),
         characters=[_character_entry(character) for character in _by_id(package, "characters")],
     )
-    entries = [(MANIFEST_ENTRY, _pretty_json(manifest))]
+    entries = [(MANIFEST_ENTRY, pretty_json(manifest))]
     for kind in PACKAGE_KINDS:
         for record in _by_id(package, kind):
             entries += _record_entries(kind, record)
@@ -183,9 +171,9 @@ def _entries_to_write(package: DataPackage) -> list[tuple[str, bytes]]:
 
 def _record_entries(kind: str, record: Any) -> list[tuple[str, bytes]]:
     if kind != "characters":
-        return [(_SECTIONS_BY_KIND[kind].entry_name(_RECORD_IDS[kind](record)), _pretty_json(record))]
+        return [(_SECTIONS_BY_KIND[kind].entry_name(_RECORD_IDS[kind](record)), pretty_json(record))]
     character: PackagedCharacter = record
-    entries = [(character_content_path(character.character_id), _pretty_json(character.content))]
+    entries = [(character_content_path(character.character_id), pretty_json(character.content))]
     if character.cover is not None:
         entries.append((character_cover_path(character.character_id), character.cover.data))
     return entries
@@ -209,41 +197,23 @@ def _character_entry(character: PackagedCharacter) -> PackageCharacterEntry:
     )
 
 
-def _pretty_json(record: object) -> bytes:
-    return json.dumps(CODEC.unstructure(record), indent=2, ensure_ascii=False).encode("utf-8")
-
-
-def _entry_info(name: str, date_time: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = UNIX_CREATOR
-    info.external_attr = (stat.S_IFREG | ENTRY_MODE) << 16
-    return info
-
-
-def _zip_date_time(epoch_ms: int) -> tuple[int, int, int, int, int, int]:
-    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.timezone.utc)
-    moment = max(moment, EARLIEST_ZIP_TIME)
-    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-
-
 # -- reading -----------------------------------------------------------------------------
 
 
 def read_data_package(data: bytes, limits: ZipLimits = ZipLimits()) -> DataPackage:
     """Parse and check a package against its manifest. Raises InvalidParams; nothing else for bad input."""
     try:
-        entries = read_zip_entries(data, limits)
+        entries = ArchiveEntries(read_zip_entries(data, limits), MISSING_ENTRY, ERROR_PREFIX)
     except UnsafeArchive as exc:
         raise invalid_package(str(exc)) from exc
-    manifest = _structure_entry(entries, MANIFEST_ENTRY, PackageManifest)
+    manifest = entries.structure(MANIFEST_ENTRY, PackageManifest)
     _check_format(manifest)
     listed = {kind: _checked_ids(kind, getattr(manifest.contents, kind)) for kind in PACKAGE_KINDS}
     characters = _checked_character_entries(manifest.characters, listed["characters"])
     expected = _expected_entry_names(listed, characters)
     for name in expected:
-        _require_entry(entries, name)
-    _refuse_unexpected_entries(entries, set(expected))
+        entries.require(name)
+    entries.refuse_unexpected(set(expected), "entry {entry} is not listed in the manifest")
     records = {
         section.kind: [_read_record(entries, section, record_id) for record_id in listed[section.kind]]
         for section in _RECORD_SECTIONS
@@ -341,48 +311,22 @@ def _expected_entry_names(listed: dict[str, list[str]], characters: list[Package
     return names
 
 
-def _require_entry(entries: dict[str, bytes], name: str) -> bytes:
-    if name not in entries:
-        raise InvalidParams(f"missing data package archive entry: {name}")
-    return entries[name]
-
-
-def _refuse_unexpected_entries(entries: dict[str, bytes], expected: set[str]) -> None:
-    unexpected = next((name for name in entries if name not in expected), None)
-    if unexpected is not None:
-        raise invalid_package(f"entry {describe_entry_name(unexpected)} is not listed in the manifest")
-
-
-def _structure_entry(entries: dict[str, bytes], name: str, record_type: type[T]) -> T:
-    raw = _require_entry(entries, name)
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise invalid_package(f"{name} is not valid JSON ({exc})") from exc
-    try:
-        return CODEC.structure(value, record_type, path=name)
-    except InvalidParams as exc:
-        raise invalid_package(exc.message) from exc
-    except RecursionError as exc:
-        raise invalid_package(f"{name} is nested too deeply") from exc
-
-
-def _read_record(entries: dict[str, bytes], section: _RecordSection, record_id: str) -> Any:
+def _read_record(entries: ArchiveEntries, section: _RecordSection, record_id: str) -> Any:
     name = section.entry_name(record_id)
-    record = _structure_entry(entries, name, section.record_type)
+    record = entries.structure(name, section.record_type)
     found = getattr(record, section.id_field)
     if found != record_id:
         raise invalid_package(f"{name} holds {section.id_field} '{found}', expected '{record_id}'")
     return record
 
 
-def _read_character(entries: dict[str, bytes], item: PackageCharacterEntry) -> PackagedCharacter:
-    content = _structure_entry(entries, item.content_path, CharacterCardContent)
+def _read_character(entries: ArchiveEntries, item: PackageCharacterEntry) -> PackagedCharacter:
+    content = entries.structure(item.content_path, CharacterCardContent)
     if content.id != item.character_id:
         raise invalid_package(f"{item.content_path} holds id '{content.id}', expected '{item.character_id}'")
     if item.cover_path is None or item.cover_file_name is None:
         return PackagedCharacter(content)
-    data = entries[item.cover_path]
+    data = entries.require(item.cover_path)
     if not data:
         raise invalid_package(f"cover of character '{item.character_id}' is empty")
     return PackagedCharacter(content, PackagedCover(item.cover_file_name, _cover_type(item), data))
