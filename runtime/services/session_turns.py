@@ -17,17 +17,16 @@ from runtime.graph import require_valid_story_graph
 from runtime.llm import CallTags, ChatClient
 from runtime.model.apis import Agent, ApiRecord
 from runtime.model.cast import CastMember
-from runtime.model.characters import CharacterRecord
 from runtime.model.lorebooks import LorebookEntry
 from runtime.model.presets import AgentConfig
 from runtime.model.schemas import StateFieldSchema
 from runtime.model.sessions import SessionCharacterRecord, SessionMessage, SessionRecord
 from runtime.model.stories import StoryRecord
 from runtime.prompt_context import DEFAULT_PLAYER_NAME
+from runtime.services._generation_inputs import read_cast_member
 from runtime.services._services import Services
 from runtime.store import Cursor
 from runtime.store.apis import API_GROUPS, APIS
-from runtime.store.characters import CHARACTERS
 from runtime.store.lorebooks import LOREBOOKS
 from runtime.store.player_profiles import PLAYER_PROFILES
 from runtime.store.presets import read_preset
@@ -142,21 +141,6 @@ def _read_session_world(cursor: Cursor, session: SessionRecord, preset_id: str |
         player_name=_player_name(cursor, session.player_profile_id),
         agents={agent.value: preset.agents.for_agent(agent) for agent in Agent},
         apis={agent: _bound_api(cursor, group.bindings.api_id_for(agent)) for agent in Agent},
-    )
-
-
-def read_cast_member(cursor: Cursor, character_id: str) -> CastMember:
-    """A story character with its schema's fields. Raises NotFound for the character or schema."""
-    record: CharacterRecord = CHARACTERS.require(cursor, character_id)
-    content = record.content
-    schema = SCHEMAS.require(cursor, content.schema_id)
-    return CastMember(
-        character_id=content.id,
-        name=content.name,
-        personality=content.personality,
-        style=content.style,
-        system_prompt=content.system_prompt,
-        schema_fields=dict(schema.fields),
     )
 
 
