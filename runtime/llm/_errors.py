@@ -7,6 +7,7 @@ This is the one place where httpx's errors and provider error bodies become Dram
 from __future__ import annotations
 
 import json
+from typing import Iterable, Mapping
 
 import httpx
 
@@ -16,17 +17,40 @@ RAW_BODY_CHARS = 2000  # an HTML error page is cut here, so messages stay one re
 HTTP_UNAUTHORIZED = 401
 HTTP_TOO_MANY_REQUESTS = 429
 HTTP_SERVER_ERRORS = range(500, 600)
+SECRET_HEADERS = frozenset({"authorization", "x-api-key"})
+SECRET_MASK = "***"
+MIN_SECRET_CHARS = 4  # masking a shorter string would garble ordinary words
 
 
-def status_error(status: int, body: bytes) -> ProviderError:
-    """The error for a non-2xx answer: 401, 429, or `provider error ({status}): {message}`."""
+def status_error(status: int, body: bytes, secrets: Iterable[str] = ()) -> ProviderError:
+    """The error for a non-2xx answer: 401, 429, or `provider error ({status}): {message}`.
+
+    Providers may quote the key they were sent in their error text; every one of `secrets`
+    is masked, so the key never reaches a client or a log line.
+    """
     if status == HTTP_UNAUTHORIZED:
         return ProviderError("authentication failed")
     if status == HTTP_TOO_MANY_REQUESTS:
         return ProviderError("rate limited by provider", retryable=True)
-    return ProviderError(
-        f"provider error ({status}): {error_body_message(body)}", retryable=status in HTTP_SERVER_ERRORS
-    )
+    message = mask_secrets(error_body_message(body), secrets)
+    return ProviderError(f"provider error ({status}): {message}", retryable=status in HTTP_SERVER_ERRORS)
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET_CHARS:
+            text = text.replace(secret, SECRET_MASK)
+    return text
+
+
+def header_secrets(headers: Mapping[str, str]) -> list[str]:
+    """The credentials among request headers: the key itself, however it is carried."""
+    secrets = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS:
+            secrets.append(value)
+            secrets.append(value.removeprefix("Bearer ").strip())
+    return secrets
 
 
 def error_body_message(body: bytes) -> str:

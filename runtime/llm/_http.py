@@ -10,7 +10,7 @@ import httpx
 import trio
 
 from runtime.clock import Clock
-from runtime.llm._errors import status_error, timeout_error, transport_error
+from runtime.llm._errors import header_secrets, status_error, timeout_error, transport_error
 from runtime.llm._settings import LlmSettings
 from runtime.llm._telemetry import CallRecorder
 from runtime.llm._wire import decode_json
@@ -33,7 +33,7 @@ async def exchange_json(
     with trio.move_on_after(timeout_s):
         response = await _send(http, method, url, headers, body)
         if not response.is_success:
-            raise status_error(response.status_code, response.content)
+            raise status_error(response.status_code, response.content, header_secrets(headers))
         return decode_json(response.content, "response body")
     raise timeout_error(timeout_s)
 
@@ -66,7 +66,7 @@ async def open_stream(
             raise transport_error(exc) from exc
         finally:
             await close_quietly(response)
-        raise status_error(response.status_code, content)
+        raise status_error(response.status_code, content, header_secrets(headers))
     raise timeout_error(timeout_s)
 
 

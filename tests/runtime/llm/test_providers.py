@@ -180,6 +180,14 @@ async def test_final_http_errors_map_to_provider_errors(
     assert len(await rig.stub.control.requests()) == 1  # not retried
 
 
+async def test_a_key_quoted_in_a_provider_error_is_masked(rig: LlmRig, provider: Provider) -> None:
+    # Some providers quote the key they were sent; it must not reach the client or the logs.
+    await rig.stub.control.script({"status": 403, "error_message": "key sk-test-key-123 is not allowed here"})
+    with pytest.raises(ProviderError) as caught:
+        await rig.llm.client_for(rig.api(provider)).complete(narrator_request())
+    assert caught.value.message == "provider error (403): key *** is not allowed here"
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [
