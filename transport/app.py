@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -12,7 +12,7 @@ from quart_trio import QuartTrio
 from runtime.services import Services
 from transport import files, static
 from transport.registry import Registry
-from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_rpc, error_envelope
+from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_rpc, encode_json, error_envelope
 
 JSON_TYPE = "application/json"
 
@@ -22,8 +22,7 @@ class BodyTooLarge(Exception):
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return Response(text, status=status, content_type=JSON_TYPE, headers=headers)
+    return Response(encode_json(body), status=status, content_type=JSON_TYPE, headers=headers)
 
 
 def too_large_message(limit: int) -> str:
@@ -91,7 +90,7 @@ def create_app(services: Services, registry: Registry, static_dir: Path | None =
 
 def _rpc_response(answer: RpcAnswer) -> Response:
     if answer.stream is None:
-        return json_response(answer.body, answer.status)
+        return Response(answer.text, status=answer.status, content_type=JSON_TYPE)
     response = Response(_frames(answer.stream), content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
@@ -100,5 +99,8 @@ def _rpc_response(answer: RpcAnswer) -> Response:
 
 
 async def _frames(stream: Any) -> AsyncIterator[bytes]:
-    async for frame in stream:
-        yield frame
+    # Closing the response (the client left) must close the handler's stream at once, so
+    # its cleanup runs now rather than whenever the generator is garbage-collected.
+    async with contextlib.aclosing(stream):
+        async for frame in stream:
+            yield frame

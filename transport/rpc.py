@@ -41,13 +41,18 @@ class Envelope:
 
 @attrs.frozen
 class RpcAnswer:
-    """What goes back: an HTTP status and a JSON body, or a stream started by the handler."""
+    """What goes back: an HTTP status and the JSON text of the envelope, or a stream started by
+    the handler."""
 
     status: int
-    body: dict[str, Any] | None = None
+    text: str | None = None
     stream: Any = None  # set only by streaming methods (session.run_turn)
     method: str = "-"
     code: int | None = None
+
+    @classmethod
+    def error(cls, status: int, envelope: dict[str, Any], method: str = "-") -> RpcAnswer:
+        return cls(status, encode_json(envelope), method=method, code=envelope["error"]["code"])
 
 
 class _Rejected(Exception):
@@ -69,13 +74,27 @@ def error_envelope(
     return envelope
 
 
-def result_envelope(request_id: str, session_id: str | None, tag: str, payload: Any) -> dict[str, Any]:
-    envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
-    if session_id is not None:
-        envelope["session_id"] = session_id
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_json(value: Any) -> str:
+    """Compact JSON text, as every answer is sent."""
+    return _ENCODER.encode(value)
+
+
+def result_member(tag: str, payload: Any) -> str:
+    """The JSON text of an envelope's `result`: `{"type": tag, …payload's fields}`."""
     body = CODEC.unstructure(payload) if payload is not None else {}
-    envelope["result"] = {"type": tag, **body}
-    return envelope
+    return encode_json({"type": tag, **body})
+
+
+def result_envelope_text(request_id: str, session_id: str | None, result_text: str) -> str:
+    """The success envelope around an already encoded `result`, exactly as encoding the whole
+    envelope would give it; the result's text can then be reused across requests."""
+    head = f'{{"jsonrpc":"2.0","id":{encode_json(request_id)}'
+    if session_id is not None:
+        head = f'{head},"session_id":{encode_json(session_id)}'
+    return f'{head},"result":{result_text}}}'
 
 
 def _wire_type(value: object) -> str:
@@ -154,32 +173,33 @@ async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAns
     try:
         envelope = parse_envelope(body)
     except _Rejected as rejected:
-        return RpcAnswer(
-            400,
-            error_envelope(rejected.request_id, rejected.session_id, rejected.code, rejected.message),
-            code=rejected.code,
+        return RpcAnswer.error(
+            400, error_envelope(rejected.request_id, rejected.session_id, rejected.code, rejected.message)
         )
     rid, sid = envelope.request_id, envelope.session_id
     method = registry.get(envelope.method)
     if method is None:
         message = f"unknown method '{envelope.method}'"
-        return RpcAnswer(400, error_envelope(rid, sid, METHOD_NOT_FOUND, message), code=METHOD_NOT_FOUND)
+        return RpcAnswer.error(400, error_envelope(rid, sid, METHOD_NOT_FOUND, message))
     try:
         params = decode_params(method, envelope.params)
     except InvalidParams as exc:
-        return RpcAnswer(400, error_envelope(rid, sid, INVALID_PARAMS, exc.message), method=method.name, code=INVALID_PARAMS)
+        return RpcAnswer.error(400, error_envelope(rid, sid, INVALID_PARAMS, exc.message), method.name)
     try:
         if method.handler is None:
             raise NotImplementedYet(method.name)
         outcome = await method.handler(Call(services, rid, sid), params)
     except DramaturgError as exc:
-        return RpcAnswer(200, error_envelope(rid, sid, exc.code, exc.message), method=method.name, code=exc.code)
+        return RpcAnswer.error(200, error_envelope(rid, sid, exc.code, exc.message), method.name)
     except Exception as exc:  # the edge: an unexpected failure is a backend error, logged once
         log.exception("rpc_handler_crashed", extra={"method": method.name})
         message = f"internal error: {type(exc).__name__}"
-        return RpcAnswer(200, error_envelope(rid, sid, BACKEND_ERROR, message), method=method.name, code=BACKEND_ERROR)
+        return RpcAnswer.error(200, error_envelope(rid, sid, BACKEND_ERROR, message), method.name)
     if method.streaming:
         return RpcAnswer(200, stream=outcome, method=method.name)
     reply = outcome if isinstance(outcome, Reply) else Reply(outcome)
     echoed = reply.session_id if reply.session_id is not None else (sid if method.echoes_session(sid) else None)
-    return RpcAnswer(200, result_envelope(rid, echoed, method.result_tag or "", reply.payload), method=method.name)
+    tag, payload = method.result_tag or "", reply.payload
+    # A payload the store answered from its read cache is encoded once, not on every request.
+    result_text = services.store.derived(payload, ("rpc.result", tag), lambda: result_member(tag, payload))
+    return RpcAnswer(200, result_envelope_text(rid, echoed, result_text), method=method.name)

@@ -49,11 +49,15 @@ async def create_api_group(services: Services, params: ApiGroupCreateParams) -> 
 
 async def get_api_group(services: Services, params: ApiGroupIdParams) -> ApiGroup:
     group_id = require_id(params.api_group_id, "api_group_id")
-    return await services.store.read(lambda cursor: API_GROUPS.require(cursor, group_id))
+    return await services.store.read_cached(
+        ("api_group.get", group_id), lambda cursor: API_GROUPS.require(cursor, group_id)
+    )
 
 
 async def list_api_groups(services: Services) -> ApiGroupsListed:
-    return ApiGroupsListed(await services.store.read(API_GROUPS.list))
+    return await services.store.read_cached(
+        ("api_group.list",), lambda cursor: ApiGroupsListed(API_GROUPS.list(cursor))
+    )
 
 
 async def update_api_group(services: Services, params: ApiGroupUpdateParams) -> ApiGroup:

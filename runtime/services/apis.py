@@ -59,12 +59,17 @@ async def create_api(services: Services, params: ApiCreateParams) -> Api:
 
 async def get_api(services: Services, params: ApiIdParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
-    return api_payload(await services.store.read(lambda cursor: APIS.require(cursor, api_id)))
+    return await services.store.read_cached(
+        ("api.get", api_id), lambda cursor: api_payload(APIS.require(cursor, api_id))
+    )
 
 
 async def list_apis(services: Services) -> ApisListed:
-    records = await services.store.read(APIS.list)
-    return ApisListed([api_payload(record) for record in records])
+    return await services.store.read_cached(("api.list",), _apis_listed)
+
+
+def _apis_listed(cursor: Cursor) -> ApisListed:
+    return ApisListed([api_payload(record) for record in APIS.list(cursor)])
 
 
 async def update_api(services: Services, params: ApiUpdateParams) -> Api:

@@ -34,7 +34,15 @@ from runtime.model.characters import (
 from runtime.services._services import Services
 from runtime.services._validation import require_id
 from runtime.store import Cursor, references
-from runtime.store.characters import CHARACTERS, Blob, delete_blob, get_blob, insert_blob, schema_exists
+from runtime.store.characters import (
+    CHARACTERS,
+    Blob,
+    delete_blob,
+    get_blob,
+    insert_blob,
+    new_character,
+    schema_exists,
+)
 
 RESOURCE_KIND = "character"
 COVER_FILE_ID = "cover"
@@ -107,22 +115,23 @@ async def create_character(services: Services, params: CharacterCreateParams) ->
     character_id = require_id(params.content.id, "character_id")
     record = CharacterRecord(normalize_content(params.content, character_id))
 
-    def insert(cursor: Cursor) -> None:
-        _require_new_character(cursor, record.content)
-        CHARACTERS.insert(cursor, character_id, record)
-
-    await services.store.write(insert)
+    await services.store.write(new_character(record))
     return CharacterCreated(character_id, character_summary(record))
 
 
 async def get_character(services: Services, params: CharacterIdParams) -> Character:
-    record = await services.store.read(lambda cursor: CHARACTERS.require(cursor, params.character_id))
-    return character_payload(record)
+    character_id = params.character_id
+    return await services.store.read_cached(
+        ("character.get", character_id), lambda cursor: character_payload(CHARACTERS.require(cursor, character_id))
+    )
 
 
 async def list_characters(services: Services) -> CharactersListed:
-    records = await services.store.read(CHARACTERS.list)
-    return CharactersListed([character_summary(record) for record in records])
+    return await services.store.read_cached(("character.list",), _characters_listed)
+
+
+def _characters_listed(cursor: Cursor) -> CharactersListed:
+    return CharactersListed([character_summary(record) for record in CHARACTERS.list(cursor)])
 
 
 async def update_character(services: Services, params: CharacterUpdateParams) -> Character:

@@ -67,12 +67,17 @@ async def create_preset(services: Services, params: PresetCreateParams) -> Prese
 
 async def get_preset(services: Services, params: PresetIdParams) -> Preset:
     preset_id = require_id(params.preset_id, "preset_id")
-    return await services.store.read(lambda cursor: stored.read_preset(cursor, preset_id))
+    return await services.store.read_cached(
+        ("preset.get", preset_id), lambda cursor: stored.read_preset(cursor, preset_id)
+    )
 
 
 async def list_presets(services: Services) -> PresetsListed:
-    presets = await services.store.read(stored.list_presets)
-    return PresetsListed([preset_summary(preset) for preset in presets])
+    return await services.store.read_cached(("preset.list",), _presets_listed)
+
+
+def _presets_listed(cursor: Cursor) -> PresetsListed:
+    return PresetsListed([preset_summary(preset) for preset in stored.list_presets(cursor)])
 
 
 async def update_preset(services: Services, params: PresetUpdateParams) -> Preset:

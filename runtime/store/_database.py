@@ -3,6 +3,17 @@
 DuckDB raises write-write conflicts between concurrent transactions (STACK-NOTES §5), so every
 write goes through a single task that runs one transaction at a time in a worker thread. Reads
 run concurrently in worker threads on fresh cursors and see the last committed state.
+
+Two things make the common paths cheaper without changing what callers observe:
+
+* group commit: the writes queued when the writer gets to them run in order in ONE transaction
+  (one BEGIN/COMMIT, one thread hop). If any of them raises, that transaction is rolled back and
+  each write of the group runs again alone, in its own transaction; so a failing write still
+  changes nothing and every other write commits exactly once. A write may therefore run twice,
+  which is why a write must be a function of the database alone (no effects outside it).
+  Consecutive writes of a group that declare the same `combine_key` run as one statement
+  (`run_together`), as the inserts of new documents do (`_documents.NewDocument`);
+* `read_cached`: results of frequent reads kept in memory until the next write (`_read_cache`).
 """
 
 from __future__ import annotations
@@ -10,33 +21,53 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import AsyncIterator, Callable, TypeVar
+from typing import AsyncIterator, Callable, Hashable, TypeVar
 
+import attrs
 import duckdb
 import outcome
 import trio
 
 from runtime.errors import BackendError, DramaturgError
 from runtime.store._migrations import apply_migrations
+from runtime.store._read_cache import MISSING, ReadCache
 
 T = TypeVar("T")
+D = TypeVar("D")
 Cursor = duckdb.DuckDBPyConnection
 
 log = logging.getLogger(__name__)
 
 DATABASE_FILE_NAME = "dramaturg.duckdb"
 WRITE_QUEUE_SIZE = 256  # backpressure: callers wait when this many writes are queued
-DUCKDB_THREADS = 2  # per-statement parallelism; our statements are small, so fewer is faster
+MAX_WRITE_GROUP = 64  # writes committed together at most (a failure re-runs them one by one)
+DUCKDB_THREADS = 1  # per-statement parallelism; our statements are small, so fewer is faster
 
-_WriteJob = tuple[Callable[[Cursor], object], trio.MemorySendChannel]
+
+@attrs.define
+class _Reply:
+    """Where the writer leaves one write's result (lighter than a channel per write)."""
+
+    done: trio.Event = attrs.Factory(trio.Event)
+    result: outcome.Outcome | None = None
+
+    def deliver(self, result: outcome.Outcome) -> None:
+        self.result = result
+        self.done.set()
+
+
+_WriteJob = tuple[Callable[[Cursor], object], _Reply]
 
 
 class Store:
     """One open database. Use `open_store` to get one; it owns the writer task."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, jobs: trio.MemorySendChannel) -> None:
+    def __init__(
+        self, connection: duckdb.DuckDBPyConnection, jobs: trio.MemorySendChannel, cache: ReadCache
+    ) -> None:
         self._connection = connection
         self._jobs = jobs
+        self._cache = cache
 
     async def read(self, query: Callable[[Cursor], T]) -> T:
         """Run `query(cursor)` in a worker thread and return its result. It must not write."""
@@ -46,18 +77,41 @@ class Store:
         finally:
             cursor.close()
 
+    async def read_cached(self, key: Hashable, query: Callable[[Cursor], T]) -> T:
+        """`read(query)`, answered from memory when the same `key` was read since the last write.
+
+        `key` must name the query and all its arguments (by convention the method name first:
+        `("character.get", character_id)`). The result may be handed to many callers, so it must
+        be immutable in practice: frozen records whose lists nobody changes. Errors are not kept.
+        """
+        found = self._cache.get(key)
+        if found is not MISSING:
+            return found
+        token = self._cache.start_read()
+        value = await self.read(query)
+        self._cache.keep(token, key, value)
+        return value
+
+    def derived(self, value: object, name: Hashable, compute: Callable[[], D]) -> D:
+        """`compute()`, done once per cached `value` (from `read_cached`) and kept beside it until
+        the next write; done every time for any other value. For encodings of cached results:
+        what `compute` gives must depend on `value` and `name` alone."""
+        return self._cache.derived(value, name, compute)
+
     async def write(self, change: Callable[[Cursor], T]) -> T:
         """Run `change(cursor)` in one transaction on the writer, after every earlier write.
 
         Commits when it returns, rolls back when it raises, and re-raises; so a failed write
         leaves the data exactly as it was. The change runs to the end even if the caller is
-        cancelled meanwhile.
+        cancelled meanwhile. `change` may run more than once (see the module docstring): it
+        must touch nothing but the cursor, and its result is the one of the run that counted.
         """
-        reply_send, reply_receive = trio.open_memory_channel[outcome.Outcome](1)
-        await self._jobs.send((change, reply_send))
+        reply = _Reply()
+        await self._jobs.send((change, reply))
         with trio.CancelScope(shield=True):  # the writer answers promptly; don't lose the reply
-            result = await reply_receive.receive()
-        return result.unwrap()
+            await reply.done.wait()
+        assert reply.result is not None
+        return reply.result.unwrap()  # type: ignore[no-any-return]
 
     def read_now(self, query: Callable[[Cursor], T]) -> T:
         """Run a read on the calling thread. Only for start-up and tools, never on the trio thread."""
@@ -74,11 +128,12 @@ async def open_store(data_dir: Path) -> AsyncIterator[Store]:
     path = Path(data_dir)
     connection = await trio.to_thread.run_sync(_connect, path)
     jobs_send, jobs_receive = trio.open_memory_channel[_WriteJob](WRITE_QUEUE_SIZE)
+    cache = ReadCache()
     try:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_run_writer, connection, jobs_receive)
+            nursery.start_soon(_run_writer, connection, jobs_receive, cache)
             try:
-                yield Store(connection, jobs_send)
+                yield Store(connection, jobs_send, cache)
             finally:
                 await jobs_send.aclose()  # the writer drains what is queued, then ends
     finally:
@@ -102,19 +157,88 @@ def _close(connection: duckdb.DuckDBPyConnection) -> None:
     connection.close()
 
 
-async def _run_writer(connection: duckdb.DuckDBPyConnection, jobs: trio.MemoryReceiveChannel) -> None:
+async def _run_writer(
+    connection: duckdb.DuckDBPyConnection, jobs: trio.MemoryReceiveChannel, cache: ReadCache
+) -> None:
     cursor = connection.cursor()
     async with jobs:
-        async for change, reply in jobs:
-            result = await trio.to_thread.run_sync(outcome.capture, _transaction, change, cursor)
-            reply.send_nowait(result)
+        while group := await _next_group(jobs):
+            with trio.CancelScope(shield=True):  # a started group always answers its callers
+                cache.write_started()
+                try:
+                    results = await trio.to_thread.run_sync(_run_group, [change for change, _ in group], cursor)
+                finally:
+                    cache.write_ended()
+                for (_, reply), result in zip(group, results):
+                    reply.deliver(result)
     cursor.close()
+
+
+async def _next_group(jobs: trio.MemoryReceiveChannel) -> list[_WriteJob]:
+    """The next write and every write queued behind it (up to MAX_WRITE_GROUP); [] when closed."""
+    try:
+        group = [await jobs.receive()]
+    except trio.EndOfChannel:
+        return []
+    while len(group) < MAX_WRITE_GROUP:
+        try:
+            group.append(jobs.receive_nowait())
+        except (trio.WouldBlock, trio.EndOfChannel):
+            break
+    return group
+
+
+def _run_group(changes: list[Callable[[Cursor], object]], cursor: Cursor) -> list[outcome.Outcome]:
+    """Every change in one transaction; if any fails, each change again in a transaction of its own."""
+    if len(changes) > 1:
+        results = _commit_together(changes, cursor)
+        if results is not None:
+            return [outcome.Value(result) for result in results]
+    return [outcome.capture(_transaction, change, cursor) for change in changes]
+
+
+def _commit_together(changes: list[Callable[[Cursor], object]], cursor: Cursor) -> list[object] | None:
+    """The changes' results once all of them are committed in one transaction, or None when any
+    part failed; the transaction is then rolled back. Nothing is logged here: the changes run
+    again one by one, and that run reports whatever fails."""
+    try:
+        cursor.execute("BEGIN TRANSACTION")
+        results = [result for run in _combined_runs(changes) for result in _apply_run(run, cursor)]
+        cursor.execute(_ABORTED_CHECK)
+        cursor.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            cursor.execute("ROLLBACK")
+        return None
+    return results
+
+
+def _combined_runs(changes: list[Callable[[Cursor], object]]) -> list[list[Callable[[Cursor], object]]]:
+    """The changes in order, cut into runs: consecutive changes with the same `combine_key`
+    (see `_documents.NewDocument`) form one run; every other change is a run of its own."""
+    runs: list[list[Callable[[Cursor], object]]] = []
+    previous_key: Hashable = None
+    for change in changes:
+        key = getattr(change, "combine_key", None)
+        if key is not None and key == previous_key:
+            runs[-1].append(change)
+        else:
+            runs.append([change])
+        previous_key = key
+    return runs
+
+
+def _apply_run(run: list[Callable[[Cursor], object]], cursor: Cursor) -> list[object]:
+    if len(run) == 1:
+        return [run[0](cursor)]
+    return run[0].run_together(cursor, run)  # type: ignore[attr-defined]
 
 
 def _transaction(change: Callable[[Cursor], T], cursor: Cursor) -> T:
     cursor.execute("BEGIN TRANSACTION")
     try:
         result = _guarded(change, cursor)
+        _guarded(_raise_if_aborted, cursor)
     except BaseException:
         cursor.execute("ROLLBACK")
         raise
@@ -126,6 +250,15 @@ def _transaction(change: Callable[[Cursor], T], cursor: Cursor) -> T:
             cursor.execute("ROLLBACK")
         raise BackendError(f"storage failure: {exc}") from exc
     return result
+
+
+# DuckDB's COMMIT of a transaction that hit an error "succeeds" and silently discards it
+# (STACK-NOTES §5), so before committing we make sure the transaction still accepts statements.
+_ABORTED_CHECK = "SELECT 1"
+
+
+def _raise_if_aborted(cursor: Cursor) -> None:
+    cursor.execute(_ABORTED_CHECK)
 
 
 def _guarded(query: Callable[[Cursor], T], cursor: Cursor) -> T:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import attrs
 
+from runtime.errors import Conflict, NotFound
 from runtime.model.characters import CharacterRecord
 from runtime.store._database import Cursor
-from runtime.store._documents import DocumentTable
+from runtime.store._documents import DocumentTable, NewDocument, Requirement
 from runtime.store._ids import allocate_id
 
 BLOB_ID_PREFIX = "blob-"
@@ -31,6 +32,15 @@ CHARACTERS = DocumentTable("characters", "character_id", CharacterRecord, "chara
 def schema_exists(cursor: Cursor, schema_id: str) -> bool:
     """Whether a state schema with exactly this id is stored."""
     return cursor.execute("SELECT 1 FROM schemas WHERE schema_id = ?", [schema_id]).fetchone() is not None
+
+
+def new_character(record: CharacterRecord) -> NewDocument:
+    """The write that stores a new character: Conflict for a taken id, checked first (PROTOCOL
+    §6.11), then NotFound for a missing schema."""
+    content = record.content
+    schema_id = content.schema_id
+    schema = Requirement("schemas", "schema_id", schema_id, lambda: NotFound.record("schema", schema_id))
+    return CHARACTERS.new_document(content.id, record, lambda: Conflict.exists("character", content.id), schema)
 
 
 # -- blobs -------------------------------------------------------------------------------
