@@ -8,6 +8,7 @@ Errors are a bare `{code, message}` with the HTTP status of §5.6.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import quote, unquote_to_bytes
 
@@ -74,6 +75,15 @@ async def upload(
     services: Services, resource_id: str, file_id: str, headers: UploadHeaders, body: bytes
 ) -> tuple[int, Mapping[str, Any]]:
     """Store an upload. Returns the HTTP status and the JSON body (payload or bare error)."""
+    started = time.perf_counter()
+    status, answer = await _upload(services, resource_id, file_id, headers, body)
+    _log_file_request("upload", resource_id, file_id, status, started)
+    return status, answer
+
+
+async def _upload(
+    services: Services, resource_id: str, file_id: str, headers: UploadHeaders, body: bytes
+) -> tuple[int, Mapping[str, Any]]:
     try:
         kind, record_id = _parse_slot(resource_id, file_id)
         handler = UPLOADS.get((kind, file_id))
@@ -90,6 +100,19 @@ async def upload(
 
 
 async def download(services: Services, resource_id: str, file_id: str) -> DownloadedFile | FileError:
+    """The file of a slot, or the error to answer with."""
+    started = time.perf_counter()
+    result = await _download(services, resource_id, file_id)
+    _log_file_request("download", resource_id, file_id, result.status if isinstance(result, FileError) else 200, started)
+    return result
+
+
+def _log_file_request(route: str, resource_id: str, file_id: str, status: int, started: float) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    log.info(route, extra={"slot": f"{resource_id}/{file_id}", "status": status, "duration_ms": duration_ms})
+
+
+async def _download(services: Services, resource_id: str, file_id: str) -> DownloadedFile | FileError:
     try:
         kind, record_id = _parse_slot(resource_id, file_id)
         handler = DOWNLOADS.get((kind, file_id))

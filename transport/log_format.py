@@ -20,6 +20,8 @@ class KeyValueFormatter(logging.Formatter):
 
 
 def configure_logging(level: str) -> None:
+    # The formatter never shows file and line, so skip the stack walk logging does per record.
+    logging._srcfile = None
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(KeyValueFormatter())
     root = logging.getLogger()

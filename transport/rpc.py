@@ -163,7 +163,7 @@ async def answer_rpc(body: bytes, registry: Registry, services: Services) -> Rpc
         extra={
             "method": answer.method,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "code": answer.code,
+            "outcome": "ok" if answer.code is None else answer.code,
         },
     )
     return answer
