@@ -3,18 +3,32 @@
 Exit status 0 when every benchmark ran with no failed request, 1 otherwise; a benchmark that
 cannot run is reported and the others still run. Missing a target is reported in the tables and
 the JSON files, not in the exit status.
+
+`foundation` and `graph` take the load settings below; `generation`, `packages` and `sessions`
+have the shape `run(quick) -> dict`: the dict is written as the benchmark's JSON file, and a
+top-level `errors` count above 0 marks the run as failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from types import ModuleType
+from typing import Any
 
 import attrs
 
-from benchmarks import RESULTS_DIR, BenchmarkFailed, bench_foundation, bench_graph
+from benchmarks import (
+    RESULTS_DIR,
+    BenchmarkFailed,
+    bench_foundation,
+    bench_generation,
+    bench_graph,
+    bench_packages,
+    bench_sessions,
+)
 from benchmarks._load import LoadSettings
 from benchmarks._results import write_results
 
@@ -52,9 +66,23 @@ def run_graph(options: RunOptions) -> bool:
     return True
 
 
+def quick_or_full(module: ModuleType) -> Callable[[RunOptions], bool]:
+    """The runner of a benchmark module with `NAME` and `run(quick) -> dict`."""
+
+    def run(options: RunOptions) -> bool:
+        numbers: dict[str, Any] = module.run(options.quick)
+        print(f"written to {write_results(module.NAME, numbers, options.results_dir)}")
+        return not numbers.get("errors")
+
+    return run
+
+
 BENCHMARKS: dict[str, Callable[[RunOptions], bool]] = {
     bench_foundation.NAME: run_foundation,
     bench_graph.NAME: run_graph,
+    bench_generation.NAME: quick_or_full(bench_generation),
+    bench_packages.NAME: quick_or_full(bench_packages),
+    bench_sessions.NAME: quick_or_full(bench_sessions),
 }
 
 

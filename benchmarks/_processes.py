@@ -24,6 +24,7 @@ from benchmarks import REPO_ROOT, BenchmarkFailed
 LOOPBACK = "127.0.0.1"
 DRAMATURG = "dramaturg"
 BARE = "bare"
+LLM_STUB = "llm-stub"
 START_TIMEOUT_S = 30.0
 STOP_GRACE_S = 10.0
 _HEALTH_POLL_S = 0.05
@@ -54,12 +55,24 @@ class RunningServer:
             return ""
 
 
-def dramaturg_server(data_dir: Path) -> ServerCommand:
-    """The real server, with a DuckDB file under `data_dir`."""
+def dramaturg_server(data_dir: Path, *extra_args: str) -> ServerCommand:
+    """The real server, with a DuckDB file under `data_dir` (and any further `serve` flags)."""
     return ServerCommand(
         DRAMATURG,
         lambda listen: [
-            sys.executable, "-m", "transport.cli", "serve", "--listen", listen, "--data-dir", str(data_dir)
+            sys.executable, "-m", "transport.cli", "serve", "--listen", listen, "--data-dir", str(data_dir),
+            *extra_args,
+        ],
+    )
+
+
+def llm_stub(latency_ms: int = 0, tokens_per_s: float = 0.0) -> ServerCommand:
+    """The LLM stub in auto mode: every call waits `latency_ms`, then streams at `tokens_per_s` (0: at once)."""
+    return ServerCommand(
+        LLM_STUB,
+        lambda listen: [
+            sys.executable, "-m", "transport.cli", "llm-stub", "--mode", "auto", "--listen", listen,
+            "--latency-ms", str(latency_ms), "--tokens-per-s", str(tokens_per_s), "--log-level", "WARNING",
         ],
     )
 

@@ -13,23 +13,25 @@ Target: server time per section p50 ≤ 20 ms. `run` prints a table and returns 
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Final, Iterator
+from typing import Any, Final
 
 import attrs
 import duckdb
 import httpx
 
-from benchmarks import REPO_ROOT, BenchmarkFailed
+from benchmarks import BenchmarkFailed
 from benchmarks._load import percentile_ms
-from benchmarks._processes import DRAMATURG, LOOPBACK, START_TIMEOUT_S, STOP_GRACE_S, dramaturg_server, free_port
-from benchmarks._processes import serving
+from benchmarks._processes import (
+    DRAMATURG,
+    LLM_STUB,
+    dramaturg_server,
+    llm_stub,
+    serving,
+)
 
 NAME: Final = "generation"
 SECTIONS: Final = 10
@@ -39,7 +41,6 @@ FULL_DRAFTS: Final = 8
 AGENTS: Final = ("planner", "architect", "director", "actor", "narrator", "keeper", "replyer")
 STUB_MODEL: Final = "stub-bench"
 STUB_KEY: Final = "bench-key"
-_POLL_S: Final = 0.05
 _REQUEST_TIMEOUT_S: Final = 60.0
 
 
@@ -63,55 +64,14 @@ def run(quick: bool) -> dict[str, Any]:
     drafts = QUICK_DRAFTS if quick else FULL_DRAFTS
     with tempfile.TemporaryDirectory(prefix="dramaturg-bench-generation-") as tmp:
         data_dir, log_dir = Path(tmp) / "data", Path(tmp) / "logs"
-        with _stub_process(log_dir) as stub_url, serving([dramaturg_server(data_dir)], log_dir) as servers:
-            walls = _build_drafts(servers[DRAMATURG].url, stub_url, drafts)
+        with serving([llm_stub(), dramaturg_server(data_dir)], log_dir) as servers:
+            walls = _build_drafts(servers[DRAMATURG].url, servers[LLM_STUB].url, drafts)
         stub_times = _continue_call_latencies(data_dir / "dramaturg.duckdb")
     timings = _pair(walls, stub_times)
     measured = [timing for timing in timings if timing.draft_id != timings[0].draft_id]
     numbers = _numbers(measured, drafts - 1)
     print(_table(numbers))
     return numbers
-
-
-# -- the stub process ----------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _stub_process(log_dir: Path) -> Iterator[str]:
-    """The LLM stub in auto mode on a free port; yields its URL once it lists its models."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    listen = f"{LOOPBACK}:{free_port()}"
-    argv = [sys.executable, "-m", "transport.cli", "llm-stub", "--mode", "auto", "--listen", listen,
-            "--latency-ms", "0", "--log-level", "WARNING"]
-    log_path = log_dir / "llm-stub.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://{listen}"
-    try:
-        _wait_listing_models(process, url, log_path)
-        yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_GRACE_S)
-
-
-def _wait_listing_models(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    # The stub has no /healthz; its model list (open_ai flavour) answers as soon as it serves.
-    deadline = time.monotonic() + START_TIMEOUT_S
-    with httpx.Client(base_url=url, timeout=1.0, headers={"Authorization": f"Bearer {STUB_KEY}"}) as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise BenchmarkFailed(f"llm-stub exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if http.get("/models").status_code == 200:
-                    return
-            time.sleep(_POLL_S)
-    raise BenchmarkFailed(f"llm-stub did not answer within {START_TIMEOUT_S:.0f} s")
 
 
 # -- driving the server ----------------------------------------------------------------------

@@ -48,3 +48,26 @@ def test_percentiles_are_nearest_rank_in_milliseconds() -> None:
     assert percentile_ms(latencies_s, 0.50) == pytest.approx(50.0)
     assert percentile_ms(latencies_s, 0.99) == pytest.approx(99.0)
     assert percentile_ms([], 0.99) == 0.0
+
+
+def test_quick_sessions_run_plays_turns_and_wakes_idle_actors_without_errors(tmp_path: Path) -> None:
+    exit_status = main(["--only", "sessions", "--quick", "--results-dir", str(tmp_path)])
+
+    report = json.loads((tmp_path / "sessions.json").read_text())
+    assert exit_status == 0
+    assert report["benchmark"] == "sessions" and report["errors"] == 0
+    assert list(report["cases"]) == ["overhead", "throughput", "idle"]
+    for name in ("overhead", "throughput"):
+        case = report["cases"][name]
+        assert case["errors"] == 0 and case["unfinished_turns"] == 0 and case["first_error"] is None, case
+        assert case["calls_per_turn"] == [5], case  # 2 Keeper + Director + Narrator beat + Actor beat
+        assert case["turns_counted"] == case["sessions"] * (case["turns_per_session"] - case["warmup_turns"])
+        assert 0 < case["stub_turn_alone_ms"] and 0 < case["ideal_turns_per_s"] and 0 < case["turns_per_s"]
+        assert 0 < case["overhead_p50_ms"] <= case["overhead_p99_ms"], case
+        assert 0 < case["first_delta_p50_ms"] <= case["first_delta_p99_ms"], case
+        assert case["server_cpu"] is not None and case["stub_cpu"] is not None
+    assert report["cases"]["overhead"]["targets"] == {"overhead_p50_ms": 5.0, "overhead_p99_ms": 25.0}
+    idle = report["cases"]["idle"]
+    assert idle["created"] == idle["sessions"] and idle["errors"] == 0
+    assert idle["measured_actors"] == idle["sessions"] - 32
+    assert idle["server_rss_after_mb"] >= idle["server_rss_before_mb"] > 0

@@ -5,6 +5,7 @@ Provider routes: `POST /v1/chat/completions` and `POST /chat/completions` (open_
 when the request carries Anthropic headers, else open_ai).
 Control routes: `POST /_stub/script`, `GET /_stub/requests`, `POST /_stub/reset`. Steps queued
 for the model name `_models` answer the model-list routes (status, delay, invalid JSON).
+`GET /healthz` answers `ok` once the stub serves (not logged as a received request).
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
         if step.invalid_json:
             return raw_response(INVALID_JSON_BODY, 200)
         return provider.models_response(settings.models)
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        return Response("ok", content_type="text/plain")
 
     @app.post("/_stub/script")
     async def queue_steps() -> Response:
