@@ -22,10 +22,12 @@ from tests.support.session_world import (
     narrator_beat,
     ops,
     performance,
+    parse_sse,
     plan,
     playable_session,
     run_turn,
     stored_state,
+    turn_envelope,
     turn_script,
 )
 
@@ -266,3 +268,24 @@ async def test_replies_are_suggested_from_the_transcript(rpc: RpcClient, llm_stu
     replyer_prompt = (await llm_stub.control.requests())[-1]["body"]["messages"][-1]["content"]
     assert "Welcome, traveller!" in replyer_prompt  # the transcript is what the Replyer sees
     assert await stored_state(rpc, session_id) == before
+
+
+async def test_events_reach_the_client_while_the_turn_is_still_running(
+    rpc: RpcClient, llm_stub: RunningStub
+) -> None:
+    session_id = await playable_session(rpc, llm_stub)
+    await llm_stub.control.script(*turn_script(beats=[narration(chunk_size=20, chunk_delay_ms=1000), performance()]))
+    async with rpc.http.stream("POST", "/rpc", json=turn_envelope(session_id, "Hello")) as response:
+        chunks = response.aiter_bytes()
+        received = b""
+        async for chunk in chunks:
+            received += chunk
+            if b"narrator_text_delta" in received:
+                break
+        # The stub still holds the rest of the narration, so nothing is committed yet.
+        snapshot = await rpc.result("session.get_runtime_snapshot", session_id=session_id)
+        assert snapshot["snapshot"]["turn_index"] == 0
+        assert b'"type":"completed"' not in received
+        async for chunk in chunks:
+            received += chunk
+    assert parse_sse(received)[-1].data["frame"]["type"] == "completed"

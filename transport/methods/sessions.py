@@ -95,22 +95,36 @@ async def turn_stream(
 ) -> AsyncIterator[bytes]:
     """`ack`, `started`, one `message` per event, then `completed` or `failed`, and the end.
 
+    Frames that are already waiting go out in one write; whenever none is waiting, what was
+    framed so far is sent, so every event still reaches the client as soon as it happens.
     A client that leaves closes this generator and with it the channel: the turn goes on,
     and its remaining frames are dropped (R5).
     """
     framer = TurnFramer(request_id, session_id)
     with frames:
-        yield ack_frame(request_id, session_id)
-        yield framer.started()
-        async for frame in frames:
-            if isinstance(frame, TurnSucceeded):
-                yield framer.completed(frame.result)
+        chunk = [ack_frame(request_id, session_id), framer.started()]
+        while True:
+            try:
+                frame = frames.receive_nowait() if chunk else await frames.receive()
+            except trio.WouldBlock:
+                yield b"".join(chunk)
+                chunk = []
+                continue
+            except trio.EndOfChannel:
+                yield b"".join([*chunk, framer.failed(BackendError.code, STOPPED_MID_TURN)])
                 return
-            if isinstance(frame, TurnAborted):
-                yield framer.failed(frame.code, frame.message)
+            chunk.append(_encode(framer, frame))
+            if isinstance(frame, (TurnSucceeded, TurnAborted)):
+                yield b"".join(chunk)
                 return
-            yield framer.event(frame)
-        yield framer.failed(BackendError.code, STOPPED_MID_TURN)
+
+
+def _encode(framer: TurnFramer, frame: TurnFrame) -> bytes:
+    if isinstance(frame, TurnSucceeded):
+        return framer.completed(frame.result)
+    if isinstance(frame, TurnAborted):
+        return framer.failed(frame.code, frame.message)
+    return framer.event(frame)
 
 
 def _session_method(name: str, params: type, tag: str, payload: type, handler: Handler) -> Method:
