@@ -13,7 +13,7 @@ from hypercorn.trio import serve
 
 from actors.drafts import open_draft_actors
 from actors.sessions import TurnEngine, open_session_actors
-from runtime.llm import LlmSettings, StoreCallRecorder, open_llm_http
+from runtime.llm import LlmSettings, open_call_recorder, open_llm_http
 from runtime.services import Services
 from runtime.services._services import Limits
 from runtime.store import open_store
@@ -51,8 +51,8 @@ async def run_server(
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`."""
-    async with open_store(settings.data_dir) as store, open_llm_http(
-        llm_settings(settings), recorder=StoreCallRecorder(store)
+    async with open_store(settings.data_dir) as store, open_call_recorder(store) as recorder, open_llm_http(
+        llm_settings(settings), recorder=recorder
     ) as llm:
         limits = Limits(
             max_upload_bytes=settings.max_upload_bytes, max_player_input_chars=settings.max_player_input_chars

@@ -23,7 +23,8 @@ from runtime.llm._settings import LlmSettings as LlmSettings
 from runtime.llm._telemetry import NO_TAGS as NO_TAGS
 from runtime.llm._telemetry import CallRecorder as CallRecorder
 from runtime.llm._telemetry import CallTags as CallTags
-from runtime.llm._telemetry import StoreCallRecorder as StoreCallRecorder
+from runtime.llm._telemetry import QueuedCallRecorder as QueuedCallRecorder
+from runtime.llm._telemetry import open_call_recorder as open_call_recorder
 from runtime.model.chat import ChatMessage as ChatMessage
 from runtime.model.chat import ChatRequest as ChatRequest
 from runtime.model.chat import ChatResponse as ChatResponse
@@ -50,8 +51,9 @@ __all__ = [
     "LlmSettings",
     "OpenAiClient",
     "ProviderEndpoint",
-    "StoreCallRecorder",
+    "QueuedCallRecorder",
     "build_client",
+    "open_call_recorder",
     "open_llm_http",
     "provider_endpoint",
     "require_model",

@@ -1,12 +1,17 @@
 """Telemetry of LLM calls: one `llm_calls` row and one log line per call (ARCHITECTURE §3).
 
+Rows are written off the call's path: a call only queues its row, and the task run by
+`open_call_recorder` writes what is queued in batches (one transaction, one INSERT each).
+
 Log lines carry the agent, api, model, timings and outcome, never a key or prompt text.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-from typing import Protocol
+from typing import AsyncIterator, Protocol
 
 import attrs
 import trio
@@ -18,7 +23,7 @@ from runtime.model.apis import Agent, Provider
 from runtime.model.chat import ChatUsage
 from runtime.model.llm_calls import CallOutcome, LlmCall
 from runtime.store import Store
-from runtime.store.llm_calls import insert_llm_call
+from runtime.store.llm_calls import insert_llm_calls
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +47,84 @@ class CallRecorder(Protocol):
         """Keep `call`. Must not raise: telemetry never fails the call it describes."""
 
 
-@attrs.frozen
-class StoreCallRecorder:
-    """Writes each call as one `llm_calls` row through the store's writer."""
+CALL_QUEUE_SIZE = 1024
+"""Calls waiting to be written; beyond this the store is far behind and new rows are dropped."""
 
-    store: Store
+MAX_CALLS_PER_WRITE = 64
+
+
+@attrs.define
+class _Progress:
+    """How many queued calls the writer has finished with (written or failed), to wait on."""
+
+    queued: int = 0
+    settled: int = 0
+    changed: trio.Event = attrs.Factory(trio.Event)
+
+    def settle(self, count: int) -> None:
+        self.settled += count
+        self.changed.set()
+        self.changed = trio.Event()
+
+
+@attrs.frozen
+class QueuedCallRecorder:
+    """Queues each call for the writer task of `open_call_recorder`; recording never waits.
+
+    If the queue is full (`CALL_QUEUE_SIZE` calls not yet written), the call is dropped with a
+    warning rather than making the LLM call wait for the store. A call recorded after the
+    recorder closed is dropped the same way.
+    """
+
+    _calls: trio.MemorySendChannel[LlmCall]
+    _progress: _Progress
 
     async def record(self, call: LlmCall) -> None:
         try:
-            await self.store.write(lambda cursor: insert_llm_call(cursor, call))
-        except DramaturgError as exc:
-            log.warning("llm_call_not_recorded", extra={"agent": call.agent.value, "error": exc.message})
+            self._calls.send_nowait(call)
+        except trio.WouldBlock:
+            log.warning("llm_call_dropped", extra={"agent": call.agent.value, "error": "telemetry queue full"})
+        except trio.ClosedResourceError:
+            log.warning("llm_call_dropped", extra={"agent": call.agent.value, "error": "telemetry closed"})
+        else:
+            self._progress.queued += 1
+
+    async def wait_flushed(self) -> None:
+        """Return once every call recorded before this call is written (or its write failed)."""
+        target = self._progress.queued
+        while self._progress.settled < target:
+            await self._progress.changed.wait()
+
+
+@contextlib.asynccontextmanager
+async def open_call_recorder(store: Store, *, queue_size: int = CALL_QUEUE_SIZE) -> AsyncIterator[QueuedCallRecorder]:
+    """A recorder whose calls become `llm_calls` rows, written in batches by one background task.
+
+    On a clean exit every call queued so far is written before this returns.
+    """
+    send, receive = trio.open_memory_channel[LlmCall](queue_size)
+    progress = _Progress()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_write_calls, store, receive, progress)
+        async with send:
+            yield QueuedCallRecorder(send, progress)
+
+
+async def _write_calls(store: Store, calls: trio.MemoryReceiveChannel[LlmCall], progress: _Progress) -> None:
+    """Write queued calls until the channel closes: whatever is waiting goes in one transaction."""
+    async with calls:
+        async for first in calls:
+            batch = [first]
+            while len(batch) < MAX_CALLS_PER_WRITE:
+                try:
+                    batch.append(calls.receive_nowait())
+                except (trio.WouldBlock, trio.EndOfChannel):
+                    break
+            try:
+                await store.write(functools.partial(insert_llm_calls, calls=batch))
+            except DramaturgError as exc:
+                log.warning("llm_calls_not_recorded", extra={"calls": len(batch), "error": exc.message})
+            progress.settle(len(batch))
 
 
 @attrs.frozen

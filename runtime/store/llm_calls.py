@@ -12,32 +12,43 @@ _COLUMNS = (
 )
 
 
-def insert_llm_call(cursor: Cursor, call: LlmCall) -> int:
-    """Append `call` and return its id: one more than the largest so far (the writer is single)."""
-    call_id = cursor.execute("SELECT coalesce(max(call_id), 0) + 1 FROM llm_calls").fetchone()[0]
+def insert_llm_calls(cursor: Cursor, calls: list[LlmCall]) -> list[int]:
+    """Append `calls` in order with one multi-row INSERT and return their ids.
+
+    Ids continue from the largest so far (the writer is single).
+    """
+    if not calls:
+        return []
+    first_id = cursor.execute("SELECT coalesce(max(call_id), 0) + 1 FROM llm_calls").fetchone()[0]
+    call_ids = list(range(first_id, first_id + len(calls)))
+    row = f"({', '.join(['?'] * 17)})"
     cursor.execute(
-        f"INSERT INTO llm_calls (call_id, {_COLUMNS}) VALUES ({', '.join(['?'] * 17)})",
-        [
-            call_id,
-            call.started_at_ms,
-            call.agent.value,
-            call.api_id,
-            call.provider.value,
-            call.model,
-            call.streamed,
-            call.prompt_tokens,
-            call.completion_tokens,
-            call.latency_ms,
-            call.first_token_ms,
-            call.attempts,
-            call.outcome.value,
-            call.error,
-            call.session_id,
-            call.turn_index,
-            call.draft_id,
-        ],
+        f"INSERT INTO llm_calls (call_id, {_COLUMNS}) VALUES {', '.join([row] * len(calls))}",
+        [value for call_id, call in zip(call_ids, calls) for value in _row_of(call_id, call)],
     )
-    return call_id
+    return call_ids
+
+
+def _row_of(call_id: int, call: LlmCall) -> list[object]:
+    return [
+        call_id,
+        call.started_at_ms,
+        call.agent.value,
+        call.api_id,
+        call.provider.value,
+        call.model,
+        call.streamed,
+        call.prompt_tokens,
+        call.completion_tokens,
+        call.latency_ms,
+        call.first_token_ms,
+        call.attempts,
+        call.outcome.value,
+        call.error,
+        call.session_id,
+        call.turn_index,
+        call.draft_id,
+    ]
 
 
 def list_llm_calls(cursor: Cursor) -> list[LlmCall]:

@@ -9,7 +9,7 @@ from typing import AsyncIterator
 import attrs
 import pytest
 
-from runtime.llm import LlmHttp, LlmSettings, StoreCallRecorder, open_llm_http
+from runtime.llm import LlmHttp, LlmSettings, QueuedCallRecorder, open_call_recorder, open_llm_http
 from runtime.model.apis import ApiRecord, Provider
 from runtime.store import Store, open_store
 from tests.support.llm_stub import RunningStub
@@ -22,6 +22,7 @@ FAST = LlmSettings(timeout_s=10.0, max_retries=2, backoff_base_s=0.0)
 class LlmRig:
     llm: LlmHttp
     store: Store
+    recorder: QueuedCallRecorder
     stub: RunningStub
 
     def api(self, provider: Provider, **changes: str) -> ApiRecord:
@@ -34,14 +35,16 @@ class LlmRig:
     @contextlib.asynccontextmanager
     async def with_settings(self, **changes: float) -> AsyncIterator[LlmHttp]:
         """Another LlmHttp on the same store and stub, with some settings changed."""
-        async with open_llm_http(attrs.evolve(FAST, **changes), recorder=StoreCallRecorder(self.store)) as llm:
+        async with open_llm_http(attrs.evolve(FAST, **changes), recorder=self.recorder) as llm:
             yield llm
 
 
 @pytest.fixture
 async def rig(llm_stub: RunningStub, tmp_path: Path) -> AsyncIterator[LlmRig]:
-    async with open_store(tmp_path / "data") as store, open_llm_http(FAST, recorder=StoreCallRecorder(store)) as llm:
-        yield LlmRig(llm, store, llm_stub)
+    async with open_store(tmp_path / "data") as store, open_call_recorder(store) as recorder, open_llm_http(
+        FAST, recorder=recorder
+    ) as llm:
+        yield LlmRig(llm, store, recorder, llm_stub)
 
 
 @pytest.fixture(params=[Provider.OPEN_AI, Provider.ANTHROPIC], ids=["open_ai", "anthropic"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import pytest
 
 from runtime.errors import ProviderError
-from runtime.llm import CallTags, ChatRequest, provider_endpoint
+from runtime.llm import CallTags, ChatRequest, open_call_recorder, provider_endpoint
 from runtime.model.apis import Agent, Provider
 from runtime.model.llm_calls import CallOutcome, LlmCall
+from runtime.store import open_store
 from runtime.store.llm_calls import list_llm_calls
 from tests.runtime.llm.conftest import LlmRig
 
@@ -15,7 +19,14 @@ TAGS = CallTags(session_id="session-1", turn_index=4)
 
 
 async def recorded(rig: LlmRig) -> list[LlmCall]:
+    """The rows, once the recorder wrote what it has queued: calls only queue their row."""
+    await rig.recorder.wait_flushed()
     return await rig.store.read(list_llm_calls)
+
+
+def a_call(agent: Agent = Agent.KEEPER, turn_index: int = 1) -> LlmCall:
+    return LlmCall(started_at_ms=1, agent=agent, api_id="main", provider=Provider.OPEN_AI, model="m",
+                   streamed=False, latency_ms=2.0, attempts=1, outcome=CallOutcome.OK, turn_index=turn_index)
 
 
 async def test_a_completed_call_is_recorded_with_its_tags(rig: LlmRig, provider: Provider) -> None:
@@ -68,3 +79,38 @@ async def test_each_call_gets_its_own_row_in_order(rig: LlmRig) -> None:
 async def test_listing_models_records_no_call(rig: LlmRig) -> None:
     await rig.llm.list_models(provider_endpoint(Provider.OPEN_AI, rig.stub.openai_base_url, "key"))
     assert await recorded(rig) == []
+
+
+async def test_calls_still_queued_are_written_when_the_recorder_closes(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "data") as store:
+        async with open_call_recorder(store) as recorder:
+            for turn_index in range(1, 6):
+                await recorder.record(a_call(turn_index=turn_index))
+        assert [call.turn_index for call in await store.read(list_llm_calls)] == [1, 2, 3, 4, 5]
+
+
+async def test_a_call_beyond_a_full_queue_is_dropped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with open_store(tmp_path / "data") as store, open_call_recorder(store, queue_size=2) as recorder:
+        for agent in (Agent.PLANNER, Agent.ARCHITECT, Agent.REPLYER):
+            await recorder.record(a_call(agent))
+        await recorder.wait_flushed()
+        assert [call.agent for call in await store.read(list_llm_calls)] == [Agent.PLANNER, Agent.ARCHITECT]
+    [dropped] = [record for record in caplog.records if record.message == "llm_call_dropped"]
+    assert dropped.levelno == logging.WARNING and dropped.agent == "replyer"
+
+
+async def test_a_failed_write_is_logged_and_later_calls_are_still_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with open_store(tmp_path / "data") as store, open_call_recorder(store) as recorder:
+        await store.write(lambda cursor: cursor.execute("ALTER TABLE llm_calls RENAME TO llm_calls_away"))
+        await recorder.record(a_call(Agent.PLANNER))
+        await recorder.wait_flushed()
+        await store.write(lambda cursor: cursor.execute("ALTER TABLE llm_calls_away RENAME TO llm_calls"))
+        await recorder.record(a_call(Agent.ACTOR))
+        await recorder.wait_flushed()
+        assert [call.agent for call in await store.read(list_llm_calls)] == [Agent.ACTOR]
+    [failed] = [record for record in caplog.records if record.message == "llm_calls_not_recorded"]
+    assert failed.levelno == logging.WARNING and failed.calls == 1
