@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import sys
 import time
+from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -28,6 +29,9 @@ import trio
 from benchmarks import REPO_ROOT, BenchmarkFailed
 from benchmarks._cpu import CpuSample, CpuShares, shares_between, take_sample
 from runtime.codec import CODEC
+
+R = TypeVar("R")
+S = TypeVar("S")
 
 SEQ_MARK = "$SEQ"
 """Replaced in a request body by a number unique within the run (for ids that must not repeat)."""
@@ -215,14 +219,14 @@ async def run_load(spec: LoadSpec) -> LoadResult:
     return _result(tally, window, samples)
 
 
-def measure(spec: LoadSpec) -> LoadResult:
-    """Run one load in a separate process and return its result. Raises LoadFailed."""
-    require_loopback(spec.url)
-    settings = spec.settings
-    bound_s = settings.warmup_s + settings.duration_s + settings.request_timeout_s + _SPARE_AFTER_RUN_S
+def run_in_process(module: str, spec: Any, result_type: type[R], bound_s: float, failure: type[BenchmarkFailed]) -> R:
+    """Run `python -m module` with `spec` as JSON on stdin and read its result from stdout.
+
+    Bounded by `bound_s`; raises `failure` when the process times out or fails.
+    """
     try:
         finished = subprocess.run(
-            [sys.executable, "-m", "benchmarks._load"],
+            [sys.executable, "-m", module],
             input=json.dumps(CODEC.unstructure(spec)),
             capture_output=True,
             text=True,
@@ -231,16 +235,29 @@ def measure(spec: LoadSpec) -> LoadResult:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise LoadFailed(f"load process did not finish within {bound_s:.0f} s") from exc
+        raise failure(f"{module} did not finish within {bound_s:.0f} s") from exc
     if finished.returncode != 0:
-        raise LoadFailed(f"load process exited with {finished.returncode}: {finished.stderr.strip()[-2000:]}")
-    return CODEC.structure(json.loads(finished.stdout), LoadResult, path="load result")
+        raise failure(f"{module} exited with {finished.returncode}: {finished.stderr.strip()[-2000:]}")
+    return CODEC.structure(json.loads(finished.stdout), result_type, path=f"{module} result")
+
+
+def serve_in_process(spec_type: type[S], run: Callable[[S], Awaitable[Any]]) -> None:
+    """The other side of `run_in_process`: read the spec, run it under trio, write the result."""
+    spec = CODEC.structure(json.loads(sys.stdin.read()), spec_type, path="spec")
+    result = trio.run(run, spec)
+    sys.stdout.write(json.dumps(CODEC.unstructure(result)))
+
+
+def measure(spec: LoadSpec) -> LoadResult:
+    """Run one load in a separate process and return its result. Raises LoadFailed."""
+    require_loopback(spec.url)
+    settings = spec.settings
+    bound_s = settings.warmup_s + settings.duration_s + settings.request_timeout_s + _SPARE_AFTER_RUN_S
+    return run_in_process("benchmarks._load", spec, LoadResult, bound_s, LoadFailed)
 
 
 def main() -> None:
-    spec = CODEC.structure(json.loads(sys.stdin.read()), LoadSpec, path="load spec")
-    result = trio.run(run_load, spec)
-    sys.stdout.write(json.dumps(CODEC.unstructure(result)))
+    serve_in_process(LoadSpec, run_load)
 
 
 if __name__ == "__main__":

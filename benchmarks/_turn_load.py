@@ -25,8 +25,6 @@ import contextlib
 import json
 import re
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -34,10 +32,9 @@ import attrs
 import httpx
 import trio
 
-from benchmarks import REPO_ROOT, BenchmarkFailed
+from benchmarks import BenchmarkFailed
 from benchmarks._cpu import CpuSample, shares_between, take_sample
-from benchmarks._load import JSON_HEADERS, require_loopback
-from runtime.codec import CODEC
+from benchmarks._load import JSON_HEADERS, require_loopback, run_in_process, serve_in_process
 
 DELTA_EVENTS = frozenset({"narrator_text_delta", "actor_thought_delta", "actor_dialogue_delta"})
 TERMINAL_FRAMES = frozenset({"completed", "failed"})
@@ -480,27 +477,11 @@ def play(spec: TurnLoadSpec) -> TurnLoadResult:
     """Run one turn load in a separate process and return its result. Raises TurnLoadFailed."""
     require_loopback(spec.url)
     bound_s = spec.setup_timeout_s + spec.turns_timeout_s + spec.turn_timeout_s + _SPARE_AFTER_RUN_S
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-m", "benchmarks._turn_load"],
-            input=json.dumps(CODEC.unstructure(spec)),
-            capture_output=True,
-            text=True,
-            cwd=REPO_ROOT,
-            timeout=bound_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise TurnLoadFailed(f"turn load process did not finish within {bound_s:.0f} s") from exc
-    if finished.returncode != 0:
-        raise TurnLoadFailed(f"turn load process exited with {finished.returncode}: {finished.stderr.strip()[-2000:]}")
-    return CODEC.structure(json.loads(finished.stdout), TurnLoadResult, path="turn load result")
+    return run_in_process("benchmarks._turn_load", spec, TurnLoadResult, bound_s, TurnLoadFailed)
 
 
 def main() -> None:
-    spec = CODEC.structure(json.loads(sys.stdin.read()), TurnLoadSpec, path="turn load spec")
-    result = trio.run(run_turn_load, spec)
-    sys.stdout.write(json.dumps(CODEC.unstructure(result)))
+    serve_in_process(TurnLoadSpec, run_turn_load)
 
 
 if __name__ == "__main__":
