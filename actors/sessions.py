@@ -121,6 +121,8 @@ def _send(channel: trio.MemorySendChannel[Any], item: Any) -> None:
 class SessionActor:
     """The owner of one session. Built fresh by the supervisor on start and after a crash."""
 
+    __slots__ = ("_session_id", "_services", "_engine", "_turns", "_record")  # thousands may idle at once
+
     def __init__(self, session_id: str, services: Services, engine: TurnEngine, turns: TurnsInProgress) -> None:
         self._session_id = session_id
         self._services = services

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
+import gc
+import weakref
 from typing import Any, AsyncIterator
 
 import pytest
@@ -12,6 +15,7 @@ from actors.supervisor import ActorCrashed, ActorGaveUp, Supervisor
 from runtime.errors import NotFound
 
 IDLE_S = 60.0
+REQUEST = contextvars.ContextVar[object]("REQUEST")
 
 
 class Counter:
@@ -107,3 +111,64 @@ async def test_an_asker_that_gives_up_does_not_stop_the_actor(
     with trio.move_on_after(0.5):
         await supervisor.ask("k", ("sleep", 1))
     assert await supervisor.ask("k", 0) == 1
+
+
+class Request:
+    """Stands in for the HTTP request an asker is serving."""
+
+
+class RequestReader:
+    def __init__(self, key: str) -> None:
+        pass
+
+    async def handle(self, message: Any) -> Any:
+        return REQUEST.get("none")
+
+
+async def test_an_actor_keeps_nothing_of_the_context_of_the_asker_that_spawned_it(nursery: trio.Nursery) -> None:
+    REQUEST.set("server")
+    supervisor = Supervisor(nursery, RequestReader, idle_timeout_s=IDLE_S)
+    requests: list[weakref.ref[Request]] = []
+    seen: list[Any] = []
+
+    async def ask_while_serving_a_request() -> None:
+        request = Request()
+        requests.append(weakref.ref(request))
+        REQUEST.set(request)
+        seen.append(await supervisor.ask("k", "which request?"))
+
+    async with trio.open_nursery() as requests_nursery:
+        requests_nursery.start_soon(ask_while_serving_a_request)
+    gc.collect()
+    assert seen == ["server"]  # the context the supervisor was made in, not the asker's
+    assert "k" in supervisor.live_keys()
+    assert requests[0]() is None
+
+
+async def test_a_full_mailbox_makes_senders_wait_and_a_sender_that_gives_up_adds_nothing(
+    nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    supervisor = Supervisor(nursery, Counter, idle_timeout_s=IDLE_S, mailbox_size=2)
+    await supervisor.tell("k", ("sleep", 10))
+    await trio.testing.wait_all_tasks_blocked()  # the actor is busy with it
+    await supervisor.tell("k", ("sleep", 0))
+    await supervisor.tell("k", ("sleep", 0))
+    with trio.move_on_after(1) as waited:
+        await supervisor.tell("k", ("sleep", 0))
+    assert waited.cancelled_caught
+    assert await supervisor.ask("k", 0) == 3
+
+
+async def test_many_waiting_senders_all_get_through_in_turn(
+    nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    supervisor = Supervisor(nursery, Counter, idle_timeout_s=IDLE_S, mailbox_size=2)
+    replies: list[int] = []
+
+    async def ask_slowly() -> None:
+        replies.append(await supervisor.ask("k", ("sleep", 1)))
+
+    async with trio.open_nursery() as askers:
+        for _ in range(8):
+            askers.start_soon(ask_slowly)
+    assert replies == list(range(1, 9))
