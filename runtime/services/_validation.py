@@ -1,6 +1,8 @@
-"""Small input rules shared by the families: trimmed ids, tags, folders."""
+"""Small input rules shared by the families: trimmed ids, the given fields of an update."""
 
 from __future__ import annotations
+
+from typing import Any, Iterable
 
 from runtime.errors import InvalidParams
 
@@ -11,3 +13,8 @@ def require_id(value: str, field: str) -> str:
     if not trimmed:
         raise InvalidParams(f"{field} must not be empty")
     return trimmed
+
+
+def given_changes(params: object, names: Iterable[str]) -> dict[str, Any]:
+    """The fields of an update's params that were given: omitted (None) ones keep their value (§6.1)."""
+    return {name: value for name in names if (value := getattr(params, name)) is not None}

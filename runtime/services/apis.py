@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
 
 from runtime.errors import Conflict, NotFound
 from runtime.model.apis import (
@@ -15,7 +14,7 @@ from runtime.model.apis import (
     ApiUpdateParams,
 )
 from runtime.services._services import Services
-from runtime.services._validation import require_id
+from runtime.services._validation import given_changes, require_id
 from runtime.store import Cursor, references
 from runtime.store.apis import APIS
 
@@ -74,18 +73,8 @@ def _apis_listed(cursor: Cursor) -> ApisListed:
 
 async def update_api(services: Services, params: ApiUpdateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
-    changes = {
-        name: value
-        for name in ("display_name", "provider", "base_url", "model", "api_key")
-        if (value := getattr(params, name)) is not None
-    }
-
-    def update(cursor: Cursor) -> ApiRecord:
-        record = attrs.evolve(APIS.require(cursor, api_id), **changes)
-        APIS.update(cursor, api_id, record)
-        return record
-
-    return api_payload(await services.store.write(update))
+    changes = given_changes(params, ("display_name", "provider", "base_url", "model", "api_key"))
+    return api_payload(await services.store.write(lambda cursor: APIS.change(cursor, api_id, changes)))
 
 
 async def delete_api(services: Services, params: ApiIdParams) -> ApiDeleted:

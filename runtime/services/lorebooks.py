@@ -24,7 +24,7 @@ from runtime.model.lorebooks import (
     LorebookUpdateParams,
 )
 from runtime.services._services import Services
-from runtime.services._validation import require_id
+from runtime.services._validation import given_changes, require_id
 from runtime.store import Cursor, references
 from runtime.store.lorebooks import LOREBOOKS
 
@@ -132,7 +132,7 @@ async def list_lorebook_entries(services: Services, params: LorebookIdParams) ->
 
 async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateParams) -> LorebookEntry:
     """Omitted fields keep their value; the entry keeps its place in the lorebook."""
-    changes = {name: value for name in _ENTRY_FIELDS if (value := getattr(params, name)) is not None}
+    changes = given_changes(params, _ENTRY_FIELDS)
 
     def update(cursor: Cursor) -> LorebookEntry:
         lorebook = LOREBOOKS.require(cursor, params.lorebook_id)

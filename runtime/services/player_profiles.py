@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
 
 from runtime.errors import Conflict, NotFound
 from runtime.model.player_profiles import (
@@ -14,7 +13,7 @@ from runtime.model.player_profiles import (
     PlayerProfileUpdateParams,
 )
 from runtime.services._services import Services
-from runtime.services._validation import require_id
+from runtime.services._validation import given_changes, require_id
 from runtime.store import Cursor, references
 from runtime.store.player_profiles import PLAYER_PROFILES
 
@@ -41,18 +40,10 @@ async def list_player_profiles(services: Services) -> PlayerProfilesListed:
 
 
 async def update_player_profile(services: Services, params: PlayerProfileUpdateParams) -> PlayerProfile:
-    changes = {
-        name: value
-        for name in ("display_name", "description")
-        if (value := getattr(params, name)) is not None
-    }
-
-    def update(cursor: Cursor) -> PlayerProfile:
-        profile = attrs.evolve(PLAYER_PROFILES.require(cursor, params.player_profile_id), **changes)
-        PLAYER_PROFILES.update(cursor, params.player_profile_id, profile)
-        return profile
-
-    return await services.store.write(update)
+    changes = given_changes(params, ("display_name", "description"))
+    return await services.store.write(
+        lambda cursor: PLAYER_PROFILES.change(cursor, params.player_profile_id, changes)
+    )
 
 
 async def delete_player_profile(services: Services, params: PlayerProfileIdParams) -> PlayerProfileDeleted:

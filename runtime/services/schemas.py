@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
 
 from runtime.errors import Conflict, NotFound
 from runtime.model.schemas import (
@@ -15,7 +14,7 @@ from runtime.model.schemas import (
 )
 from runtime.schema_rules import validate_state_fields
 from runtime.services._services import Services
-from runtime.services._validation import require_id
+from runtime.services._validation import given_changes, require_id
 from runtime.store import Cursor, references
 from runtime.store.schemas import SCHEMAS
 
@@ -46,18 +45,8 @@ async def update_schema(services: Services, params: SchemaUpdateParams) -> Schem
     """Omitted fields keep their value; a given `fields` map replaces the stored one whole."""
     if params.fields is not None:
         validate_state_fields(params.fields)
-    changes = {
-        name: value
-        for name in ("display_name", "tags", "fields")
-        if (value := getattr(params, name)) is not None
-    }
-
-    def update(cursor: Cursor) -> Schema:
-        schema = attrs.evolve(SCHEMAS.require(cursor, params.schema_id), **changes)
-        SCHEMAS.update(cursor, params.schema_id, schema)
-        return schema
-
-    return await services.store.write(update)
+    changes = given_changes(params, ("display_name", "tags", "fields"))
+    return await services.store.write(lambda cursor: SCHEMAS.change(cursor, params.schema_id, changes))
 
 
 async def delete_schema(services: Services, params: SchemaIdParams) -> SchemaDeleted:

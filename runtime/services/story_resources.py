@@ -15,6 +15,7 @@ from runtime.model.story_resources import (
     StoryResourcesUpdateParams,
 )
 from runtime.services._services import Services
+from runtime.services._validation import given_changes
 from runtime.store import Cursor, allocate_id, references
 from runtime.store.characters import CHARACTERS
 from runtime.store.lorebooks import LOREBOOKS
@@ -91,14 +92,10 @@ async def update_story_resources(services: Services, params: StoryResourcesUpdat
     """Omitted fields keep their stored value; seeds cannot be cleared (§6.1)."""
     if params.character_ids is not None:
         _require_characters(params.character_ids)
-    changes = {
-        name: value
-        for name in (
-            "story_concept", "character_ids", "display_name",
-            "player_schema_id_seed", "world_schema_id_seed", "lorebook_ids",
-        )
-        if (value := getattr(params, name)) is not None
-    }
+    changes = given_changes(
+        params,
+        ("story_concept", "character_ids", "display_name", "player_schema_id_seed", "world_schema_id_seed", "lorebook_ids"),
+    )
     if params.planned_story is not None:
         changes["planned_story"] = _plan_or_none(params.planned_story)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Generic, Hashable, TypeVar
+from typing import Any, Callable, Generic, Hashable, Mapping, TypeVar
 
 import attrs
 import duckdb
@@ -85,6 +85,12 @@ class DocumentTable(Generic[R]):
         cursor.execute(
             f"UPDATE {self.table} SET {assignments} WHERE {self.key} = ?", [*values.values(), record_id]
         )
+
+    def change(self, cursor: Cursor, record_id: str, changes: Mapping[str, Any]) -> R:
+        """Apply `changes` to the stored record (NotFound if there is none), save it and return it."""
+        record = attrs.evolve(self.require(cursor, record_id), **changes)
+        self.update(cursor, record_id, record)
+        return record
 
     def delete(self, cursor: Cursor, record_id: str) -> bool:
         """Delete the row; True when there was one."""
