@@ -20,7 +20,7 @@ from runtime.store import open_store
 from runtime.turns import RunTurn, run_turn
 from transport.app import create_app
 from transport.methods import build_registry
-from transport.settings import Settings
+from transport.settings import LISTEN_BACKLOG, Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ def hypercorn_config(settings: Settings) -> Config:
     config.accesslog = None  # transport.rpc logs one line per call, with the method name
     config.errorlog = logging.getLogger("hypercorn.error")
     config.keep_alive_timeout = 75
+    config.backlog = LISTEN_BACKLOG
     return config
 
 

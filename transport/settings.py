@@ -7,6 +7,7 @@ from pathlib import Path
 import attrs
 
 ENV_PREFIX = "DRAMATURG_"
+LISTEN_BACKLOG = 2048  # hypercorn's default of 100 resets connections when a thousand clients connect at once
 
 
 @attrs.frozen

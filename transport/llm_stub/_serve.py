@@ -14,6 +14,7 @@ from transport.llm_stub._app import create_stub_app
 from transport.llm_stub._responses import StreamCut
 from transport.llm_stub._script import ScriptBook
 from transport.llm_stub._settings import StubSettings
+from transport.settings import LISTEN_BACKLOG
 
 log = logging.getLogger(__name__)
 ERROR_LOGGER = "transport.llm_stub.hypercorn"
@@ -43,6 +44,7 @@ def stub_hypercorn_config(settings: StubSettings) -> Config:
     config.accesslog = None  # requests carry prompts and keys: never logged
     config.errorlog = error_log
     config.keep_alive_timeout = 75
+    config.backlog = LISTEN_BACKLOG
     return config
 
 
