@@ -71,7 +71,7 @@ from runtime.services._story_payloads import (
 )
 from runtime.services.bindings import resolve_binding
 from runtime.services.draft_owner import DraftOwner
-from runtime.store import Cursor, allocate_id, references
+from runtime.store import Cursor, references
 from runtime.store.schemas import SCHEMAS
 from runtime.store.stories import DRAFT_ID_PREFIX, GENERATED_SCHEMA_ID_PREFIX, STORIES, STORY_DRAFTS, STORY_ID_PREFIX
 from runtime.store.story_resources import STORY_RESOURCES
@@ -170,7 +170,7 @@ async def start_draft(services: Services, params: DraftStartParams) -> StoryDraf
 
     def insert(cursor: Cursor) -> StoryDraftRecord:
         STORY_RESOURCES.require(cursor, inputs.resource.resource_id)
-        draft_id = allocate_id(cursor, DRAFT_ID_PREFIX, lambda candidate: STORY_DRAFTS.exists(cursor, candidate))
+        draft_id = STORY_DRAFTS.new_id(cursor, DRAFT_ID_PREFIX)
         world_id = _insert_generated_schema(cursor, names.world_schema, "world", draft_id, start.world_state_schema)
         player_id = _insert_generated_schema(cursor, names.player_schema, "player", draft_id, start.player_state_schema)
         record = StoryDraftRecord(
@@ -252,7 +252,7 @@ class _StartNames:
 
 
 def _insert_generated_schema(cursor: Cursor, display_name: str, kind: str, draft_id: str, schema: StateSchema) -> str:
-    schema_id = allocate_id(cursor, GENERATED_SCHEMA_ID_PREFIX, lambda candidate: SCHEMAS.exists(cursor, candidate))
+    schema_id = SCHEMAS.new_id(cursor, GENERATED_SCHEMA_ID_PREFIX)
     tags = [kind, GENERATED_TAG, f"draft:{draft_id}"]
     SCHEMAS.insert(cursor, schema_id, Schema(schema_id, display_name, tags, dict(schema.fields)))
     return schema_id
@@ -370,7 +370,7 @@ async def finalize_draft(services: Services, draft: StoryDraftRecord) -> DraftFi
         STORY_RESOURCES.require(cursor, draft.resource_id)
         SCHEMAS.require(cursor, draft.world_schema_id)
         SCHEMAS.require(cursor, draft.player_schema_id)
-        story_id = allocate_id(cursor, STORY_ID_PREFIX, lambda candidate: STORIES.exists(cursor, candidate))
+        story_id = STORIES.new_id(cursor, STORY_ID_PREFIX)
         story = StoryRecord(
             story_id=story_id,
             display_name=draft.display_name,

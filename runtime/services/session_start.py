@@ -19,7 +19,7 @@ from runtime.model.stories import StartSessionParams
 from runtime.services.bindings import resolve_binding
 from runtime.services.characters import character_summary
 from runtime.state import seed_initial_state
-from runtime.store import Cursor, allocate_id
+from runtime.store import Cursor
 from runtime.store.characters import CHARACTERS
 from runtime.store.player_profiles import PLAYER_PROFILES
 from runtime.store.schemas import SCHEMAS
@@ -62,7 +62,7 @@ def insert_new_session(cursor: Cursor, params: StartSessionParams, now_ms: int) 
         character_defaults=character_defaults,
         player_description="" if profile is None else profile.description,
     )
-    session_id = allocate_id(cursor, SESSION_ID_PREFIX, lambda candidate: SESSIONS.exists(cursor, candidate))
+    session_id = SESSIONS.new_id(cursor, SESSION_ID_PREFIX)
     session = SessionRecord(
         session_id=session_id,
         story_id=story.story_id,

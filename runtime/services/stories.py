@@ -50,7 +50,7 @@ from runtime.services._story_payloads import read_story_payload, story_summary
 from runtime.services.bindings import resolve_binding
 from runtime.services.draft_owner import DraftOwner
 from runtime.services.drafts import draft_owner, start_draft
-from runtime.store import Cursor, allocate_id, references
+from runtime.store import Cursor, references
 from runtime.store.schemas import SCHEMAS
 from runtime.store.stories import STORIES, STORY_ID_PREFIX
 from runtime.store.story_resources import STORY_RESOURCES
@@ -93,7 +93,7 @@ async def create_story(services: Services, params: StoryCreateParams) -> Story:
         require_valid_story_graph(params.graph, resource.character_ids)
         variables = list(params.common_variables or [])
         _validate_variables(cursor, variables, params.world_schema_id, params.player_schema_id, resource)
-        story_id = allocate_id(cursor, STORY_ID_PREFIX, lambda candidate: STORIES.exists(cursor, candidate))
+        story_id = STORIES.new_id(cursor, STORY_ID_PREFIX)
         record = StoryRecord(
             story_id=story_id,
             display_name=(params.display_name or "").strip() or resource.effective_display_name(),

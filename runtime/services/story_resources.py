@@ -16,7 +16,7 @@ from runtime.model.story_resources import (
 )
 from runtime.services._services import Services
 from runtime.services._validation import given_changes
-from runtime.store import Cursor, allocate_id, references
+from runtime.store import Cursor, references
 from runtime.store.characters import CHARACTERS
 from runtime.store.lorebooks import LOREBOOKS
 from runtime.store.schemas import SCHEMAS
@@ -60,7 +60,7 @@ async def create_story_resources(services: Services, params: StoryResourcesCreat
     _require_characters(params.character_ids)
 
     def insert(cursor: Cursor) -> StoryResourcesRecord:
-        resource_id = allocate_id(cursor, RESOURCE_ID_PREFIX, lambda candidate: STORY_RESOURCES.exists(cursor, candidate))
+        resource_id = STORY_RESOURCES.new_id(cursor, RESOURCE_ID_PREFIX)
         record = StoryResourcesRecord(
             resource_id=resource_id,
             story_concept=params.story_concept,

@@ -10,6 +10,7 @@ import duckdb
 
 from runtime.codec import CODEC
 from runtime.errors import NotFound
+from runtime.store._ids import allocate_id
 
 R = TypeVar("R")
 Cursor = duckdb.DuckDBPyConnection
@@ -85,6 +86,10 @@ class DocumentTable(Generic[R]):
         cursor.execute(
             f"UPDATE {self.table} SET {assignments} WHERE {self.key} = ?", [*values.values(), record_id]
         )
+
+    def new_id(self, cursor: Cursor, prefix: str) -> str:
+        """The next never-used `{prefix}N` that no row of this table holds (R1); inside a write."""
+        return allocate_id(cursor, prefix, lambda candidate: self.exists(cursor, candidate))
 
     def change(self, cursor: Cursor, record_id: str, changes: Mapping[str, Any]) -> R:
         """Apply `changes` to the stored record (NotFound if there is none), save it and return it."""
