@@ -88,8 +88,8 @@ class PresetModule:
 
 
 @attrs.frozen
-class AgentSpec:
-    """One agent's settings as sent or stored (compact). Unset scalars are omitted from output."""
+class AgentScalars:
+    """The scalar settings every shape of an agent's config carries; unset ones are omitted."""
 
     temperature: float | None = omittable()
     max_tokens: int | None = omittable()
@@ -98,38 +98,29 @@ class AgentSpec:
     actor_private_memory_limit: int | None = omittable()
     narrator_shared_history_limit: int | None = omittable()
     replyer_session_history_limit: int | None = omittable()
+
+
+AGENT_SCALAR_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(AgentScalars))
+"""The agent settings besides `extra` and `modules`, in wire order."""
+
+
+@attrs.frozen
+class AgentSpec(AgentScalars):
+    """One agent's settings as sent or stored (compact). Unset scalars are omitted from output."""
+
     extra: Any = omittable()
     modules: list[ModuleSpec] = attrs.field(factory=list)
 
 
 @attrs.frozen
-class AgentConfig:
+class AgentConfig(AgentScalars):
     """One agent's settings, expanded: all built-in modules and entries are present."""
 
-    temperature: float | None = omittable()
-    max_tokens: int | None = omittable()
-    director_shared_history_limit: int | None = omittable()
-    actor_shared_history_limit: int | None = omittable()
-    actor_private_memory_limit: int | None = omittable()
-    narrator_shared_history_limit: int | None = omittable()
-    replyer_session_history_limit: int | None = omittable()
     extra: Any = omittable()
     modules: list[PresetModule] = attrs.field(factory=list)
 
     def module(self, module_id: str) -> PresetModule | None:
         return next((module for module in self.modules if module.module_id == module_id), None)
-
-
-AGENT_SCALAR_FIELDS: tuple[str, ...] = (
-    "temperature",
-    "max_tokens",
-    "director_shared_history_limit",
-    "actor_shared_history_limit",
-    "actor_private_memory_limit",
-    "narrator_shared_history_limit",
-    "replyer_session_history_limit",
-)
-"""The agent settings besides `extra` and `modules`, in wire order."""
 
 
 @attrs.frozen
@@ -236,14 +227,7 @@ class ModuleSummary:
 
 
 @attrs.frozen
-class AgentSummary:
-    temperature: float | None = omittable()
-    max_tokens: int | None = omittable()
-    director_shared_history_limit: int | None = omittable()
-    actor_shared_history_limit: int | None = omittable()
-    actor_private_memory_limit: int | None = omittable()
-    narrator_shared_history_limit: int | None = omittable()
-    replyer_session_history_limit: int | None = omittable()
+class AgentSummary(AgentScalars):
     module_count: int = 0
     entry_count: int = 0
     modules: list[ModuleSummary] = attrs.field(factory=list)

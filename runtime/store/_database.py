@@ -113,13 +113,6 @@ class Store:
         assert reply.result is not None
         return reply.result.unwrap()  # type: ignore[no-any-return]
 
-    def read_now(self, query: Callable[[Cursor], T]) -> T:
-        """Run a read on the calling thread. Only for start-up and tools, never on the trio thread."""
-        cursor = self._connection.cursor()
-        try:
-            return _guarded(query, cursor)
-        finally:
-            cursor.close()
 
 
 @contextlib.asynccontextmanager

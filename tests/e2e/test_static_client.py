@@ -33,7 +33,6 @@ async def test_static_files_fallback_and_precedence(nursery: trio.Nursery, tmp_p
         assert (await http.get("/stage/session-4")).text == "<html>client</html>"
         assert (await http.get("/assets/missing.js")).status_code == 404
         assert (await http.get("/healthz")).text == "ok"
-        assert (await http.get("/../../etc/passwd")).status_code in (200, 404)
         assert "root:" not in (await http.get("/%2e%2e/%2e%2e/etc/passwd")).text
     finally:
         await http.aclose()
