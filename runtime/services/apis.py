@@ -47,12 +47,7 @@ async def create_api(services: Services, params: ApiCreateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
     record = ApiRecord(api_id, params.display_name, params.provider, params.base_url, params.model, params.api_key)
 
-    def insert(cursor: Cursor) -> None:
-        if APIS.exists(cursor, api_id):
-            raise Conflict.exists("api", api_id)
-        APIS.insert(cursor, api_id, record)
-
-    await services.store.write(insert)
+    await services.store.write(APIS.new_document(api_id, record))
     return api_payload(record)
 
 

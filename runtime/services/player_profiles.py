@@ -22,12 +22,7 @@ async def create_player_profile(services: Services, params: PlayerProfileCreateP
     profile_id = require_id(params.player_profile_id, "player_profile_id")
     profile = PlayerProfile(profile_id, params.display_name, params.description)
 
-    def insert(cursor: Cursor) -> None:
-        if PLAYER_PROFILES.exists(cursor, profile_id):
-            raise Conflict.exists("player profile", profile_id)
-        PLAYER_PROFILES.insert(cursor, profile_id, profile)
-
-    await services.store.write(insert)
+    await services.store.write(PLAYER_PROFILES.new_document(profile_id, profile))
     return profile
 
 

@@ -24,12 +24,7 @@ async def create_schema(services: Services, params: SchemaCreateParams) -> Schem
     validate_state_fields(params.fields)
     schema = Schema(schema_id, params.display_name, params.tags, params.fields)
 
-    def insert(cursor: Cursor) -> None:
-        if SCHEMAS.exists(cursor, schema_id):
-            raise Conflict.exists("schema", schema_id)
-        SCHEMAS.insert(cursor, schema_id, schema)
-
-    await services.store.write(insert)
+    await services.store.write(SCHEMAS.new_document(schema_id, schema))
     return schema
 
 

@@ -9,7 +9,7 @@ import attrs
 import duckdb
 
 from runtime.codec import CODEC
-from runtime.errors import NotFound
+from runtime.errors import Conflict, NotFound
 from runtime.store._ids import allocate_id
 
 R = TypeVar("R")
@@ -72,10 +72,18 @@ class DocumentTable(Generic[R]):
         cursor.execute(f"INSERT INTO {self.table} ({names}) VALUES ({marks})", list(values.values()))
 
     def new_document(
-        self, record_id: str, record: R, taken: Callable[[], Exception], requires: Requirement | None = None
+        self,
+        record_id: str,
+        record: R,
+        taken: Callable[[], Exception] | None = None,
+        requires: Requirement | None = None,
     ) -> NewDocument:
-        """A write that inserts `record` (encoded now, on the caller's thread); see NewDocument."""
-        return NewDocument(self, record_id, self._row(record_id, record), taken, requires)
+        """A write that inserts `record` (encoded now, on the caller's thread); see NewDocument.
+
+        A taken id raises `taken()`, by default Conflict `{thing} '{id}' already exists`.
+        """
+        conflict = taken or (lambda: Conflict.exists(self.thing, record_id))
+        return NewDocument(self, record_id, self._row(record_id, record), conflict, requires)
 
     def _row(self, record_id: str, record: R) -> dict[str, object]:
         return {self.key: record_id, **self.columns(record), "doc": self.encode(record)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 
-from runtime.errors import Conflict, NotFound
+from runtime.errors import NotFound
 from runtime.model.characters import CharacterRecord
 from runtime.store._database import Cursor
 from runtime.store._documents import DocumentTable, NewDocument, Requirement
@@ -40,7 +40,7 @@ def new_character(record: CharacterRecord) -> NewDocument:
     content = record.content
     schema_id = content.schema_id
     schema = Requirement("schemas", "schema_id", schema_id, lambda: NotFound.record("schema", schema_id))
-    return CHARACTERS.new_document(content.id, record, lambda: Conflict.exists("character", content.id), schema)
+    return CHARACTERS.new_document(content.id, record, requires=schema)
 
 
 # -- blobs -------------------------------------------------------------------------------
