@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Mapping, Protocol
 
 import attrs
 import outcome
@@ -26,11 +26,12 @@ import trio
 
 from actors.supervisor import ActorCrashed, ActorGaveUp, Supervisor, SupervisorStatistics
 from runtime.errors import BackendError, Conflict, DramaturgError
+from runtime.model.cast import CastMember
 from runtime.model.sessions import SessionDeleted, SessionRecord
 from runtime.model.turns import StreamEvent
 from runtime.services import Services
 from runtime.services.session_owner import SessionOperation, TurnAborted, TurnFrame, TurnSucceeded
-from runtime.services.session_turns import commit_turn, load_turn_setup
+from runtime.services.session_turns import SessionLedger, commit_turn, load_turn_setup, read_ledger
 from runtime.services.sessions import delete_session, load_session
 from runtime.turns import RunTurn, TurnFailed, TurnSetup
 
@@ -38,8 +39,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_IDLE_S = 300.0  # an actor with no message for this long is stopped (and reloads later)
 
-LoadTurnSetup = Callable[[Services, SessionRecord], Awaitable[TurnSetup]]
-"""Builds a turn's setup from the session as its actor holds it (§8.1): `load_turn_setup`."""
+class LoadTurnSetup(Protocol):
+    """Builds a turn's setup from the session and its session characters as its actor holds
+    them (§8.1): `load_turn_setup`."""
+
+    def __call__(
+        self, services: Services, session: SessionRecord, *, session_cast: Mapping[str, CastMember]
+    ) -> Awaitable[TurnSetup]: ...
 
 
 # -- messages ------------------------------------------------------------------------------
@@ -121,7 +127,7 @@ def _send(channel: trio.MemorySendChannel[Any], item: Any) -> None:
 class SessionActor:
     """The owner of one session. Built fresh by the supervisor on start and after a crash."""
 
-    __slots__ = ("_session_id", "_services", "_engine", "_turns", "_record")  # thousands may idle at once
+    __slots__ = ("_session_id", "_services", "_engine", "_turns", "_record", "_ledger")  # thousands may idle at once
 
     def __init__(self, session_id: str, services: Services, engine: TurnEngine, turns: TurnsInProgress) -> None:
         self._session_id = session_id
@@ -129,6 +135,7 @@ class SessionActor:
         self._engine = engine
         self._turns = turns
         self._record: SessionRecord | None = None
+        self._ledger: SessionLedger | None = None  # read by the first turn; dropped by any other change
 
     async def handle(self, message: Any) -> Any:
         if isinstance(message, ChangeSession):
@@ -145,19 +152,26 @@ class SessionActor:
             self._record = await load_session(self._services, self._session_id)
         return self._record
 
+    async def _session_ledger(self) -> SessionLedger:
+        if self._ledger is None:
+            self._ledger = await read_ledger(self._services, self._session_id)
+        return self._ledger
+
     async def _change(self, message: ChangeSession) -> Any:
+        self._ledger = None  # the change may add or remove messages and session characters
         change = await message.operation(self._services, await self._session(), message.params)
         self._record = change.session
         return change.payload
 
     async def _delete(self) -> SessionDeleted:
-        self._record = None  # whatever happens, reload from storage next time
+        self._record = self._ledger = None  # whatever happens, reload from storage next time
         return (await delete_session(self._services, self._session_id)).payload
 
     async def _play(self, turn: PlayTurn) -> None:
         try:
             session = await self._session()
-            setup = await self._engine.load_setup(self._services, session)
+            ledger = await self._session_ledger()
+            setup = await self._engine.load_setup(self._services, session, session_cast=ledger.session_cast)
         except DramaturgError as error:
             self._turns.end(self._session_id, turn)
             _send(turn.setup_reply, outcome.Error(error))
@@ -167,9 +181,10 @@ class SessionActor:
         async def emit(event: StreamEvent) -> None:
             _send(turn.frames, event)
 
+        self._ledger = None  # until the turn is committed
         try:
             played = await self._engine.run_turn(setup, turn.player_input, emit)
-            self._record = await commit_turn(self._services, session, played)
+            self._record = await commit_turn(self._services, session, played, first_sequence=ledger.next_sequence)
         except TurnFailed as failed:
             self._finish(turn, TurnAborted(failed.code, failed.message))
         except DramaturgError as error:  # outside any stage, or the commit
@@ -179,6 +194,8 @@ class SessionActor:
             self._finish(turn, TurnAborted(BackendError.code, f"turn failed: internal error ({type(exc).__name__})"))
             raise  # the supervisor rebuilds this actor from storage
         else:
+            if not played.new_session_characters:  # a new character is read back with the next turn
+                self._ledger = SessionLedger(ledger.session_cast, ledger.next_sequence + len(played.transcript))
             self._finish(turn, TurnSucceeded(played.result))
 
     def _finish(self, turn: PlayTurn, frame: TurnAborted | TurnSucceeded) -> None:

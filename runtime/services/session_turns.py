@@ -1,14 +1,14 @@
 """What a turn reads before it starts, and how its outcome is stored (PROTOCOL §7.8, §7.9, §8.1, R4).
 
-`load_turn_setup` builds the `TurnSetup` of a session in one read, raising the setup errors
-of §8.1 in their order; `commit_turn` writes a successful turn (snapshot and turn index,
+`load_turn_setup` builds the `TurnSetup` of a session, raising the setup errors of §8.1 in
+their order; `commit_turn` writes a successful turn (snapshot and turn index,
 transcript messages, new session characters) in one transaction. The turn itself runs in
 between (`runtime.turns.run_turn`) and touches nothing stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import attrs
 
@@ -51,18 +51,34 @@ RUNTIME_GRAPH_ERROR = "failed to build runtime graph: "
 
 
 @attrs.frozen
-class _SessionWorld:
-    """Everything of a session's story and bindings that a turn reads, from one consistent read."""
+class _StoryWorld:
+    """A story and its cast (§8.1 step 2): the same for every session of the story."""
 
     story: StoryRecord
     story_cast: dict[str, CastMember]
-    session_cast: dict[str, CastMember]
+    lorebook_ids: tuple[str, ...]
+
+
+@attrs.frozen
+class _Bindings:
+    """What a session's bindings resolve to (§8.1 steps 3–4), for one story."""
+
     world_fields: dict[str, StateFieldSchema]
     player_fields: dict[str, StateFieldSchema]
     lore_entries: list[LorebookEntry]
     player_name: str
     agents: dict[str, AgentConfig]
     apis: dict[Agent, ApiRecord]
+
+
+@attrs.frozen
+class SessionLedger:
+    """What a session's owner keeps beside its record so that a turn reads no session data:
+    the session characters as cast members, and the sequence the transcript continues at.
+    Valid until anything but a turn of the owner changes the session's messages or characters."""
+
+    session_cast: dict[str, CastMember]
+    next_sequence: int
 
 
 # -- setup ---------------------------------------------------------------------------------
@@ -75,39 +91,63 @@ def check_player_input(player_input: str, limit_chars: int) -> None:
         raise InvalidParams(f"player_input must be at most {limit_chars} characters, got {len(player_input)}")
 
 
+async def read_ledger(services: Services, session_id: str) -> SessionLedger:
+    """The session characters and the next transcript sequence of a session, as stored."""
+
+    def query(cursor: Cursor) -> SessionLedger:
+        return SessionLedger(_session_cast(cursor, session_id), next_message_sequence(cursor, session_id))
+
+    return await services.store.read(query)
+
+
 async def load_turn_setup(
     services: Services,
     session: SessionRecord,
     client_agents: Collection[Agent] = TURN_AGENTS,
     *,
     preset_id: str | None = None,
+    session_cast: Mapping[str, CastMember] | None = None,
 ) -> TurnSetup:
     """The `TurnSetup` of `session` as its owner holds it (§8.1 steps 2–4).
 
     Reads the story, the cast (story characters with their schemas, then the session
-    characters), the world and player schemas, the lore of the story's lorebooks, the api
-    group, the preset (the session's, or `preset_id`) and the seven bound apis; builds a chat
-    client for each of `client_agents`, tagged with the session and the turn about to run.
+    characters, unless `session_cast` gives them), the world and player schemas, the lore of
+    the story's lorebooks, the api group, the preset (the session's, or `preset_id`) and the
+    seven bound apis; builds a chat client for each of `client_agents`, tagged with the
+    session and the turn about to run. What is not session data comes from the store's read
+    cache, so the turns of many sessions of one story share one read until something changes.
 
     Raises NotFound (story, story resources, character, schema, lorebook, api group, preset,
     `unknown llm api id: {id}`), InvalidParams (`invalid story graph: …`, preset or client
     configuration errors) and BackendError (`failed to build runtime graph: …`,
     `missing character card for id '{id}'`). Changes nothing.
     """
-    world = await services.store.read(lambda cursor: _read_session_world(cursor, session, preset_id))
+    store = services.store
+    story_id = session.story_id
+    world = await store.read_cached(("turn.story", story_id), lambda cursor: _read_story_world(cursor, story_id))
+    if session_cast is None:
+        session_cast = await store.read(lambda cursor: _session_cast(cursor, session.session_id))
+    _check_runtime_state(services, session, world, session_cast)
+    preset_id = preset_id or session.preset_id
+    story = world.story
+    bindings = await store.read_cached(
+        ("turn.bindings", story.world_schema_id, story.player_schema_id, world.lorebook_ids,
+         session.api_group_id, preset_id, session.player_profile_id),
+        lambda cursor: _read_bindings(cursor, world, session.api_group_id, preset_id, session.player_profile_id),
+    )
     tags = CallTags(session_id=session.session_id, turn_index=session.snapshot.turn_index + 1)
-    clients = {agent.value: _client(services, world.apis[agent], tags) for agent in client_agents}
+    clients = {agent.value: _client(services, bindings.apis[agent], tags) for agent in client_agents}
     return TurnSetup(
         session_id=session.session_id,
         snapshot=session.snapshot,
         graph=world.story.graph,
         story_cast=world.story_cast,
-        session_cast=world.session_cast,
-        player_name=world.player_name,
-        world_fields=world.world_fields,
-        player_fields=world.player_fields,
-        lore_entries=world.lore_entries,
-        agents=world.agents,
+        session_cast=session_cast,
+        player_name=bindings.player_name,
+        world_fields=bindings.world_fields,
+        player_fields=bindings.player_fields,
+        lore_entries=bindings.lore_entries,
+        agents=bindings.agents,
         clients=clients,
         call_tags=tags,
         clock=services.clock,
@@ -120,25 +160,31 @@ def _client(services: Services, api: ApiRecord, tags: CallTags) -> ChatClient:
     return services.llm.client_for(api, tags)
 
 
-def _read_session_world(cursor: Cursor, session: SessionRecord, preset_id: str | None) -> _SessionWorld:
-    story = STORIES.require(cursor, session.story_id)
+def _read_story_world(cursor: Cursor, story_id: str) -> _StoryWorld:
+    story = STORIES.require(cursor, story_id)
     resources = STORY_RESOURCES.require(cursor, story.resource_id)
     story_cast = {character_id: read_cast_member(cursor, character_id) for character_id in resources.character_ids}
-    session_cast = {
+    return _StoryWorld(story, story_cast, tuple(resources.lorebook_ids))
+
+
+def _session_cast(cursor: Cursor, session_id: str) -> dict[str, CastMember]:
+    return {
         record.session_character_id: session_cast_member(record)
-        for record in SESSION_CHARACTERS.list(cursor, session.session_id)
+        for record in SESSION_CHARACTERS.list(cursor, session_id)
     }
-    _check_runtime_state(session, story, story_cast, session_cast)
-    group = API_GROUPS.require(cursor, session.api_group_id)
-    preset = read_preset(cursor, preset_id or session.preset_id)
-    return _SessionWorld(
-        story=story,
-        story_cast=story_cast,
-        session_cast=session_cast,
+
+
+def _read_bindings(
+    cursor: Cursor, world: _StoryWorld, api_group_id: str, preset_id: str, player_profile_id: str | None
+) -> _Bindings:
+    group = API_GROUPS.require(cursor, api_group_id)
+    preset = read_preset(cursor, preset_id)
+    story = world.story
+    return _Bindings(
         world_fields=SCHEMAS.require(cursor, story.world_schema_id).fields,
         player_fields=SCHEMAS.require(cursor, story.player_schema_id).fields,
-        lore_entries=_lore_entries(cursor, resources.lorebook_ids),
-        player_name=_player_name(cursor, session.player_profile_id),
+        lore_entries=_lore_entries(cursor, world.lorebook_ids),
+        player_name=_player_name(cursor, player_profile_id),
         agents={agent.value: preset.agents.for_agent(agent) for agent in Agent},
         apis={agent: _bound_api(cursor, group.bindings.api_id_for(agent)) for agent in Agent},
     )
@@ -176,21 +222,22 @@ def _bound_api(cursor: Cursor, api_id: str) -> ApiRecord:
 
 
 def _check_runtime_state(
-    session: SessionRecord,
-    story: StoryRecord,
-    story_cast: dict[str, CastMember],
-    session_cast: dict[str, CastMember],
+    services: Services, session: SessionRecord, world: _StoryWorld, session_cast: Mapping[str, CastMember]
 ) -> None:
     """§7.8 on load: unique cast ids, a graph valid for the cast, the snapshot of this story,
     active ids in the cast. Runs before the bindings are read (§8.1 step 2 before step 3)."""
+    story_cast = world.story_cast
     duplicates = sorted(story_cast.keys() & session_cast.keys())
     if duplicates:
         raise BackendError(f"{RUNTIME_GRAPH_ERROR}duplicate character id '{duplicates[0]}' in the cast")
-    require_valid_story_graph(story.graph, [*story_cast, *session_cast])
+    cast_ids = (*story_cast, *session_cast)
+    # Validating a large graph takes milliseconds: done once per cached story and cast.
+    services.store.derived(world, ("graph valid for", cast_ids),
+                           lambda: require_valid_story_graph(world.story.graph, list(cast_ids)))
     snapshot = session.snapshot
-    if snapshot.story_id != story.story_id:
+    if snapshot.story_id != world.story.story_id:
         raise BackendError(
-            f"{RUNTIME_GRAPH_ERROR}snapshot belongs to story '{snapshot.story_id}', not '{story.story_id}'"
+            f"{RUNTIME_GRAPH_ERROR}snapshot belongs to story '{snapshot.story_id}', not '{world.story.story_id}'"
         )
     for character_id in snapshot.world_state.active_characters:
         if character_id not in story_cast and character_id not in session_cast:
@@ -200,10 +247,13 @@ def _check_runtime_state(
 # -- commit --------------------------------------------------------------------------------
 
 
-async def commit_turn(services: Services, session: SessionRecord, outcome: TurnOutcome) -> SessionRecord:
+async def commit_turn(
+    services: Services, session: SessionRecord, outcome: TurnOutcome, *, first_sequence: int | None = None
+) -> SessionRecord:
     """Persist a successful turn atomically (R4, §7.9): the final snapshot (and so the turn
-    index), the transcript messages after the current highest sequence, and the session
-    characters the turn created. Returns the session as now stored.
+    index), the transcript messages from `first_sequence` on (by default: after the current
+    highest sequence, read in the same transaction), and the session characters the turn
+    created. Returns the session as now stored.
 
     Raises BackendError when the write fails; then nothing was written.
     """
@@ -213,13 +263,12 @@ async def commit_turn(services: Services, session: SessionRecord, outcome: TurnO
 
     def write(cursor: Cursor) -> None:
         SESSIONS.update(cursor, session_id, changed)
-        first = next_message_sequence(cursor, session_id)
-        for offset, line in enumerate(outcome.transcript):
-            sequence = first + offset
-            message = SessionMessage(
-                message_id=turn_message_id(session_id, sequence),
+        first = next_message_sequence(cursor, session_id) if first_sequence is None else first_sequence
+        SESSION_MESSAGES.insert_many(cursor, session_id, [
+            SessionMessage(
+                message_id=turn_message_id(session_id, first + offset),
                 kind=line.kind,
-                sequence=sequence,
+                sequence=first + offset,
                 turn_index=outcome.result.turn_index,
                 recorded_at_ms=now,
                 created_at_ms=now,
@@ -228,7 +277,8 @@ async def commit_turn(services: Services, session: SessionRecord, outcome: TurnO
                 speaker_name=line.speaker_name,
                 text=line.text,
             )
-            SESSION_MESSAGES.insert(cursor, session_id, message)
+            for offset, line in enumerate(outcome.transcript)
+        ])
         for action in outcome.new_session_characters:
             character_id = action.session_character_id
             if SESSION_CHARACTERS.get(cursor, session_id, character_id) is not None:
@@ -246,5 +296,5 @@ async def commit_turn(services: Services, session: SessionRecord, outcome: TurnO
             )
             SESSION_CHARACTERS.insert(cursor, session_id, record)
 
-    await services.store.write(write)
+    await services.store.write(write, session_data_only=True)
     return changed

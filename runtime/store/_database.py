@@ -14,6 +14,9 @@ Two things make the common paths cheaper without changing what callers observe:
   Consecutive writes of a group that declare the same `combine_key` run as one statement
   (`run_together`), as the inserts of new documents do (`_documents.NewDocument`);
 * `read_cached`: results of frequent reads kept in memory until the next write (`_read_cache`).
+  Cached reads never read session data (sessions, their messages and characters, LLM call
+  telemetry), so a write declared `session_data_only` leaves them in place: the turns of
+  many sessions, each committing, do not empty the cache the next turn's setup reads from.
 """
 
 from __future__ import annotations
@@ -56,7 +59,15 @@ class _Reply:
         self.done.set()
 
 
-_WriteJob = tuple[Callable[[Cursor], object], _Reply]
+SESSION_DATA_TABLES = frozenset({"sessions", "session_messages", "session_characters", "llm_calls"})
+"""What a `session_data_only` write may touch, and what no `read_cached` query may read."""
+
+
+@attrs.frozen
+class _WriteJob:
+    change: Callable[[Cursor], object]
+    reply: _Reply
+    session_data_only: bool
 
 
 class Store:
@@ -83,6 +94,7 @@ class Store:
         `key` must name the query and all its arguments (by convention the method name first:
         `("character.get", character_id)`). The result may be handed to many callers, so it must
         be immutable in practice: frozen records whose lists nobody changes. Errors are not kept.
+        `query` must not read the SESSION_DATA_TABLES (their writes do not empty the cache).
         """
         found = self._cache.get(key)
         if found is not MISSING:
@@ -98,16 +110,18 @@ class Store:
         what `compute` gives must depend on `value` and `name` alone."""
         return self._cache.derived(value, name, compute)
 
-    async def write(self, change: Callable[[Cursor], T]) -> T:
+    async def write(self, change: Callable[[Cursor], T], *, session_data_only: bool = False) -> T:
         """Run `change(cursor)` in one transaction on the writer, after every earlier write.
 
         Commits when it returns, rolls back when it raises, and re-raises; so a failed write
         leaves the data exactly as it was. The change runs to the end even if the caller is
         cancelled meanwhile. `change` may run more than once (see the module docstring): it
         must touch nothing but the cursor, and its result is the one of the run that counted.
+        Pass `session_data_only` when it writes nothing but the SESSION_DATA_TABLES: then the
+        cached reads stay valid.
         """
         reply = _Reply()
-        await self._jobs.send((change, reply))
+        await self._jobs.send(_WriteJob(change, reply, session_data_only))
         with trio.CancelScope(shield=True):  # the writer answers promptly; don't lose the reply
             await reply.done.wait()
         assert reply.result is not None
@@ -157,13 +171,16 @@ async def _run_writer(
     async with jobs:
         while group := await _next_group(jobs):
             with trio.CancelScope(shield=True):  # a started group always answers its callers
-                cache.write_started()
+                shared = not all(job.session_data_only for job in group)
+                if shared:
+                    cache.write_started()
                 try:
-                    results = await trio.to_thread.run_sync(_run_group, [change for change, _ in group], cursor)
+                    results = await trio.to_thread.run_sync(_run_group, [job.change for job in group], cursor)
                 finally:
-                    cache.write_ended()
-                for (_, reply), result in zip(group, results):
-                    reply.deliver(result)
+                    if shared:
+                        cache.write_ended()
+                for job, result in zip(group, results):
+                    job.reply.deliver(result)
     cursor.close()
 
 

@@ -69,11 +69,23 @@ class SessionScopedTable(Generic[R]):
         return [self._decode(row[0]) for row in rows]
 
     def insert(self, cursor: Cursor, session_id: str, record: R) -> None:
-        values = {"session_id": session_id, self.key: self.key_of(record), **self.columns(record),
-                  "doc": CODEC.dumps(record)}
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        cursor.execute(f"INSERT INTO {self.table} ({names}) VALUES ({marks})", list(values.values()))
+        self.insert_many(cursor, session_id, [record])
+
+    def insert_many(self, cursor: Cursor, session_id: str, records: list[R]) -> None:
+        """Insert the records in one statement (nothing when there are none)."""
+        if not records:
+            return
+        rows = [self._row(session_id, record) for record in records]
+        names = ", ".join(rows[0])
+        marks = f"({', '.join('?' for _ in rows[0])})"
+        cursor.execute(
+            f"INSERT INTO {self.table} ({names}) VALUES {', '.join([marks] * len(rows))}",
+            [value for row in rows for value in row.values()],
+        )
+
+    def _row(self, session_id: str, record: R) -> dict[str, object]:
+        return {"session_id": session_id, self.key: self.key_of(record), **self.columns(record),
+                "doc": CODEC.dumps(record)}
 
     def update(self, cursor: Cursor, session_id: str, record: R) -> None:
         values = {**self.columns(record), "doc": CODEC.dumps(record)}

@@ -4,7 +4,7 @@ turns that outlive their reader, atomic commits, failures, crashes and idle stop
 from __future__ import annotations
 
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Mapping
 
 import attrs
 import pytest
@@ -13,6 +13,7 @@ import trio.testing
 
 from actors.sessions import SessionActors, TurnEngine
 from runtime.errors import BackendError, Conflict, NotFound, ProviderError
+from runtime.model.cast import CastMember
 from runtime.model.chat import ChatMessage, ChatResponse, ChatRole
 from runtime.model.graph import NarrativeNode, StoryGraph
 from runtime.model.sessions import (
@@ -77,11 +78,13 @@ class FakeEngine:
     setup_error: Exception | None = None
     played: int = 0
 
-    async def load_setup(self, services: Services, session: SessionRecord) -> TurnSetup:
+    async def load_setup(
+        self, services: Services, session: SessionRecord, *, session_cast: Mapping[str, CastMember]
+    ) -> TurnSetup:
         if self.setup_error is not None:
             raise self.setup_error
         node = NarrativeNode("dock", "Dock", "", "", ["merchant"], [])
-        return TurnSetup(session.session_id, session.snapshot, StoryGraph("dock", [node]), {}, {}, "User",
+        return TurnSetup(session.session_id, session.snapshot, StoryGraph("dock", [node]), {}, session_cast, "User",
                          {}, {}, [], {}, {})
 
     async def run_turn(self, setup: TurnSetup, player_input: str, emit: EmitEvent) -> TurnOutcome:

@@ -52,6 +52,27 @@ async def test_a_cached_read_is_answered_from_memory_until_a_write_commits(tmp_p
         assert read.runs == 2
 
 
+async def test_writes_of_session_data_only_keep_the_cached_reads(tmp_path: Path) -> None:
+    read = CountedRead()
+
+    def record_session_data(cursor: Cursor) -> None:
+        cursor.execute("INSERT INTO llm_calls (call_id, started_at_ms, agent, provider, model, streamed, latency_ms,"
+                       " attempts, outcome) SELECT count(*), 0, 'keeper', 'open_ai', 'm', false, 1, 1, 'ok'"
+                       " FROM llm_calls")
+
+    async with open_store(tmp_path) as store:
+        await _store_with_value(store)
+        first = await store.read_cached(("value",), read)
+        await store.write(record_session_data, session_data_only=True)
+        assert await store.read_cached(("value",), read) is first
+        assert read.runs == 1
+        # one undeclared write in a group with session-data writes still empties the cache
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(store.write, record_session_data)
+            nursery.start_soon(store.write, _set_value("second"))
+        assert await store.read_cached(("value",), read) == ("second",)
+
+
 async def test_a_failed_write_leaves_cached_reads_correct(tmp_path: Path) -> None:
     read = CountedRead()
 
