@@ -1,7 +1,9 @@
 """Telemetry of LLM calls: one `llm_calls` row and one log line per call (ARCHITECTURE §3).
 
 Rows are written off the call's path: a call only queues its row, and the task run by
-`open_call_recorder` writes what is queued in batches (one transaction, one INSERT each).
+`open_call_recorder` writes what is queued in batches (one transaction, one INSERT each). The
+store has a single writer that turn commits queue on too, so the task writes rarely: it lingers
+a moment after a call so that the few calls of a turn share one write.
 
 Log lines carry the agent, api, model, timings and outcome, never a key or prompt text.
 """
@@ -52,14 +54,32 @@ CALL_QUEUE_SIZE = 1024
 
 MAX_CALLS_PER_WRITE = 64
 
+WRITE_LINGER_S = 0.5
+"""How long the writer waits after the first queued call for more before writing (a turn makes
+several calls within this); cut short by MAX_CALLS_PER_WRITE waiting calls, a flush or closing."""
+
 
 @attrs.define
 class _Progress:
-    """How many queued calls the writer has finished with (written or failed), to wait on."""
+    """How many queued calls the writer has finished with (written or failed), to wait on, and
+    how many a waiter wants written now (the writer does not linger for those)."""
 
     queued: int = 0
     settled: int = 0
+    flush_through: int = 0
     changed: trio.Event = attrs.Factory(trio.Event)
+    linger: trio.CancelScope | None = None
+
+    @property
+    def flush_wanted(self) -> bool:
+        return self.flush_through > self.settled
+
+    def want_flushed(self) -> int:
+        """Ask the writer to write every call queued so far without lingering; their count."""
+        self.flush_through = self.queued
+        if self.linger is not None:
+            self.linger.cancel()
+        return self.queued
 
     def settle(self, count: int) -> None:
         self.settled += count
@@ -90,8 +110,11 @@ class QueuedCallRecorder:
             self._progress.queued += 1
 
     async def wait_flushed(self) -> None:
-        """Return once every call recorded before this call is written (or its write failed)."""
-        target = self._progress.queued
+        """Return once every call recorded before this call is written (or its write failed).
+
+        The writer writes them right away instead of lingering for more calls.
+        """
+        target = self._progress.want_flushed()
         while self._progress.settled < target:
             await self._progress.changed.wait()
 
@@ -100,7 +123,7 @@ class QueuedCallRecorder:
 async def open_call_recorder(store: Store, *, queue_size: int = CALL_QUEUE_SIZE) -> AsyncIterator[QueuedCallRecorder]:
     """A recorder whose calls become `llm_calls` rows, written in batches by one background task.
 
-    On a clean exit every call queued so far is written before this returns.
+    On a clean exit every call queued so far is written (without lingering) before this returns.
     """
     send, receive = trio.open_memory_channel[LlmCall](queue_size)
     progress = _Progress()
@@ -111,20 +134,42 @@ async def open_call_recorder(store: Store, *, queue_size: int = CALL_QUEUE_SIZE)
 
 
 async def _write_calls(store: Store, calls: trio.MemoryReceiveChannel[LlmCall], progress: _Progress) -> None:
-    """Write queued calls until the channel closes: whatever is waiting goes in one transaction."""
+    """Write queued calls until the channel closes, each batch in one transaction."""
     async with calls:
         async for first in calls:
-            batch = [first]
-            while len(batch) < MAX_CALLS_PER_WRITE:
-                try:
-                    batch.append(calls.receive_nowait())
-                except (trio.WouldBlock, trio.EndOfChannel):
-                    break
+            batch = await _gather_batch(first, calls, progress)
             try:
-                await store.write(functools.partial(insert_llm_calls, calls=batch))
+                await store.write(functools.partial(insert_llm_calls, calls=batch), session_data_only=True)
             except DramaturgError as exc:
                 log.warning("llm_calls_not_recorded", extra={"calls": len(batch), "error": exc.message})
             progress.settle(len(batch))
+
+
+async def _gather_batch(
+    first: LlmCall, calls: trio.MemoryReceiveChannel[LlmCall], progress: _Progress
+) -> list[LlmCall]:
+    """`first` and the calls that arrive within WRITE_LINGER_S of it, up to MAX_CALLS_PER_WRITE.
+
+    No lingering when a flush is wanted or once the channel is closed: then the batch is what
+    is waiting already.
+    """
+    batch = [first]
+    with trio.move_on_after(WRITE_LINGER_S) as linger:
+        progress.linger = linger
+        if progress.flush_wanted:
+            linger.cancel()
+        while len(batch) < MAX_CALLS_PER_WRITE:
+            try:
+                batch.append(await calls.receive())
+            except trio.EndOfChannel:
+                break
+    progress.linger = None
+    while len(batch) < MAX_CALLS_PER_WRITE:  # a cancelled receive leaves waiting calls queued
+        try:
+            batch.append(calls.receive_nowait())
+        except (trio.WouldBlock, trio.EndOfChannel):
+            break
+    return batch
 
 
 @attrs.frozen

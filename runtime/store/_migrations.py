@@ -131,6 +131,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        # Call ids from a sequence instead of max(call_id) + 1, a scan that grows with the table.
+        # START takes only a literal, so the sequence is moved past the existing ids by setval
+        # (MINVALUE 0 lets an empty table set 0). A sequence does not go back when a transaction
+        # that drew from it rolls back, and after a restart it continues after every committed id.
+        """
+        CREATE SEQUENCE llm_call_ids MINVALUE 0 START 1;
+        SELECT setval('llm_call_ids', (SELECT coalesce(max(call_id), 0) FROM llm_calls));
+        """,
+    ),
 ]
 
 

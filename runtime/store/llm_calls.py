@@ -12,26 +12,26 @@ _COLUMNS = (
 )
 
 
-def insert_llm_calls(cursor: Cursor, calls: list[LlmCall]) -> list[int]:
-    """Append `calls` in order with one multi-row INSERT and return their ids.
+CALL_ID_SEQUENCE = "llm_call_ids"
+"""Where call ids come from (migration 2): increasing in insertion order and never given to two
+rows, also across restarts; with gaps where a transaction that drew ids rolled back."""
 
-    Ids continue from the largest so far (the writer is single).
-    """
+_INSERT_ROW = f"(nextval('{CALL_ID_SEQUENCE}'), {', '.join(['?'] * len(_COLUMNS.split(',')))})"
+
+
+def insert_llm_calls(cursor: Cursor, calls: list[LlmCall]) -> None:
+    """Append `calls` in order with one multi-row INSERT; each row draws the next call id."""
     if not calls:
-        return []
-    first_id = cursor.execute("SELECT coalesce(max(call_id), 0) + 1 FROM llm_calls").fetchone()[0]
-    call_ids = list(range(first_id, first_id + len(calls)))
-    row = f"({', '.join(['?'] * 17)})"
+        return
     cursor.execute(
-        f"INSERT INTO llm_calls (call_id, {_COLUMNS}) VALUES {', '.join([row] * len(calls))}",
-        [value for call_id, call in zip(call_ids, calls) for value in _row_of(call_id, call)],
+        f"INSERT INTO llm_calls (call_id, {_COLUMNS}) VALUES {', '.join([_INSERT_ROW] * len(calls))}",
+        [value for call in calls for value in _values_of(call)],
     )
-    return call_ids
 
 
-def _row_of(call_id: int, call: LlmCall) -> list[object]:
+def _values_of(call: LlmCall) -> list[object]:
+    """The row of `call` in `_COLUMNS` order."""
     return [
-        call_id,
         call.started_at_ms,
         call.agent.value,
         call.api_id,

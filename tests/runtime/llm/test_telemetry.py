@@ -5,17 +5,48 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import attrs
 import pytest
+import trio
+import trio.testing
 
 from runtime.errors import ProviderError
-from runtime.llm import CallTags, ChatRequest, open_call_recorder, provider_endpoint
+from runtime.llm import CallTags, ChatRequest, _telemetry, open_call_recorder, provider_endpoint
 from runtime.model.apis import Agent, Provider
 from runtime.model.llm_calls import CallOutcome, LlmCall
-from runtime.store import open_store
-from runtime.store.llm_calls import list_llm_calls
+from runtime.store import Cursor, open_store
+from runtime.store.llm_calls import insert_llm_calls, list_llm_calls
 from tests.runtime.llm.conftest import LlmRig
 
 TAGS = CallTags(session_id="session-1", turn_index=4)
+
+NEVER_S = 3600.0
+"""A linger no test waits out: if a write waited for it, the test would hang (see HANG_GUARD_S)."""
+
+HANG_GUARD_S = 30.0
+"""Turns a hang into a failure; far beyond what a passing test takes."""
+
+
+@attrs.define
+class WriteSpy:
+    """Counts the telemetry writes: the number of calls in each, in order."""
+
+    batches: list[int] = attrs.Factory(list)
+    written: trio.Event = attrs.Factory(trio.Event)
+
+    def insert(self, cursor: Cursor, calls: list[LlmCall]) -> None:
+        self.batches.append(len(calls))
+        insert_llm_calls(cursor, calls)
+        trio.from_thread.run_sync(self.written.set)  # the store runs writes in a trio worker thread
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> WriteSpy:
+    """Spies on the writes, with a linger so long that only a flush, a full batch or a close ends it."""
+    spy = WriteSpy()
+    monkeypatch.setattr(_telemetry, "insert_llm_calls", spy.insert)
+    monkeypatch.setattr(_telemetry, "WRITE_LINGER_S", NEVER_S)
+    return spy
 
 
 async def recorded(rig: LlmRig) -> list[LlmCall]:
@@ -81,12 +112,57 @@ async def test_listing_models_records_no_call(rig: LlmRig) -> None:
     assert await recorded(rig) == []
 
 
-async def test_calls_still_queued_are_written_when_the_recorder_closes(tmp_path: Path) -> None:
+async def test_calls_still_queued_are_written_when_the_recorder_closes(tmp_path: Path, spy: WriteSpy) -> None:
     async with open_store(tmp_path / "data") as store:
-        async with open_call_recorder(store) as recorder:
-            for turn_index in range(1, 6):
-                await recorder.record(a_call(turn_index=turn_index))
+        with trio.fail_after(HANG_GUARD_S):
+            async with open_call_recorder(store) as recorder:
+                for turn_index in range(1, 6):
+                    await recorder.record(a_call(turn_index=turn_index))
+                    await trio.testing.wait_all_tasks_blocked()
         assert [call.turn_index for call in await store.read(list_llm_calls)] == [1, 2, 3, 4, 5]
+    assert spy.batches == [5]
+
+
+async def test_calls_that_follow_one_another_share_one_write(tmp_path: Path, spy: WriteSpy) -> None:
+    async with open_store(tmp_path / "data") as store, open_call_recorder(store) as recorder:
+        for turn_index in range(1, 6):
+            await recorder.record(a_call(turn_index=turn_index))
+            await trio.testing.wait_all_tasks_blocked()  # the writer has taken the call and waits for more
+        assert spy.batches == []
+        with trio.fail_after(HANG_GUARD_S):
+            await recorder.wait_flushed()  # writes now, without waiting out the linger
+        assert spy.batches == [5]
+        assert [call.turn_index for call in await store.read(list_llm_calls)] == [1, 2, 3, 4, 5]
+
+
+async def test_a_full_batch_is_written_without_lingering(
+    tmp_path: Path, spy: WriteSpy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_telemetry, "MAX_CALLS_PER_WRITE", 3)
+    async with open_store(tmp_path / "data") as store, open_call_recorder(store) as recorder:
+        for turn_index in range(1, 5):
+            await recorder.record(a_call(turn_index=turn_index))
+            await trio.testing.wait_all_tasks_blocked()
+        with trio.fail_after(HANG_GUARD_S):
+            await spy.written.wait()  # nobody asked for a flush
+        assert spy.batches == [3]
+        with trio.fail_after(HANG_GUARD_S):
+            await recorder.wait_flushed()
+        assert spy.batches == [3, 1]
+        assert [call.turn_index for call in await store.read(list_llm_calls)] == [1, 2, 3, 4]
+
+
+async def test_writing_calls_keeps_the_cached_reads(tmp_path: Path) -> None:
+    def count_calls(cursor: Cursor) -> int:
+        return cursor.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
+
+    async with open_store(tmp_path / "data") as store, open_call_recorder(store) as recorder:
+        assert await store.read_cached("test.count", count_calls) == 0
+        await recorder.record(a_call())
+        await recorder.wait_flushed()
+        assert await store.read(count_calls) == 1
+        # a telemetry write is declared session data only; a real cached read never reads llm_calls
+        assert await store.read_cached("test.count", count_calls) == 0
 
 
 async def test_a_call_beyond_a_full_queue_is_dropped_with_a_warning(
