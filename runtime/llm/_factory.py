@@ -1,9 +1,19 @@
-"""The shared HTTP client of all provider calls, and the factory of per-operation chat clients."""
+"""Lanes of connection pools shared by all provider calls, and the factory of per-operation chat clients.
+
+httpcore's pool walks all of its connections and all of its waiting requests on every request and
+every release, and polls each idle connection's socket on the way. With one pool for a thousand
+concurrent calls that bookkeeping takes most of the event loop, so the calls are spread over
+`LlmSettings.pool_lanes` independent pools instead, each a few dozen connections deep. A call's
+lane follows its session (or draft), so one session's consecutive calls find a kept-alive
+connection in the same small pool; calls that belong to neither take the lanes in turn.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+import itertools
+import zlib
+from typing import AsyncIterator, Iterator
 
 import attrs
 import httpx
@@ -26,37 +36,67 @@ CLIENT_TYPES: dict[Provider, type[HttpChatClient]] = {
 
 @attrs.frozen
 class LlmHttp:
-    """`ChatClients` over one shared `httpx.AsyncClient`. Open it with `open_llm_http`."""
+    """`ChatClients` over lanes of connection pools, one `ClientContext` each. Open it with `open_llm_http`."""
 
-    context: ClientContext
+    lanes: tuple[ClientContext, ...]
+    _unbound_calls: Iterator[int] = attrs.field(init=False, factory=itertools.count, eq=False, repr=False)
 
     @property
     def settings(self) -> LlmSettings:
-        return self.context.settings
+        return self.lanes[0].settings
+
+    @property
+    def context(self) -> ClientContext:
+        """The lane for a call of no session or draft: the next one in turn."""
+        return self.lane_for(NO_TAGS)
+
+    def lane_for(self, tags: CallTags) -> ClientContext:
+        return self.lanes[lane_index(tags, len(self.lanes), self._unbound_calls)]
 
     def client_for(self, api: ApiRecord, tags: CallTags = NO_TAGS) -> HttpChatClient:
-        return build_client(api, self.context, tags)
+        return build_client(api, self.lane_for(tags), tags)
 
     async def list_models(self, endpoint: ProviderEndpoint) -> list[str]:
         """`GET {base}/models` (open_ai) or `{base}/v1/models` (anthropic), with retries (R8)."""
         wire: ProviderWire = CLIENT_TYPES[endpoint.provider].wire
         url, headers = wire.models_url(endpoint.base_url), wire.headers(endpoint.api_key)
         timeout_s = self.settings.timeout_s
+        http = self.context.http
 
         async def attempt() -> list[str]:
-            return wire.read_models(await exchange_json(self.context.http, "GET", url, headers, None, timeout_s))
+            return wire.read_models(await exchange_json(http, "GET", url, headers, None, timeout_s))
 
         return await with_retries(attempt, Attempts(), self.settings, "list_models")
+
+
+def lane_index(tags: CallTags, lane_count: int, unbound_calls: Iterator[int]) -> int:
+    """The lane of a call: a stable hash of its session (else draft), else the next of `unbound_calls`.
+
+    crc32 rather than `hash()`, which is salted per process: an id has the same lane in every run,
+    so how sessions spread over the lanes can be known from their ids.
+    """
+    affinity = tags.session_id or tags.draft_id
+    if affinity is None:
+        return next(unbound_calls) % lane_count
+    return zlib.crc32(affinity.encode()) % lane_count
 
 
 @contextlib.asynccontextmanager
 async def open_llm_http(
     settings: LlmSettings, *, recorder: CallRecorder | None = None, clock: Clock | None = None
 ) -> AsyncIterator[LlmHttp]:
-    """Own one connection pool for the duration of the block; deadlines are set per call."""
-    limits = httpx.Limits(max_connections=settings.max_connections)
-    async with httpx.AsyncClient(timeout=None, limits=limits) as http:
-        yield LlmHttp(ClientContext(http, settings, clock or SystemClock(), recorder))
+    """Own every lane's connection pool for the duration of the block; deadlines are set per call."""
+    clock = clock or SystemClock()
+    # Loading the CA bundle takes ~20 ms per context; every lane verifies against the same one.
+    tls = httpx.create_ssl_context()
+    async with contextlib.AsyncExitStack() as stack:
+        lanes: list[ClientContext] = []
+        for max_connections in settings.lane_max_connections():
+            # Every idle connection is kept (until httpx's keep-alive expiry) for the next call of the lane.
+            limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=None, limits=limits, verify=tls))
+            lanes.append(ClientContext(http, settings, clock, recorder))
+        yield LlmHttp(tuple(lanes))
 
 
 def build_client(api: ApiRecord, context: ClientContext, tags: CallTags = NO_TAGS) -> HttpChatClient:
