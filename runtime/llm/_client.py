@@ -6,6 +6,7 @@ timing, retrying, streaming and recording, is the same for both providers and li
 
 from __future__ import annotations
 
+import contextlib
 import json
 from types import TracebackType
 from typing import Any, AsyncIterator, ClassVar
@@ -29,6 +30,9 @@ from runtime.model._fields import secret
 from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole, ChatUsage
 
 CLOSED_EARLY = "stream closed by the caller before its end"
+DRAIN_AFTER_END_S = 1.0
+DRAIN_AFTER_END_LINES = 16
+"""What is read of a body after the end of its answer, at most, to keep its connection."""
 
 
 @attrs.frozen
@@ -203,6 +207,8 @@ class HttpChatStream:
 
     async def _end(self, error: str | None) -> None:
         self._done = True
+        if error is None:
+            await self._drain()
         await self._close_response()
         if error is None:
             self._result = ChatResponse(
@@ -256,6 +262,16 @@ class HttpChatStream:
             except httpx.HTTPError as exc:
                 raise transport_error(exc) from exc
         raise timeout_error(self._call.context.settings.timeout_s)
+
+    async def _drain(self) -> None:
+        """Read what follows the end of the answer (usually just the body's end), so that the
+        connection goes back to the pool instead of being closed; a provider that goes on
+        talking only costs its connection."""
+        if self._lines is None:
+            return
+        with trio.move_on_after(DRAIN_AFTER_END_S), contextlib.suppress(StopAsyncIteration, httpx.HTTPError):
+            for _ in range(DRAIN_AFTER_END_LINES):
+                await self._lines.__anext__()
 
     async def _close_response(self) -> None:
         lines, response = self._lines, self._response

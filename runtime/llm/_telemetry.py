@@ -49,10 +49,12 @@ class CallRecorder(Protocol):
         """Keep `call`. Must not raise: telemetry never fails the call it describes."""
 
 
-CALL_QUEUE_SIZE = 1024
-"""Calls waiting to be written; beyond this the store is far behind and new rows are dropped."""
+CALL_QUEUE_SIZE = 16_384
+"""Calls waiting to be written; beyond this the store is far behind and new rows are dropped.
+A thousand sessions on a fast model make thousands of calls a second; a row is ~1 KB queued."""
 
-MAX_CALLS_PER_WRITE = 64
+MAX_CALLS_PER_WRITE = 512
+"""One INSERT at most; the writer is shared with turn commits, so it writes few large batches."""
 
 WRITE_LINGER_S = 0.5
 """How long the writer waits after the first queued call for more before writing (a turn makes

@@ -130,7 +130,7 @@ async def test_consecutive_calls_of_a_session_reuse_one_connection_of_its_lane(r
     assert others == [first, first]
 
 
-async def test_a_session_streams_in_its_lane(rig: LlmRig, provider: Provider) -> None:
+async def test_a_session_streams_in_its_lane_on_one_kept_connection(rig: LlmRig, provider: Provider) -> None:
     async with rig.with_settings(pool_lanes=LANES, max_connections=2 * LANES) as llm:
         log = SentLog()
         log.watch(llm)
@@ -139,6 +139,8 @@ async def test_a_session_streams_in_its_lane(rig: LlmRig, provider: Provider) ->
             async with llm.client_for(rig.api(provider), tags).stream(REQUEST) as stream:
                 assert [delta async for delta in stream]
     assert log.lanes == [lane_index(tags, LANES, iter(()))] * 2
+    # a stream read to the end of its answer gives its connection back for the next call
+    assert log.exchanges[0].client_address == log.exchanges[1].client_address
 
 
 async def test_sessions_go_to_their_own_lanes(rig: LlmRig) -> None:
