@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import AsyncIterator, Callable, Hashable, TypeVar
+from typing import Any, AsyncIterator, Callable, Hashable, TypeVar
 
 import attrs
 import duckdb
@@ -70,6 +70,15 @@ class _WriteJob:
     session_data_only: bool
 
 
+@attrs.define
+class _Flight:
+    """A cached read on its way: who asks for the same key meanwhile waits for its answer."""
+
+    token: int | None
+    landed: trio.Event = attrs.Factory(trio.Event)
+    value: Any = MISSING  # stays MISSING when the read failed: then each waiter reads for itself
+
+
 class Store:
     """One open database. Use `open_store` to get one; it owns the writer task."""
 
@@ -79,6 +88,7 @@ class Store:
         self._connection = connection
         self._jobs = jobs
         self._cache = cache
+        self._flights: dict[Hashable, _Flight] = {}
 
     async def read(self, query: Callable[[Cursor], T]) -> T:
         """Run `query(cursor)` in a worker thread and return its result. It must not write."""
@@ -100,7 +110,22 @@ class Store:
         if found is not MISSING:
             return found
         token = self._cache.start_read()
-        value = await self.read(query)
+        flight = self._flights.get(key)
+        if token is not None and flight is not None and flight.token == token:
+            # The same read is running, begun since the last write: its answer is as fresh as a
+            # new read's would be, and a thousand sessions starting at once read it only once.
+            await flight.landed.wait()
+            if flight.value is not MISSING:
+                return flight.value  # type: ignore[no-any-return]
+        flight = _Flight(token)
+        if token is not None:
+            self._flights[key] = flight
+        try:
+            flight.value = value = await self.read(query)
+        finally:
+            flight.landed.set()
+            if self._flights.get(key) is flight:
+                del self._flights[key]
         self._cache.keep(token, key, value)
         return value
 

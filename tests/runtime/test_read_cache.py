@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 import trio
+import trio.testing
 
 from runtime.errors import Conflict, NotFound
 from runtime.store import Cursor, Store, open_store
@@ -136,6 +137,62 @@ async def test_a_read_overlapping_a_commit_is_returned_but_not_kept(tmp_path: Pa
             may_finish.set()
         assert results == [("first",)]
         assert await store.read_cached(("value",), read) == ("second",)
+        assert read.runs == 2
+
+
+async def test_callers_of_a_read_already_running_wait_for_its_answer(tmp_path: Path) -> None:
+    has_read, may_finish = threading.Event(), threading.Event()
+    read = CountedRead()
+
+    def slow_read(cursor: Cursor) -> tuple[str]:
+        value = read(cursor)
+        has_read.set()
+        may_finish.wait()
+        return value
+
+    async with open_store(tmp_path) as store:
+        await _store_with_value(store)
+        results: list[tuple[str]] = []
+
+        async def read_value() -> None:
+            results.append(await store.read_cached(("value",), slow_read))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(read_value)
+            await trio.to_thread.run_sync(has_read.wait)
+            for _ in range(20):
+                nursery.start_soon(read_value)
+            await trio.testing.wait_all_tasks_blocked()
+            may_finish.set()
+        assert results == [("first",)] * 21
+        assert read.runs == 1
+
+
+async def test_a_read_begun_before_a_write_is_not_shared_with_callers_after_it(tmp_path: Path) -> None:
+    has_read, may_finish = threading.Event(), threading.Event()
+    read = CountedRead()
+
+    def slow_read(cursor: Cursor) -> tuple[str]:
+        value = read(cursor)
+        if read.runs == 1:
+            has_read.set()
+            may_finish.wait()
+        return value
+
+    async with open_store(tmp_path) as store:
+        await _store_with_value(store)
+        results: list[tuple[str]] = []
+
+        async def read_value() -> None:
+            results.append(await store.read_cached(("value",), slow_read))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(read_value)
+            await trio.to_thread.run_sync(has_read.wait)
+            await store.write(_set_value("second"))
+            await read_value()  # after the write: its own read, not the one still running
+            may_finish.set()
+        assert results == [("second",), ("first",)]
         assert read.runs == 2
 
 
