@@ -152,10 +152,13 @@ class SessionActor:
             self._record = await load_session(self._services, self._session_id)
         return self._record
 
-    async def _session_ledger(self) -> SessionLedger:
+    async def _session_and_ledger(self) -> tuple[SessionRecord, SessionLedger]:
+        """The record and the ledger in memory, loaded on first use (together when both are)."""
         if self._ledger is None:
-            self._ledger = await read_ledger(self._services, self._session_id)
-        return self._ledger
+            record, self._ledger = await read_ledger(self._services, self._session_id, with_record=self._record is None)
+            if record is not None:
+                self._record = record
+        return await self._session(), self._ledger
 
     async def _change(self, message: ChangeSession) -> Any:
         self._ledger = None  # the change may add or remove messages and session characters
@@ -169,8 +172,7 @@ class SessionActor:
 
     async def _play(self, turn: PlayTurn) -> None:
         try:
-            session = await self._session()
-            ledger = await self._session_ledger()
+            session, ledger = await self._session_and_ledger()
             setup = await self._engine.load_setup(self._services, session, session_cast=ledger.session_cast)
         except DramaturgError as error:
             self._turns.end(self._session_id, turn)

@@ -91,11 +91,18 @@ def check_player_input(player_input: str, limit_chars: int) -> None:
         raise InvalidParams(f"player_input must be at most {limit_chars} characters, got {len(player_input)}")
 
 
-async def read_ledger(services: Services, session_id: str) -> SessionLedger:
-    """The session characters and the next transcript sequence of a session, as stored."""
+async def read_ledger(
+    services: Services, session_id: str, *, with_record: bool = False
+) -> tuple[SessionRecord | None, SessionLedger]:
+    """The session characters and the next transcript sequence of a session, as stored; with
+    the session record too when asked (one read for an owner that holds neither yet).
 
-    def query(cursor: Cursor) -> SessionLedger:
-        return SessionLedger(_session_cast(cursor, session_id), next_message_sequence(cursor, session_id))
+    Raises NotFound `session '{id}' not found` when `with_record` and the session is missing.
+    """
+
+    def query(cursor: Cursor) -> tuple[SessionRecord | None, SessionLedger]:
+        record = SESSIONS.require(cursor, session_id) if with_record else None
+        return record, SessionLedger(_session_cast(cursor, session_id), next_message_sequence(cursor, session_id))
 
     return await services.store.read(query)
 
