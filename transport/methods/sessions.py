@@ -7,6 +7,7 @@ state (PROTOCOL §4.9). `session.run_turn` answers with the SSE stream of §4.
 
 from __future__ import annotations
 
+import math
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import trio
@@ -22,6 +23,8 @@ from transport.sse import TurnFramer, ack_frame
 
 REQUIRED = SessionUse.REQUIRED
 STOPPED_MID_TURN = "turn failed: the session stopped before the turn ended"
+FRAME_BATCH_S = 0.005
+"""How long a turn stream's frames may wait to share one write (see `turn_stream`)."""
 
 
 def _owner(call: Call) -> SessionOwner:
@@ -95,24 +98,31 @@ async def turn_stream(
 ) -> AsyncIterator[bytes]:
     """`ack`, `started`, one `message` per event, then `completed` or `failed`, and the end.
 
-    Frames that are already waiting go out in one write; whenever none is waiting, what was
-    framed so far is sent, so every event still reaches the client as soon as it happens.
-    A client that leaves closes this generator and with it the channel: the turn goes on,
-    and its remaining frames are dropped (R5).
+    The `ack` goes out at once; later frames are sent in small batches: a write goes out
+    FRAME_BATCH_S after the first frame it holds (the terminal frame at once), so a burst of
+    deltas costs one socket write instead of one each, and no event waits longer than that.
+    A client that leaves closes this generator and with it the channel: the turn goes on, and
+    its remaining frames are dropped (R5).
     """
     framer = TurnFramer(request_id, session_id)
     with frames:
-        chunk = [ack_frame(request_id, session_id), framer.started()]
+        yield ack_frame(request_id, session_id) + framer.started()
+        chunk: list[bytes] = []
+        send_at = math.inf  # while the chunk is empty
         while True:
+            frame: TurnFrame | None = None
             try:
-                frame = frames.receive_nowait() if chunk else await frames.receive()
-            except trio.WouldBlock:
-                yield b"".join(chunk)
-                chunk = []
-                continue
+                with trio.move_on_at(send_at):
+                    frame = await frames.receive()
             except trio.EndOfChannel:
                 yield b"".join([*chunk, framer.failed(BackendError.code, STOPPED_MID_TURN)])
                 return
+            if frame is None:  # the batch is due
+                yield b"".join(chunk)
+                chunk, send_at = [], math.inf
+                continue
+            if not chunk:
+                send_at = trio.current_time() + FRAME_BATCH_S
             chunk.append(_encode(framer, frame))
             if isinstance(frame, (TurnSucceeded, TurnAborted)):
                 yield b"".join(chunk)
