@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 DATABASE_FILE_NAME = "dramaturg.duckdb"
 WRITE_QUEUE_SIZE = 256  # backpressure: callers wait when this many writes are queued
 MAX_WRITE_GROUP = 64  # writes committed together at most (a failure re-runs them one by one)
+SHARED_READ_THREADS = 4  # worker threads for `read_cached` misses, beside trio's default 40
 DUCKDB_THREADS = 1  # per-statement parallelism; our statements are small, so fewer is faster
 
 
@@ -89,12 +90,18 @@ class Store:
         self._jobs = jobs
         self._cache = cache
         self._flights: dict[Hashable, _Flight] = {}
+        # Cached reads answer many callers at once; their own worker threads keep them from
+        # queueing behind a burst of uncached reads (a thousand sessions loading at once).
+        self._shared_reads = trio.CapacityLimiter(SHARED_READ_THREADS)
 
     async def read(self, query: Callable[[Cursor], T]) -> T:
         """Run `query(cursor)` in a worker thread and return its result. It must not write."""
+        return await self._read_with(query, trio.to_thread.current_default_thread_limiter())
+
+    async def _read_with(self, query: Callable[[Cursor], T], limiter: trio.CapacityLimiter) -> T:
         cursor = self._connection.cursor()
         try:
-            return await trio.to_thread.run_sync(_guarded, query, cursor)
+            return await trio.to_thread.run_sync(_guarded, query, cursor, limiter=limiter)
         finally:
             cursor.close()
 
@@ -121,7 +128,7 @@ class Store:
         if token is not None:
             self._flights[key] = flight
         try:
-            flight.value = value = await self.read(query)
+            flight.value = value = await self._read_with(query, self._shared_reads)
         finally:
             flight.landed.set()
             if self._flights.get(key) is flight:

@@ -196,6 +196,26 @@ async def test_a_read_begun_before_a_write_is_not_shared_with_callers_after_it(t
         assert read.runs == 2
 
 
+async def test_a_cached_read_does_not_queue_behind_a_burst_of_other_reads(tmp_path: Path) -> None:
+    release = threading.Event()
+    busy = trio.to_thread.current_default_thread_limiter().total_tokens
+
+    def blocked_read(cursor: Cursor) -> None:
+        release.wait()
+
+    async with open_store(tmp_path) as store:
+        await _store_with_value(store)
+        async with trio.open_nursery() as nursery:
+            for _ in range(int(busy) + 10):  # every default worker thread taken, more waiting
+                nursery.start_soon(store.read, blocked_read)
+            await trio.testing.wait_all_tasks_blocked()
+            try:
+                with trio.fail_after(10):
+                    assert await store.read_cached(("value",), CountedRead()) == ("first",)
+            finally:
+                release.set()
+
+
 async def test_nothing_is_kept_or_served_while_a_write_runs(tmp_path: Path) -> None:
     writing, may_commit = threading.Event(), threading.Event()
     read = CountedRead()
