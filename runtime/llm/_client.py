@@ -6,6 +6,7 @@ timing, retrying, streaming and recording, is the same for both providers and li
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 from types import TracebackType
@@ -23,7 +24,7 @@ from runtime.llm._errors import timeout_error, transport_error
 from runtime.llm._http import ClientContext, close_quietly, exchange_json, open_stream
 from runtime.llm._openai import OpenAiWire
 from runtime.llm._retry import with_retries
-from runtime.llm._sse import SseDecoder, SseEvent
+from runtime.llm._sse import LineSplitter, SseDecoder, SseEvent
 from runtime.llm._telemetry import NO_TAGS, CallLabels, CallMeter, CallTags
 from runtime.llm._wire import ProviderWire, StreamTally
 from runtime.model._fields import secret
@@ -31,7 +32,7 @@ from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole,
 
 CLOSED_EARLY = "stream closed by the caller before its end"
 DRAIN_AFTER_END_S = 1.0
-DRAIN_AFTER_END_LINES = 16
+DRAIN_AFTER_END_READS = 16
 """What is read of a body after the end of its answer, at most, to keep its connection."""
 
 
@@ -147,7 +148,9 @@ class HttpChatStream:
     def __init__(self, call: ChatCall) -> None:
         self._call = call
         self._response: httpx.Response | None = None
-        self._lines: AsyncIterator[str] | None = None
+        self._body: AsyncIterator[bytes] | None = None
+        self._splitter = LineSplitter()
+        self._lines: collections.deque[str] = collections.deque()  # read, not yet decoded
         self._deadline = 0.0
         self._sse = SseDecoder()
         self._reader = call.wire.stream_reader()
@@ -238,10 +241,11 @@ class HttpChatStream:
         call.meter.attempts.count += 1
         self._deadline = trio.current_time() + timeout_s
         self._sse, self._reader, self._tally = SseDecoder(), call.wire.stream_reader(), StreamTally()
+        self._splitter, self._lines = LineSplitter(), collections.deque()
         self._response = await open_stream(
             call.context.http, call.url, call.headers, call.body, self._deadline, timeout_s
         )
-        self._lines = self._response.aiter_lines()
+        self._body = self._response.aiter_bytes()
 
     async def _next_event(self) -> SseEvent | None:
         while True:
@@ -253,10 +257,20 @@ class HttpChatStream:
                 return event
 
     async def _next_line(self) -> str | None:
-        assert self._lines is not None
+        """The next line of the body; None at its end. Reads the network only when no line read
+        before is left (one deadline scope per read, not per line: a read often holds many)."""
+        while not self._lines:
+            data = await self._next_data()
+            if data is None:
+                return self._splitter.end()
+            self._lines.extend(self._splitter.feed(data))
+        return self._lines.popleft()
+
+    async def _next_data(self) -> bytes | None:
+        assert self._body is not None
         with trio.move_on_at(self._deadline):
             try:
-                return await self._lines.__anext__()
+                return await self._body.__anext__()
             except StopAsyncIteration:
                 return None
             except httpx.HTTPError as exc:
@@ -267,17 +281,17 @@ class HttpChatStream:
         """Read what follows the end of the answer (usually just the body's end), so that the
         connection goes back to the pool instead of being closed; a provider that goes on
         talking only costs its connection."""
-        if self._lines is None:
+        if self._body is None:
             return
         with trio.move_on_after(DRAIN_AFTER_END_S), contextlib.suppress(StopAsyncIteration, httpx.HTTPError):
-            for _ in range(DRAIN_AFTER_END_LINES):
-                await self._lines.__anext__()
+            for _ in range(DRAIN_AFTER_END_READS):
+                await self._body.__anext__()
 
     async def _close_response(self) -> None:
-        lines, response = self._lines, self._response
-        self._lines, self._response = None, None
-        if lines is not None:
+        body, response = self._body, self._response
+        self._body, self._response = None, None
+        if body is not None:
             with trio.CancelScope(shield=True):
-                await lines.aclose()  # type: ignore[attr-defined]
+                await body.aclose()  # type: ignore[attr-defined]
         if response is not None:
             await close_quietly(response)

@@ -1,8 +1,39 @@
-"""Server-Sent Events decoding: lines of a response body in, complete events out."""
+"""Server-Sent Events decoding: bytes of a response body in, lines, then complete events out."""
 
 from __future__ import annotations
 
+import codecs
+import re
+
 import attrs
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class LineSplitter:
+    """Fed the body's bytes as they arrive; gives back its complete lines, without their ends.
+
+    A line ends at CRLF, LF or CR (the SSE rule; not `str.splitlines`, which also splits at
+    form feeds and other separators). UTF-8 split across chunks is joined before decoding.
+    """
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._rest = ""  # the line begun but not ended yet
+
+    def feed(self, data: bytes) -> list[str]:
+        text = self._rest + self._decoder.decode(data)
+        # A CR at the very end may be the first half of a CRLF: held back until more comes.
+        held = "\r" if text.endswith("\r") else ""
+        lines = _LINE_END.split(text[: len(text) - len(held)])
+        self._rest = lines.pop() + held
+        return lines
+
+    def end(self) -> str | None:
+        """The last line when the body ended without a line end; None when there is none."""
+        rest = (self._rest + self._decoder.decode(b"", final=True)).removesuffix("\r")
+        self._rest = ""
+        return rest or None
 
 
 @attrs.frozen
