@@ -49,6 +49,9 @@ REPLY_AGENTS: tuple[Agent, ...] = (Agent.REPLYER,)
 
 RUNTIME_GRAPH_ERROR = "failed to build runtime graph: "
 
+TURN_CHANGED_COLUMNS = ("turn_index", "updated_at_ms")
+"""The promoted columns of a session that a turn changes (besides its document)."""
+
 
 @attrs.frozen
 class _StoryWorld:
@@ -269,7 +272,7 @@ async def commit_turn(
     session_id = session.session_id
 
     def write(cursor: Cursor) -> None:
-        SESSIONS.update(cursor, session_id, changed)
+        SESSIONS.update(cursor, session_id, changed, changed=TURN_CHANGED_COLUMNS)
         first = next_message_sequence(cursor, session_id) if first_sequence is None else first_sequence
         SESSION_MESSAGES.insert_many(cursor, session_id, [
             SessionMessage(

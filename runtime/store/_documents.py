@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Generic, Hashable, Mapping, TypeVar
+from typing import Any, Callable, Collection, Generic, Hashable, Mapping, TypeVar
 
 import attrs
 import duckdb
@@ -88,8 +88,13 @@ class DocumentTable(Generic[R]):
     def _row(self, record_id: str, record: R) -> dict[str, object]:
         return {self.key: record_id, **self.columns(record), "doc": self.encode(record)}
 
-    def update(self, cursor: Cursor, record_id: str, record: R) -> None:
-        values = {**self.columns(record), "doc": self.encode(record)}
+    def update(self, cursor: Cursor, record_id: str, record: R, *, changed: Collection[str] | None = None) -> None:
+        """Store `record` over the row; `changed` names the only promoted columns that may differ
+        (fewer columns set is a cheaper UPDATE), None: all of them."""
+        columns = self.columns(record)
+        if changed is not None:
+            columns = {name: columns[name] for name in changed}
+        values = {**columns, "doc": self.encode(record)}
         assignments = ", ".join(f"{name} = ?" for name in values)
         cursor.execute(
             f"UPDATE {self.table} SET {assignments} WHERE {self.key} = ?", [*values.values(), record_id]
