@@ -9,6 +9,8 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks._load import percentile_ms, require_loopback
+from benchmarks._turn_load import TurnSample
+from benchmarks.bench_sessions import steady_window
 
 CASES = ("bare", "character.get", "preset.get", "character.create")
 CASE_KEYS = {
@@ -71,3 +73,20 @@ def test_quick_sessions_run_plays_turns_and_wakes_idle_actors_without_errors(tmp
     assert idle["created"] == idle["sessions"] and idle["errors"] == 0
     assert idle["measured_actors"] == idle["sessions"] - 32
     assert idle["server_rss_after_mb"] >= idle["server_rss_before_mb"] > 0
+
+
+def _sample(session_id: str, turn_index: int, started_s: float, wall_s: float) -> TurnSample:
+    return TurnSample(session_id, turn_index, started_s, wall_s * 1000.0, 1.0, None, 10)
+
+
+def test_the_steady_window_runs_from_the_last_warm_up_to_the_first_finish() -> None:
+    samples = [
+        _sample("a", 1, 0.0, 30.0), _sample("a", 2, 30.0, 25.0), _sample("a", 3, 55.0, 25.0),
+        _sample("b", 1, 0.0, 33.0), _sample("b", 2, 33.0, 25.0), _sample("b", 3, 58.0, 26.0),
+    ]
+    assert steady_window(samples, warmup_turns=1, turns=3) == (33.0, 47.0)
+    # a session that did not play all its turns leaves no steady window
+    assert steady_window(samples[:-1], warmup_turns=1, turns=3) is None
+    # nor do spans that do not overlap
+    assert steady_window([_sample("a", 1, 0.0, 10.0), _sample("a", 2, 10.0, 5.0),
+                          _sample("b", 1, 0.0, 20.0), _sample("b", 2, 20.0, 5.0)], 1, 2) is None
