@@ -37,6 +37,27 @@ class CountedRead:
         return (cursor.execute("SELECT text FROM value WHERE id = 1").fetchone()[0],)
 
 
+class HeldRead(CountedRead):
+    """A counted read whose first run, once it has read, waits in its thread for `release()`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._has_read, self._may_finish = threading.Event(), threading.Event()
+
+    def __call__(self, cursor: Cursor) -> tuple[str]:
+        value = super().__call__(cursor)
+        if self.runs == 1:
+            self._has_read.set()
+            self._may_finish.wait()
+        return value
+
+    async def wait_until_read(self) -> None:
+        await trio.to_thread.run_sync(self._has_read.wait)
+
+    def release(self) -> None:
+        self._may_finish.set()
+
+
 async def _store_with_value(store: Store) -> None:
     await store.write(_create_value)
 
@@ -114,84 +135,62 @@ async def test_keys_are_cached_apart_and_errors_are_not_cached(tmp_path: Path) -
 async def test_a_read_overlapping_a_commit_is_returned_but_not_kept(tmp_path: Path) -> None:
     """The read saw the old value; a write committed before it ended; the next read must not
     be answered with that old value from memory."""
-    has_read, may_finish = threading.Event(), threading.Event()
-    read = CountedRead()
-
-    def slow_read(cursor: Cursor) -> tuple[str]:
-        value = read(cursor)
-        has_read.set()
-        may_finish.wait()
-        return value
+    read = HeldRead()
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
         results: list[tuple[str]] = []
 
         async def read_slowly() -> None:
-            results.append(await store.read_cached(("value",), slow_read))
+            results.append(await store.read_cached(("value",), read))
 
         async with trio.open_nursery() as nursery:
             nursery.start_soon(read_slowly)
-            await trio.to_thread.run_sync(has_read.wait)
+            await read.wait_until_read()
             await store.write(_set_value("second"))
-            may_finish.set()
+            read.release()
         assert results == [("first",)]
         assert await store.read_cached(("value",), read) == ("second",)
         assert read.runs == 2
 
 
 async def test_callers_of_a_read_already_running_wait_for_its_answer(tmp_path: Path) -> None:
-    has_read, may_finish = threading.Event(), threading.Event()
-    read = CountedRead()
-
-    def slow_read(cursor: Cursor) -> tuple[str]:
-        value = read(cursor)
-        has_read.set()
-        may_finish.wait()
-        return value
+    read = HeldRead()
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
         results: list[tuple[str]] = []
 
         async def read_value() -> None:
-            results.append(await store.read_cached(("value",), slow_read))
+            results.append(await store.read_cached(("value",), read))
 
         async with trio.open_nursery() as nursery:
             nursery.start_soon(read_value)
-            await trio.to_thread.run_sync(has_read.wait)
+            await read.wait_until_read()
             for _ in range(20):
                 nursery.start_soon(read_value)
             await trio.testing.wait_all_tasks_blocked()
-            may_finish.set()
+            read.release()
         assert results == [("first",)] * 21
         assert read.runs == 1
 
 
 async def test_a_read_begun_before_a_write_is_not_shared_with_callers_after_it(tmp_path: Path) -> None:
-    has_read, may_finish = threading.Event(), threading.Event()
-    read = CountedRead()
-
-    def slow_read(cursor: Cursor) -> tuple[str]:
-        value = read(cursor)
-        if read.runs == 1:
-            has_read.set()
-            may_finish.wait()
-        return value
+    read = HeldRead()
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
         results: list[tuple[str]] = []
 
         async def read_value() -> None:
-            results.append(await store.read_cached(("value",), slow_read))
+            results.append(await store.read_cached(("value",), read))
 
         async with trio.open_nursery() as nursery:
             nursery.start_soon(read_value)
-            await trio.to_thread.run_sync(has_read.wait)
+            await read.wait_until_read()
             await store.write(_set_value("second"))
             await read_value()  # after the write: its own read, not the one still running
-            may_finish.set()
+            read.release()
         assert results == [("second",), ("first",)]
         assert read.runs == 2
 
