@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_IDLE_S = 300.0  # an actor with no message for this long is stopped (and reloads later)
 
+
 class LoadTurnSetup(Protocol):
     """Builds a turn's setup from the session and its session characters as its actor holds
     them (§8.1): `load_turn_setup`."""
@@ -155,7 +156,9 @@ class SessionActor:
     async def _session_and_ledger(self) -> tuple[SessionRecord, SessionLedger]:
         """The record and the ledger in memory, loaded on first use (together when both are)."""
         if self._ledger is None:
-            record, self._ledger = await read_ledger(self._services, self._session_id, with_record=self._record is None)
+            record, self._ledger = await read_ledger(
+                self._services, self._session_id, with_record=self._record is None
+            )
             if record is not None:
                 self._record = record
         return await self._session(), self._ledger

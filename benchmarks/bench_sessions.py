@@ -12,7 +12,7 @@ cast is listed). The calls per turn are checked, not assumed.
 | --- | --- | --- | --- |
 | `overhead` | 1 × 20 (+1 warm-up; quick 1 × 5) | 0 ms | server overhead per turn p50/p99, ack → first delta |
 | `throughput` | 100 × 3 (quick 10 × 1) | 200 ms | turns/s against the ideal, CPU of each process |
-| `realistic` | 1,000 × 3, the first turn a warm-up | 5 s | ≥ 95 % of ideal throughput in the steady state, no errors (not with --quick) |
+| `realistic` | 1,000 × 3 (1st: warm-up) | 5 s | ≥ 95 % of ideal in the steady state, no errors (not --quick) |
 | `idle` | 10,000 (quick 200) | – | server RSS of idle session actors |
 
 The stub's time of a turn comes from the server's telemetry (`llm_calls.latency_ms` summed per
