@@ -300,7 +300,9 @@ def _turn_numbers(case: TurnCase, load: TurnLoadResult, telemetry: Telemetry) ->
     call_turns_per_s = window_calls / CALLS_PER_TURN / load.window_s if load.window_s > 0 else 0.0
     achieved = call_turns_per_s if load.unfinished else turns_per_s
     ratio = achieved / ideal_turns_per_s if ideal_turns_per_s > 0 else 0.0
-    steady = steady_window(load.turns, case.warmup_turns, case.turns) if case.warmup_turns else None
+    # One session has no steady state to speak of: its warm-up and its last turn are the span.
+    has_steady_state = case.warmup_turns > 0 and case.sessions > 1
+    steady = steady_window(load.turns, case.warmup_turns, case.turns) if has_steady_state else None
     steady_turns_per_s = steady_ratio = None
     if steady is not None:
         start_s, length_s = steady
