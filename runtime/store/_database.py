@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Hashable, TypeVar
+from typing import Any, AsyncIterator, Callable, Hashable, Sequence, TypeVar
 
 import attrs
 import duckdb
@@ -46,6 +46,7 @@ WRITE_QUEUE_SIZE = 256  # backpressure: callers wait when this many writes are q
 MAX_WRITE_GROUP = 64  # writes committed together at most (a failure re-runs them one by one)
 SHARED_READ_THREADS = 4  # worker threads for `read_cached` misses, beside trio's default 40
 DUCKDB_THREADS = 1  # per-statement parallelism; our statements are small, so fewer is faster
+ROWS_PER_INSERT = 100  # `insert_rows`: one statement per this many rows, far fewer round trips
 
 
 @attrs.define
@@ -58,10 +59,6 @@ class _Reply:
     def deliver(self, result: outcome.Outcome) -> None:
         self.result = result
         self.done.set()
-
-
-SESSION_DATA_TABLES = frozenset({"sessions", "session_messages", "session_characters", "llm_calls"})
-"""What a `session_data_only` write may touch, and what no `read_cached` query may read."""
 
 
 @attrs.frozen
@@ -111,7 +108,7 @@ class Store:
         `key` must name the query and all its arguments (by convention the method name first:
         `("character.get", character_id)`). The result may be handed to many callers, so it must
         be immutable in practice: frozen records whose lists nobody changes. Errors are not kept.
-        `query` must not read the SESSION_DATA_TABLES (their writes do not empty the cache).
+        `query` must not read session data (see `write`): its writes do not empty the cache.
         """
         found = self._cache.get(key)
         if found is not MISSING:
@@ -149,8 +146,9 @@ class Store:
         leaves the data exactly as it was. The change runs to the end even if the caller is
         cancelled meanwhile. `change` may run more than once (see the module docstring): it
         must touch nothing but the cursor, and its result is the one of the run that counted.
-        Pass `session_data_only` when it writes nothing but the SESSION_DATA_TABLES: then the
-        cached reads stay valid.
+        Pass `session_data_only` when it writes nothing but session data (the tables
+        `sessions`, `session_messages`, `session_characters`, `llm_calls`): then the cached
+        reads stay valid.
         """
         reply = _Reply()
         await self._jobs.send(_WriteJob(change, reply, session_data_only))
@@ -301,6 +299,16 @@ _ABORTED_CHECK = "SELECT 1"
 
 def _raise_if_aborted(cursor: Cursor) -> None:
     cursor.execute(_ABORTED_CHECK)
+
+
+def insert_rows(cursor: Cursor, table: str, names: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Insert `rows` (values in the order of `names`) with multi-row INSERTs; inside a write."""
+    row_marks = "(" + ", ".join("?" for _ in names) + ")"
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        batch = rows[start : start + ROWS_PER_INSERT]
+        marks = ", ".join(row_marks for _ in batch)
+        params = [value for row in batch for value in row]
+        cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES {marks}", params)
 
 
 def _guarded(query: Callable[[Cursor], T], cursor: Cursor) -> T:

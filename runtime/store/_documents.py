@@ -10,6 +10,7 @@ import duckdb
 
 from runtime.codec import CODEC
 from runtime.errors import Conflict, NotFound
+from runtime.store._database import insert_rows
 from runtime.store._ids import allocate_id
 
 R = TypeVar("R")
@@ -67,9 +68,7 @@ class DocumentTable(Generic[R]):
 
     def insert(self, cursor: Cursor, record_id: str, record: R) -> None:
         values = self._row(record_id, record)
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        cursor.execute(f"INSERT INTO {self.table} ({names}) VALUES ({marks})", list(values.values()))
+        insert_rows(cursor, self.table, list(values), [list(values.values())])
 
     def new_document(
         self,

@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 from typing import Iterable, Iterator, Sequence, TypeVar
 
-from runtime.store._database import Cursor
+from runtime.store._database import Cursor, insert_rows
 from runtime.store._documents import DocumentTable
 from runtime.store.characters import Blob
 
 R = TypeVar("R")
 
-ROWS_PER_INSERT = 100  # one statement per this many rows: far fewer round trips, modest statements
 
 
 @contextlib.contextmanager
@@ -69,7 +68,7 @@ def insert_documents(cursor: Cursor, table: DocumentTable[R], records: Sequence[
     if not rows:
         return
     names = [table.key, *table.columns(records[0][1]), "doc"]
-    _insert_rows(cursor, table.table, names, rows)
+    insert_rows(cursor, table.table, names, rows)
 
 
 def read_blobs(cursor: Cursor, blob_ids: Iterable[str]) -> dict[str, Blob]:
@@ -87,18 +86,9 @@ def read_blobs(cursor: Cursor, blob_ids: Iterable[str]) -> dict[str, Blob]:
 def insert_blobs(cursor: Cursor, blobs: Sequence[Blob]) -> None:
     """Insert blobs whose ids were allocated already (`allocate_ids` with the blob prefix)."""
     rows = [[blob.blob_id, blob.file_name, blob.content_type, blob.data, blob.created_at_ms] for blob in blobs]
-    _insert_rows(cursor, "blobs", ["blob_id", "file_name", "content_type", "data", "created_at_ms"], rows)
+    insert_rows(cursor, "blobs", ["blob_id", "file_name", "content_type", "data", "created_at_ms"], rows)
 
 
 def stored_blob_ids(cursor: Cursor) -> set[str]:
     """Every blob id in the store: what a bulk `blob-N` allocation must step over."""
     return {row[0] for row in cursor.execute("SELECT blob_id FROM blobs").fetchall()}
-
-
-def _insert_rows(cursor: Cursor, table: str, names: list[str], rows: list[list[object]]) -> None:
-    row_marks = "(" + ", ".join("?" for _ in names) + ")"
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        batch = rows[start : start + ROWS_PER_INSERT]
-        marks = ", ".join(row_marks for _ in batch)
-        params = [value for row in batch for value in row]
-        cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES {marks}", params)

@@ -14,7 +14,7 @@ import attrs
 
 from runtime.codec import CODEC
 from runtime.model.sessions import SessionCharacterRecord, SessionMessage, SessionRecord
-from runtime.store._database import Cursor
+from runtime.store._database import Cursor, insert_rows
 from runtime.store._documents import DocumentTable
 
 R = TypeVar("R")
@@ -72,16 +72,11 @@ class SessionScopedTable(Generic[R]):
         self.insert_many(cursor, session_id, [record])
 
     def insert_many(self, cursor: Cursor, session_id: str, records: list[R]) -> None:
-        """Insert the records in one statement (nothing when there are none)."""
+        """Insert the records with multi-row statements (nothing when there are none)."""
         if not records:
             return
         rows = [self._row(session_id, record) for record in records]
-        names = ", ".join(rows[0])
-        marks = f"({', '.join('?' for _ in rows[0])})"
-        cursor.execute(
-            f"INSERT INTO {self.table} ({names}) VALUES {', '.join([marks] * len(rows))}",
-            [value for row in rows for value in row.values()],
-        )
+        insert_rows(cursor, self.table, list(rows[0]), [list(row.values()) for row in rows])
 
     def _row(self, session_id: str, record: R) -> dict[str, object]:
         return {"session_id": session_id, self.key: self.key_of(record), **self.columns(record),
