@@ -150,7 +150,7 @@ class HttpChatStream:
         self._response: httpx.Response | None = None
         self._body: AsyncIterator[bytes] | None = None
         self._splitter = LineSplitter()
-        self._lines: collections.deque[str] = collections.deque()  # read, not yet decoded
+        self._lines: collections.deque[str] = collections.deque()  # read, not yet given to `_sse`
         self._deadline = 0.0
         self._sse = SseDecoder()
         self._reader = call.wire.stream_reader()
