@@ -38,11 +38,16 @@ class CountedRead:
 
 
 class HeldRead(CountedRead):
-    """A counted read whose first run, once it has read, waits in its thread for `release()`."""
+    """A counted read whose first run, once it has read, waits in its thread for `release()`;
+    `cached_by(store)` asks the store for it and keeps the answer in `answers`."""
 
     def __init__(self) -> None:
         super().__init__()
         self._has_read, self._may_finish = threading.Event(), threading.Event()
+        self.answers: list[tuple[str]] = []
+
+    async def cached_by(self, store: Store) -> None:
+        self.answers.append(await store.read_cached(("value",), self))
 
     def __call__(self, cursor: Cursor) -> tuple[str]:
         value = super().__call__(cursor)
@@ -139,17 +144,12 @@ async def test_a_read_overlapping_a_commit_is_returned_but_not_kept(tmp_path: Pa
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
-        results: list[tuple[str]] = []
-
-        async def read_slowly() -> None:
-            results.append(await store.read_cached(("value",), read))
-
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(read_slowly)
+            nursery.start_soon(read.cached_by, store)
             await read.wait_until_read()
             await store.write(_set_value("second"))
             read.release()
-        assert results == [("first",)]
+        assert read.answers == [("first",)]
         assert await store.read_cached(("value",), read) == ("second",)
         assert read.runs == 2
 
@@ -159,19 +159,14 @@ async def test_callers_of_a_read_already_running_wait_for_its_answer(tmp_path: P
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
-        results: list[tuple[str]] = []
-
-        async def read_value() -> None:
-            results.append(await store.read_cached(("value",), read))
-
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(read_value)
+            nursery.start_soon(read.cached_by, store)
             await read.wait_until_read()
             for _ in range(20):
-                nursery.start_soon(read_value)
+                nursery.start_soon(read.cached_by, store)
             await trio.testing.wait_all_tasks_blocked()
             read.release()
-        assert results == [("first",)] * 21
+        assert read.answers == [("first",)] * 21
         assert read.runs == 1
 
 
@@ -180,18 +175,13 @@ async def test_a_read_begun_before_a_write_is_not_shared_with_callers_after_it(t
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
-        results: list[tuple[str]] = []
-
-        async def read_value() -> None:
-            results.append(await store.read_cached(("value",), read))
-
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(read_value)
+            nursery.start_soon(read.cached_by, store)
             await read.wait_until_read()
             await store.write(_set_value("second"))
-            await read_value()  # after the write: its own read, not the one still running
+            await read.cached_by(store)  # after the write: its own read, not the one still running
             read.release()
-        assert results == [("second",), ("first",)]
+        assert read.answers == [("second",), ("first",)]
         assert read.runs == 2
 
 
