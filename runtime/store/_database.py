@@ -72,7 +72,7 @@ class _WriteJob:
 class _Flight:
     """A cached read on its way: who asks for the same key meanwhile waits for its answer."""
 
-    token: int | None
+    token: int  # the read cache's generation when the read began
     landed: trio.Event = attrs.Factory(trio.Event)
     value: Any = MISSING  # stays MISSING when the read failed: then each waiter reads for itself
 
@@ -114,16 +114,16 @@ class Store:
         if found is not MISSING:
             return found
         token = self._cache.start_read()
+        if token is None:  # a write is running: nothing read now may be kept or shared
+            return await self._read_with(query, self._shared_reads)
         flight = self._flights.get(key)
-        if token is not None and flight is not None and flight.token == token:
+        if flight is not None and flight.token == token:
             # The same read is running, begun since the last write: its answer is as fresh as a
             # new read's would be, and a thousand sessions starting at once read it only once.
             await flight.landed.wait()
             if flight.value is not MISSING:
                 return flight.value  # type: ignore[no-any-return]
-        flight = _Flight(token)
-        if token is not None:
-            self._flights[key] = flight
+        flight = self._flights[key] = _Flight(token)
         try:
             flight.value = value = await self._read_with(query, self._shared_reads)
         finally:
@@ -135,8 +135,9 @@ class Store:
 
     def derived(self, value: object, name: Hashable, compute: Callable[[], D]) -> D:
         """`compute()`, done once per cached `value` (from `read_cached`) and kept beside it until
-        the next write; done every time for any other value. For encodings of cached results:
-        what `compute` gives must depend on `value` and `name` alone."""
+        the next write; done every time for any other value. For work on cached results (their
+        encodings, a validation whose success is kept): what `compute` gives must depend on
+        `value` and `name` alone."""
         return self._cache.derived(value, name, compute)
 
     async def write(self, change: Callable[[Cursor], T], *, session_data_only: bool = False) -> T:
