@@ -258,37 +258,37 @@ def _check_runtime_state(
 
 
 async def commit_turn(
-    services: Services, session: SessionRecord, outcome: TurnOutcome, *, first_sequence: int | None = None
+    services: Services, session: SessionRecord, outcome: TurnOutcome, *, first_sequence: int
 ) -> SessionRecord:
     """Persist a successful turn atomically (R4, §7.9): the final snapshot (and so the turn
-    index), the transcript messages from `first_sequence` on (by default: after the current
-    highest sequence, read in the same transaction), and the session characters the turn
-    created. Returns the session as now stored.
+    index), the transcript messages numbered from `first_sequence` (the owner's ledger knows
+    where the transcript ends), and the session characters the turn created. Returns the
+    session as now stored.
 
     Raises BackendError when the write fails; then nothing was written.
     """
     now = services.clock.now_ms()
     changed = attrs.evolve(session, snapshot=outcome.result.snapshot, updated_at_ms=now)
     session_id = session.session_id
+    messages = [
+        SessionMessage(
+            message_id=turn_message_id(session_id, first_sequence + offset),
+            kind=line.kind,
+            sequence=first_sequence + offset,
+            turn_index=outcome.result.turn_index,
+            recorded_at_ms=now,
+            created_at_ms=now,
+            updated_at_ms=now,
+            speaker_id=line.speaker_id,
+            speaker_name=line.speaker_name,
+            text=line.text,
+        )
+        for offset, line in enumerate(outcome.transcript)
+    ]
 
     def write(cursor: Cursor) -> None:
         SESSIONS.update(cursor, session_id, changed, changed=TURN_CHANGED_COLUMNS)
-        first = next_message_sequence(cursor, session_id) if first_sequence is None else first_sequence
-        SESSION_MESSAGES.insert_many(cursor, session_id, [
-            SessionMessage(
-                message_id=turn_message_id(session_id, first + offset),
-                kind=line.kind,
-                sequence=first + offset,
-                turn_index=outcome.result.turn_index,
-                recorded_at_ms=now,
-                created_at_ms=now,
-                updated_at_ms=now,
-                speaker_id=line.speaker_id,
-                speaker_name=line.speaker_name,
-                text=line.text,
-            )
-            for offset, line in enumerate(outcome.transcript)
-        ])
+        SESSION_MESSAGES.insert_many(cursor, session_id, messages)
         for action in outcome.new_session_characters:
             character_id = action.session_character_id
             if SESSION_CHARACTERS.get(cursor, session_id, character_id) is not None:
