@@ -179,8 +179,11 @@ async def test_a_read_begun_before_a_write_is_not_shared_with_callers_after_it(t
             nursery.start_soon(read.cached_by, store)
             await read.wait_until_read()
             await store.write(_set_value("second"))
-            await read.cached_by(store)  # after the write: its own read, not the one still running
-            read.release()
+            try:
+                with trio.fail_after(10):  # joining the held read would wait for it forever
+                    await read.cached_by(store)  # after the write: its own read, not the one running
+            finally:
+                read.release()
         assert read.answers == [("second",), ("first",)]
         assert read.runs == 2
 
