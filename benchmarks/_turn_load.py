@@ -203,6 +203,7 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
     acked: float | None = None
     first_delta: float | None = None
     turn_index: int | None = None
+    ended: float | None = None
     frames = 0
     try:
         async with http.stream("POST", "/rpc", content=body, headers=JSON_HEADERS) as response:
@@ -210,7 +211,11 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
             if response.status_code != 200 or not content_type.startswith("text/event-stream"):
                 text = (await response.aread()).decode(errors="replace")
                 raise TurnFailure(f"no stream: HTTP {response.status_code} {content_type}: {text[:300]}")
+            # Read on to the end of the body after the terminal frame, as a browser does: a response
+            # closed before its end costs the connection, and every turn would open a new one.
             async for name, data in _events(response):
+                if ended is not None:
+                    raise TurnFailure(f"event {name!r} after the terminal frame")
                 if acked is None:
                     if name != b"ack":
                         raise TurnFailure(f"first event is {name!r}, not ack")
@@ -227,12 +232,11 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
                     error = json.loads(data)["frame"]["error"]
                     raise TurnFailure(f"failed frame {error['code']}: {error['message']}", failed_frame=True)
                 elif frame in TERMINAL_FRAMES:
-                    break
-            else:
+                    ended = time.perf_counter()
+            if ended is None:
                 raise TurnFailure("stream ended without a terminal frame")
     except httpx.HTTPError as exc:
         raise TurnFailure(f"{type(exc).__name__}: {exc}") from exc
-    ended = time.perf_counter()
     if acked is None or turn_index is None:
         raise TurnFailure("stream without an ack or a turn_started event")
     return TurnSample(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from benchmarks.__main__ import main
 from benchmarks._load import percentile_ms, require_loopback
-from benchmarks._turn_load import TurnSample
+from benchmarks._turn_load import TurnSample, _play_turn
 from benchmarks.bench_sessions import steady_window
+from tests.support.llm_stub import RunningStub
+from tests.support.server import RpcClient, RunningServer
+from tests.support.session_world import playable_session
 
 CASES = ("bare", "character.get", "preset.get", "character.create")
 CASE_KEYS = {
@@ -90,3 +95,20 @@ def test_the_steady_window_runs_from_the_last_warm_up_to_the_first_finish() -> N
     # nor do spans that do not overlap
     assert steady_window([_sample("a", 1, 0.0, 10.0), _sample("a", 2, 10.0, 5.0),
                           _sample("b", 1, 0.0, 20.0), _sample("b", 2, 20.0, 5.0)], 1, 2) is None
+
+
+async def test_the_load_generator_plays_a_sessions_turns_on_one_kept_connection(
+    server: RunningServer, rpc: RpcClient, llm_stub: RunningStub
+) -> None:
+    """A stream read to its end gives its connection back; one closed early would cost a connect per turn."""
+    session_id = await playable_session(rpc, llm_stub)
+    local_ends: list[object] = []
+
+    async def record(response: httpx.Response) -> None:
+        local_ends.append(response.extensions["network_stream"].get_extra_info("client_addr"))
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, event_hooks={"response": [record]}) as http:
+        samples = [await _play_turn(http, session_id, f"turn-{n}", "Look around.", time.perf_counter()) for n in (1, 2)]
+    assert [sample.turn_index for sample in samples] == [1, 2]
+    assert len(local_ends) == 2 and local_ends[0] == local_ends[1]
