@@ -12,6 +12,7 @@ from typing import Awaitable, Callable, Sequence
 
 import trio
 
+from transport.gc_tuning import settle_after_start
 from transport.llm_stub import StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
 from transport.server import run_server
@@ -111,6 +112,7 @@ async def run_until_signalled(serve: Callable[..., Awaitable[None]]) -> None:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(wait_for_signal)
         await nursery.start(serve, shutdown.wait)
+        settle_after_start()
         await shutdown.wait()
 
 
