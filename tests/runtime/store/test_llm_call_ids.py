@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from runtime.errors import Conflict
+from runtime.llm._telemetry import MAX_CALLS_PER_WRITE
 from runtime.model.apis import Agent, Provider
 from runtime.model.llm_calls import CallOutcome, LlmCall
 from runtime.store import Cursor, Store, _migrations, open_store
@@ -77,3 +78,10 @@ async def test_ids_continue_after_the_rows_written_before_the_sequence_existed(
     assert_increasing_in_insertion_order(rows, list(range(1, 43)))
     assert [call_id for call_id, _ in rows[:40]] == list(range(1, 41))
 
+
+
+async def test_a_full_batch_of_the_recorder_keeps_its_order(tmp_path: Path) -> None:
+    turn_indexes = list(range(1, MAX_CALLS_PER_WRITE + 1))
+    async with open_store(tmp_path) as store:
+        await insert(store, *turn_indexes)
+        assert_increasing_in_insertion_order(await store.read(rows_by_id), turn_indexes)
