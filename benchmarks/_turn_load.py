@@ -14,6 +14,8 @@ A run has up to three phases, each bounded in time:
 3. turns: every session plays its M turns one after the other, all sessions concurrently, each
    over its own keep-alive connection. Per turn: the wall time (request sent → terminal frame
    read), the ack time (sent → `ack` event) and the time from the ack to the first delta event.
+   "Sent" is when the request's last byte was written to the connection (httpx's `trace`
+   extension): the time this process takes to build a request is not the server's.
 
 A session whose turn fails stops there (its later turns are counted as skipped): a turn that
 timed out may still be running on the server, which would refuse the next one with 40909.
@@ -38,6 +40,7 @@ from benchmarks._load import JSON_HEADERS, require_loopback, run_in_process, ser
 
 DELTA_EVENTS = frozenset({"narrator_text_delta", "actor_thought_delta", "actor_dialogue_delta"})
 TERMINAL_FRAMES = frozenset({"completed", "failed"})
+REQUEST_WRITTEN = "http11.send_request_body.complete"  # the trace event after which the request is sent
 _SPARE_AFTER_RUN_S = 30.0  # process start-up and teardown, on top of the phases' own bounds
 # The frame's type, and the event body's type right after it, read without decoding the whole
 # message (the bodies that carry a snapshot are several KB; decoding each would load the client).
@@ -199,14 +202,21 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
                      phase_start: float) -> TurnSample:
     """One `session.run_turn`, read to its terminal frame. Raises TurnFailure."""
     body = _envelope(request_id, "session.run_turn", {"player_input": player_input}, session_id)
-    sent = time.perf_counter()
+    written: list[float] = []
+
+    async def trace(event: str, _info: object) -> None:
+        if event == REQUEST_WRITTEN:
+            written.append(time.perf_counter())
+
     acked: float | None = None
     first_delta: float | None = None
     turn_index: int | None = None
     ended: float | None = None
     frames = 0
     try:
-        async with http.stream("POST", "/rpc", content=body, headers=JSON_HEADERS) as response:
+        async with http.stream(
+            "POST", "/rpc", content=body, headers=JSON_HEADERS, extensions={"trace": trace}
+        ) as response:
             content_type = response.headers.get("content-type", "")
             if response.status_code != 200 or not content_type.startswith("text/event-stream"):
                 text = (await response.aread()).decode(errors="replace")
@@ -239,6 +249,7 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
         raise TurnFailure(f"{type(exc).__name__}: {exc}") from exc
     if acked is None or turn_index is None:
         raise TurnFailure("stream without an ack or a turn_started event")
+    sent = written[0]
     return TurnSample(
         session_id=session_id,
         turn_index=turn_index,

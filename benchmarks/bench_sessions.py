@@ -10,7 +10,7 @@ cast is listed). The calls per turn are checked, not assumed.
 
 | case | sessions × turns | stub per call | what it answers |
 | --- | --- | --- | --- |
-| `overhead` | 1 × 20 (+1 warm-up; quick 1 × 5) | 0 ms | server overhead per turn p50/p99, ack → first delta |
+| `overhead` | 1 × 200 (+1 warm-up; quick 1 × 5) | 0 ms | server overhead per turn p50/p99, ack → first delta |
 | `throughput` | 100 × 3 (quick 10 × 1) | 200 ms | turns/s against the ideal, CPU of each process |
 | `realistic` | 1,000 × 3 (1st: warm-up) | 5 s | ≥ 95 % of ideal in the steady state, no errors (not --quick) |
 | `idle` | 10,000 (quick 200) | – | server RSS of idle session actors |
@@ -106,7 +106,7 @@ class IdleCase:
 
 def cases(quick: bool, slow: bool) -> list[TurnCase | IdleCase]:
     chosen: list[TurnCase | IdleCase] = [
-        TurnCase("overhead", 1, 6 if quick else 21, 0, warmup_turns=1, overhead_targets=True),
+        TurnCase("overhead", 1, 6 if quick else 201, 0, warmup_turns=1, overhead_targets=True),
         TurnCase("throughput", 10 if quick else 100, 1 if quick else 3, 200, calibration_turns=1 if quick else 2),
     ]
     if slow and not quick:

@@ -111,4 +111,5 @@ async def test_the_load_generator_plays_a_sessions_turns_on_one_kept_connection(
     async with httpx.AsyncClient(base_url=server.url, limits=limits, event_hooks={"response": [record]}) as http:
         samples = [await _play_turn(http, session_id, f"turn-{n}", "Look around.", time.perf_counter()) for n in (1, 2)]
     assert [sample.turn_index for sample in samples] == [1, 2]
+    assert all(0 < sample.ack_ms <= sample.wall_ms for sample in samples)
     assert len(local_ends) == 2 and local_ends[0] == local_ends[1]
