@@ -29,6 +29,7 @@ import trio
 from benchmarks import REPO_ROOT, BenchmarkFailed
 from benchmarks._cpu import CpuSample, CpuShares, shares_between, take_sample
 from runtime.codec import CODEC
+from transport.gc_tuning import settle_after_start
 
 R = TypeVar("R")
 S = TypeVar("S")
@@ -242,8 +243,12 @@ def run_in_process(module: str, spec: Any, result_type: type[R], bound_s: float,
 
 
 def serve_in_process(spec_type: type[S], run: Callable[[S], Awaitable[Any]]) -> None:
-    """The other side of `run_in_process`: read the spec, run it under trio, write the result."""
+    """The other side of `run_in_process`: read the spec, run it under trio, write the result.
+
+    The collector is set as in the servers, so that the measuring process does not stop for a
+    full collection in the middle of the requests it times."""
     spec = CODEC.structure(json.loads(sys.stdin.read()), spec_type, path="spec")
+    settle_after_start()
     result = trio.run(run, spec)
     sys.stdout.write(json.dumps(CODEC.unstructure(result)))
 
