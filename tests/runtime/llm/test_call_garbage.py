@@ -1,7 +1,8 @@
 """A finished provider call is freed by reference counting: it leaves no cycle for the collector.
 
 Under load a call lives for seconds, long enough for its objects to reach the oldest generation;
-cycles among them make full collections, which stop the event loop, come every few seconds.
+cycles among them would pile up there until a full collection, which served processes keep rare
+because it stops the event loop (`transport.gc_tuning`).
 """
 
 from __future__ import annotations
