@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from runtime.llm import anthropic_wire as wire
 from runtime.llm._errors import malformed_answer
 from runtime.llm._settings import LlmSettings
 from runtime.llm._sse import SseEvent
-from runtime.llm._wire import StreamTally, decode_json, decode_record
+from runtime.llm._wire import ModelPage, StreamTally, decode_json, decode_record
 from runtime.model.apis import Provider
 from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole, ChatUsage
 
@@ -52,8 +53,16 @@ class AnthropicWire:
     def stream_reader(self) -> AnthropicStreamReader:
         return AnthropicStreamReader()
 
-    def read_models(self, body: Any) -> list[str]:
-        return [model.id for model in decode_record(body, wire.AnthropicModelList, "response").data]
+    def read_model_page(self, body: Any, base_url: str) -> ModelPage:
+        """The page's ids; while `has_more`, the next page starts after the page's `last_id`."""
+        page = decode_record(body, wire.AnthropicModelList, "response")
+        models = [model.id for model in page.data]
+        if not page.has_more:
+            return ModelPage(models)
+        if not page.last_id:
+            raise malformed_answer("model list page says has_more but gives no last_id")
+        query = urllib.parse.urlencode({wire.AFTER_ID_PARAM: page.last_id})
+        return ModelPage(models, f"{self.models_url(base_url)}?{query}")
 
 
 class AnthropicStreamReader:

@@ -21,12 +21,16 @@ import httpx
 from runtime.clock import Clock, SystemClock
 from runtime.llm._client import AnthropicClient, HttpChatClient, OpenAiClient
 from runtime.llm._endpoint import ProviderEndpoint, provider_endpoint, require_model
+from runtime.llm._errors import malformed_answer
 from runtime.llm._http import ClientContext, exchange_json
 from runtime.llm._retry import Attempts, with_retries
 from runtime.llm._settings import LlmSettings
 from runtime.llm._telemetry import NO_TAGS, CallRecorder, CallTags
-from runtime.llm._wire import ProviderWire
+from runtime.llm._wire import ModelPage, ProviderWire
 from runtime.model.apis import ApiRecord, Provider
+
+MAX_MODEL_PAGES = 50
+"""Pages of one model list read at most: 50 of Anthropic's default 20 models, far beyond any real list."""
 
 CLIENT_TYPES: dict[Provider, type[HttpChatClient]] = {
     Provider.OPEN_AI: OpenAiClient,
@@ -57,16 +61,37 @@ class LlmHttp:
         return build_client(api, self.lane_for(tags), tags)
 
     async def list_models(self, endpoint: ProviderEndpoint) -> list[str]:
-        """`GET {base}/models` (open_ai) or `{base}/v1/models` (anthropic), with retries (R8)."""
+        """`GET {base}/models` (open_ai) or `{base}/v1/models` (anthropic), then every further page.
+
+        Each page is one request with its own retries (R8) and deadline. A provider whose list
+        never ends, or that points back to a page already read, fails with a ProviderError
+        instead of being asked forever.
+        """
         wire: ProviderWire = CLIENT_TYPES[endpoint.provider].wire
-        url, headers = wire.models_url(endpoint.base_url), wire.headers(endpoint.api_key)
+        headers = wire.headers(endpoint.api_key)
         timeout_s = self.settings.timeout_s
-        http = self.context.http
+        http = self.context.http  # every page on one lane, so they share its kept-alive connection
 
-        async def attempt() -> list[str]:
-            return wire.read_models(await exchange_json(http, "GET", url, headers, None, timeout_s))
+        async def read_page(url: str) -> ModelPage:
+            async def attempt() -> ModelPage:
+                body = await exchange_json(http, "GET", url, headers, None, timeout_s)
+                return wire.read_model_page(body, endpoint.base_url)
 
-        return await with_retries(attempt, Attempts(), self.settings, "list_models")
+            return await with_retries(attempt, Attempts(), self.settings, "list_models")
+
+        models: list[str] = []
+        read_urls: set[str] = set()
+        url: str | None = wire.models_url(endpoint.base_url)
+        while url is not None:
+            if len(read_urls) == MAX_MODEL_PAGES:
+                raise malformed_answer(f"model list did not end within {MAX_MODEL_PAGES} pages")
+            if url in read_urls:
+                raise malformed_answer(f"model list page {len(read_urls)} points back to a page already read")
+            read_urls.add(url)
+            page = await read_page(url)
+            models.extend(page.models)
+            url = page.next_url
+        return models
 
 
 def lane_index(tags: CallTags, lane_count: int, unbound_calls: Iterator[int]) -> int:

@@ -8,7 +8,7 @@ from runtime.llm import openai_wire as wire
 from runtime.llm._errors import malformed_answer
 from runtime.llm._settings import LlmSettings
 from runtime.llm._sse import SseEvent
-from runtime.llm._wire import StreamTally, decode_json, decode_record
+from runtime.llm._wire import ModelPage, StreamTally, decode_json, decode_record
 from runtime.model.apis import Provider
 from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole, ChatUsage
 
@@ -53,8 +53,9 @@ class OpenAiWire:
     def stream_reader(self) -> OpenAiStreamReader:
         return OpenAiStreamReader()
 
-    def read_models(self, body: Any) -> list[str]:
-        return [model.id for model in decode_record(body, wire.OpenAiModelList, "response").data]
+    def read_model_page(self, body: Any, base_url: str) -> ModelPage:
+        # OpenAI-compatible model lists are not paginated: the first page is the whole list.
+        return ModelPage([model.id for model in decode_record(body, wire.OpenAiModelList, "response").data])
 
 
 class OpenAiStreamReader:

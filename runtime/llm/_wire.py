@@ -34,6 +34,18 @@ class StreamTally:
         return ChatUsage.of(self.prompt_tokens or 0, self.completion_tokens or 0)
 
 
+@attrs.frozen
+class ModelPage:
+    """One page of a provider's model list: its ids in provider order, and where the list goes on.
+
+    `next_url` is None on the last page. The wire reads it from the page, so the loop that
+    follows it (`LlmHttp.list_models`) stays the same for paginated and unpaginated providers.
+    """
+
+    models: list[str]
+    next_url: str | None = None
+
+
 class StreamReader(Protocol):
     def read(self, event: SseEvent, tally: StreamTally) -> str:
         """The text the event adds ("" for none); sets `tally.ended` at the end marker.
@@ -49,7 +61,8 @@ class ProviderWire(Protocol):
 
     def chat_url(self, base_url: str) -> str: ...
 
-    def models_url(self, base_url: str) -> str: ...
+    def models_url(self, base_url: str) -> str:
+        """The first page of the model list; the URL is fixed by PROTOCOL §6.3, without query."""
 
     def headers(self, api_key: str) -> dict[str, str]: ...
 
@@ -61,8 +74,8 @@ class ProviderWire(Protocol):
 
     def stream_reader(self) -> StreamReader: ...
 
-    def read_models(self, body: Any) -> list[str]:
-        """The model ids of a model list, in provider order; raises ProviderError."""
+    def read_model_page(self, body: Any, base_url: str) -> ModelPage:
+        """One page of a model list and the URL of the next (None when done); raises ProviderError."""
 
 
 def decode_json(text: str | bytes, what: str) -> Any:

@@ -15,6 +15,10 @@ from runtime.model._fields import omittable
 API_VERSION = "2023-06-01"
 MESSAGES_PATH = "/v1/messages"
 MODELS_PATH = "/v1/models"
+AFTER_ID_PARAM = "after_id"
+"""The model list's cursor: the next page starts after the model of this id."""
+LIMIT_PARAM = "limit"
+"""The model list's page size (1..1000; the API's default is 20)."""
 TEXT_BLOCK = "text"
 TEXT_DELTA = "text_delta"
 

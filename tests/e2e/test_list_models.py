@@ -6,7 +6,7 @@ from pathlib import Path
 
 import trio
 
-from tests.support.llm_stub import RunningStub
+from tests.support.llm_stub import RunningStub, start_llm_stub
 from tests.support.server import RpcClient, start_server
 
 STUB_MODELS = ["stub-small", "stub-large"]
@@ -30,6 +30,20 @@ async def test_anthropic_models_are_listed_with_its_headers(rpc: RpcClient, llm_
     assert (sent["method"], sent["path"]) == ("GET", "/v1/models")
     assert sent["headers"]["x-api-key"] == "sk-ant"
     assert sent["headers"]["anthropic-version"] == "2023-06-01"
+
+
+async def test_anthropic_models_are_listed_across_pages(rpc: RpcClient, nursery: trio.Nursery) -> None:
+    models = ("claude-1", "claude-2", "claude-3")
+    stub = await start_llm_stub(nursery, models=models, models_page_size=1)
+    try:
+        params = {"provider": "anthropic", "base_url": stub.anthropic_base_url, "api_key": "sk-ant"}
+        assert (await rpc.result("api.list_models", params))["models"] == list(models)
+        sent = await stub.control.requests()
+        assert [request.get("query") for request in sent] == [None, "after_id=claude-1", "after_id=claude-2"]
+        assert {request["path"] for request in sent} == {"/v1/models"}
+    finally:
+        await stub.control.http.aclose()
+        await stub.stop()
 
 
 async def test_blank_key_is_refused_before_any_request(rpc: RpcClient, llm_stub: RunningStub) -> None:

@@ -29,6 +29,8 @@ ERROR_TYPES = {
 }
 DEFAULT_ERROR_MESSAGES = {401: "invalid x-api-key", 429: "Number of requests has exceeded your rate limit", 529: "Overloaded"}
 STOP_REASONS = {"stop": "end_turn"}
+MIN_LIMIT, MAX_LIMIT = 1, 1000
+"""The bounds of `limit` on `/v1/models`, as the real API sets them."""
 
 
 def auth_problem(headers: Mapping[str, str]) -> Response | None:
@@ -48,10 +50,29 @@ def error_response(status: int, message: str | None = None, raw_body: str | None
     return json_response(wire.ErrorEvent(wire.AnthropicErrorDetail(kind, text)), status)
 
 
-def models_response(models: tuple[str, ...]) -> Response:
-    listed = [wire.AnthropicModel(model, display_name=model) for model in models]
-    first, last = (models[0], models[-1]) if models else (None, None)
-    return json_response(wire.AnthropicModelList(listed, first_id=first, last_id=last))
+def models_page_response(models: tuple[str, ...], query: Mapping[str, str], page_size: int | None) -> Response:
+    """The page of `models` after the query's `after_id`, at most `limit` long, as Anthropic pages it.
+
+    Without `limit` a page holds `page_size` models, or all of them when that is None: then the
+    first request gets the whole list with `has_more: false`, as before paging existed.
+    A bad `after_id` or `limit` is a 400 naming the parameter.
+    """
+    start = 0
+    after_id = query.get(wire.AFTER_ID_PARAM)
+    if after_id is not None:
+        if after_id not in models:
+            return error_response(400, f"{wire.AFTER_ID_PARAM}: no model with id {after_id!r}")
+        start = models.index(after_id) + 1
+    limit = query.get(wire.LIMIT_PARAM)
+    if limit is not None:
+        if not limit.isdecimal() or not MIN_LIMIT <= int(limit) <= MAX_LIMIT:
+            return error_response(400, f"{wire.LIMIT_PARAM}: expected an integer from {MIN_LIMIT} to {MAX_LIMIT}")
+        page_size = int(limit)
+    end = len(models) if page_size is None else min(start + page_size, len(models))
+    page = models[start:end]
+    listed = [wire.AnthropicModel(model, display_name=model) for model in page]
+    first, last = (page[0], page[-1]) if page else (None, None)
+    return json_response(wire.AnthropicModelList(listed, has_more=end < len(models), first_id=first, last_id=last))
 
 
 def chat_response(answer: Answer, model: str) -> Response:

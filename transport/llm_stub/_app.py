@@ -2,7 +2,8 @@
 
 Provider routes: `POST /v1/chat/completions` and `POST /chat/completions` (open_ai),
 `POST /v1/messages` (anthropic), `GET /models` (open_ai) and `GET /v1/models` (anthropic
-when the request carries Anthropic headers, else open_ai).
+when the request carries Anthropic headers, else open_ai). Anthropic's model list honours
+`after_id` and `limit`, and pages by `StubSettings.models_page_size` when set.
 Control routes: `POST /_stub/script`, `GET /_stub/requests`, `POST /_stub/reset`. Steps queued
 for the model name `_models` answer the model-list routes (status, delay, invalid JSON).
 `GET /healthz` answers `ok` once the stub serves (not logged as a received request).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 import attrs
 import trio
@@ -94,26 +95,32 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
     @app.get("/models")
     async def openai_models() -> Response:
         await _received(script)
-        return _openai.auth_problem(request.headers) or await _models(_openai)
+        return _openai.auth_problem(request.headers) or await _models(_openai, openai_model_list)
 
     @app.get("/v1/models")
     async def either_models() -> Response:
         await _received(script)
         if "x-api-key" in request.headers or "anthropic-version" in request.headers:
-            return _anthropic.auth_problem(request.headers) or await _models(_anthropic)
-        return _openai.auth_problem(request.headers) or await _models(_openai)
+            return _anthropic.auth_problem(request.headers) or await _models(_anthropic, anthropic_model_page)
+        return _openai.auth_problem(request.headers) or await _models(_openai, openai_model_list)
 
-    async def _models(provider: ModuleType) -> Response:
-        """The model list, or the fault of a step queued for `MODELS_SCRIPT_KEY`."""
+    def openai_model_list() -> Response:
+        return _openai.models_response(settings.models)
+
+    def anthropic_model_page() -> Response:
+        return _anthropic.models_page_response(settings.models, request.args, settings.models_page_size)
+
+    async def _models(provider: ModuleType, model_list: Callable[[], Response]) -> Response:
+        """The model list (`model_list`), or the fault of a step queued for `MODELS_SCRIPT_KEY`."""
         step = script.next_step(MODELS_SCRIPT_KEY, fall_back=False)
         if step is None:
-            return provider.models_response(settings.models)
+            return model_list()
         await trio.sleep((settings.latency_ms + step.delay_ms) / MS_PER_S)
         if step.status is not None:
             return provider.error_response(step.status, step.error_message, step.raw_body)
         if step.invalid_json:
             return raw_response(INVALID_JSON_BODY, 200)
-        return provider.models_response(settings.models)
+        return model_list()
 
     @app.get("/healthz")
     async def healthz() -> Response:
@@ -145,7 +152,8 @@ async def _received(script: ScriptBook) -> Any:
     """Log the current request and return its JSON body (None when absent or not JSON)."""
     body = _json_or_none(await request.get_data())
     headers = {name.lower(): value for name, value in request.headers.items()}
-    script.receive(ReceivedRequest(request.method, request.path, headers, body))
+    query = request.query_string.decode("latin-1") or None
+    script.receive(ReceivedRequest(request.method, request.path, headers, body, query))
     return body
 
 

@@ -55,12 +55,16 @@ class ScriptParams:
 
 @attrs.frozen
 class ReceivedRequest:
-    """One request as the stub saw it. Header names are lower case; values are kept raw."""
+    """One request as the stub saw it. Header names are lower case; values are kept raw.
+
+    `query` is the raw query string, omitted when the request had none.
+    """
 
     method: str
     path: str
     headers: dict[str, str]
     body: Any
+    query: str | None = omittable()
 
 
 @attrs.frozen

@@ -24,6 +24,13 @@ class StubSettings:
     """Stream chunks per second; 0 sends them as fast as possible."""
     models: tuple[str, ...] = ("stub-small", "stub-large")
     """What `GET /models` and `GET /v1/models` list."""
+    models_page_size: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(1))
+    )
+    """Anthropic model lists: models per page when the request gives no `limit`; None lists all in one page.
+
+    Only Anthropic's `/v1/models` is paginated; a small page size lets tests see the client follow the pages.
+    """
     shutdown_grace_s: float = 1.0
 
     def chunk_interval_s(self) -> float:

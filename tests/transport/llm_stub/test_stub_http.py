@@ -12,7 +12,7 @@ import trio
 from runtime.llm import ChatRequest, LlmSettings, open_llm_http
 from runtime.model.apis import Agent, ApiRecord, Provider
 from tests.support.llm_stub import RunningStub, start_llm_stub
-from transport.llm_stub import StubMode
+from transport.llm_stub import StubMode, StubSettings
 
 OPENAI_HEADERS = {"Authorization": "Bearer sk-1"}
 ANTHROPIC_HEADERS = {"x-api-key": "sk-1", "anthropic-version": "2023-06-01"}
@@ -128,3 +128,67 @@ async def test_a_cut_stream_breaks_the_connection_before_the_end_marker(llm_stub
             async for line in response.aiter_lines():
                 received.append(line)
     assert not any("[DONE]" in line for line in received)
+
+
+# -- paged Anthropic model lists -------------------------------------------------------------
+
+
+@pytest.fixture
+async def paged_stub(nursery: trio.Nursery) -> AsyncIterator[RunningStub]:
+    stub = await start_llm_stub(nursery, models=("m1", "m2", "m3"), models_page_size=2)
+    try:
+        yield stub
+    finally:
+        await stub.control.http.aclose()
+        await stub.stop()
+
+
+async def anthropic_models(stub: RunningStub, **query: str | int) -> httpx.Response:
+    return await stub.control.http.get("/v1/models", params=query, headers=ANTHROPIC_HEADERS)
+
+
+async def test_anthropic_model_list_is_paged_by_the_page_size(paged_stub: RunningStub) -> None:
+    first = (await anthropic_models(paged_stub)).json()
+    assert [m["id"] for m in first["data"]] == ["m1", "m2"]
+    assert (first["has_more"], first["first_id"], first["last_id"]) == (True, "m1", "m2")
+    last = (await anthropic_models(paged_stub, after_id="m2")).json()
+    assert [m["id"] for m in last["data"]] == ["m3"]
+    assert (last["has_more"], last["first_id"], last["last_id"]) == (False, "m3", "m3")
+
+
+async def test_limit_overrides_the_page_size_and_applies_without_one(
+    paged_stub: RunningStub, llm_stub: RunningStub
+) -> None:
+    everything = (await anthropic_models(paged_stub, limit=1000)).json()
+    assert [m["id"] for m in everything["data"]] == ["m1", "m2", "m3"] and everything["has_more"] is False
+    one = (await anthropic_models(llm_stub, limit=1)).json()
+    assert [m["id"] for m in one["data"]] == ["stub-small"] and one["has_more"] is True
+    unpaged = (await anthropic_models(llm_stub)).json()
+    assert [m["id"] for m in unpaged["data"]] == ["stub-small", "stub-large"] and unpaged["has_more"] is False
+
+
+async def test_a_bad_cursor_or_limit_is_a_bad_request(paged_stub: RunningStub) -> None:
+    unknown = await anthropic_models(paged_stub, after_id="nope")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["message"] == "after_id: no model with id 'nope'"
+    for limit in ("0", "1001", "two"):
+        bad = await anthropic_models(paged_stub, limit=limit)
+        assert bad.status_code == 400
+        assert bad.json()["error"]["message"] == "limit: expected an integer from 1 to 1000"
+
+
+async def test_openai_model_list_ignores_the_page_size(paged_stub: RunningStub) -> None:
+    listed = (await paged_stub.control.http.get("/models", headers=OPENAI_HEADERS)).json()
+    assert [m["id"] for m in listed["data"]] == ["m1", "m2", "m3"]
+
+
+async def test_the_request_log_keeps_the_query_string(paged_stub: RunningStub) -> None:
+    await anthropic_models(paged_stub)
+    await anthropic_models(paged_stub, after_id="m2")
+    plain, paged = await paged_stub.control.requests()
+    assert "query" not in plain and paged["query"] == "after_id=m2"
+
+
+def test_a_page_size_below_one_is_refused() -> None:
+    with pytest.raises(ValueError):
+        StubSettings(models_page_size=0)
