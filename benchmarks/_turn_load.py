@@ -247,8 +247,8 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
                 raise TurnFailure("stream ended without a terminal frame")
     except httpx.HTTPError as exc:
         raise TurnFailure(f"{type(exc).__name__}: {exc}") from exc
-    if acked is None or turn_index is None:
-        raise TurnFailure("stream without an ack or a turn_started event")
+    if acked is None or turn_index is None or not written:
+        raise TurnFailure("stream without an ack or a turn_started event, or no request trace")
     sent = written[0]
     return TurnSample(
         session_id=session_id,
