@@ -246,6 +246,37 @@ async def test_a_failed_commit_is_a_failed_frame_and_writes_nothing(rig: Rig) ->
     assert await stored(rig) == before
 
 
+async def test_sessions_starting_together_each_play_and_commit_their_own_turn(rig: Rig) -> None:
+    session_ids = [f"session-{number}" for number in range(1, 21)]
+
+    def insert_sessions(cursor: Cursor) -> None:
+        for session_id in session_ids:
+            SESSIONS.insert(cursor, session_id, attrs.evolve(new_session(), session_id=session_id))
+
+    await rig.store.write(insert_sessions)
+    last_frames: dict[str, TurnFrame] = {}
+
+    async def play(session_id: str) -> None:
+        last_frames[session_id] = (await read_frames(await rig.actors.start_turn(session_id, session_id)))[-1]
+
+    async with trio.open_nursery() as nursery:
+        for session_id in session_ids:
+            nursery.start_soon(play, session_id)
+
+    def transcripts(cursor: Cursor) -> dict[str, list[str]]:
+        return {
+            session_id: [message.message_id for message in SESSION_MESSAGES.list(cursor, session_id)]
+            for session_id in session_ids
+        }
+
+    for session_id, frame in last_frames.items():
+        assert isinstance(frame, TurnSucceeded) and frame.result.player_input == session_id
+    assert len(last_frames) == len(session_ids)
+    assert await rig.store.read(transcripts) == {
+        session_id: [f"{session_id}-message-0", f"{session_id}-message-1"] for session_id in session_ids
+    }
+
+
 async def test_unknown_sessions_are_not_found(rig: Rig) -> None:
     with pytest.raises(NotFound, match="^session 'session-9' not found$"):
         await rig.actors.change("session-9", rename_session, SessionUpdateParams("x"))
