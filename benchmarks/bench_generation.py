@@ -32,6 +32,7 @@ from benchmarks._processes import (
     llm_stub,
     serving,
 )
+from benchmarks._rpc import Rpc
 
 NAME: Final = "generation"
 SECTIONS: Final = 10
@@ -77,26 +78,11 @@ def run(quick: bool) -> dict[str, Any]:
 # -- driving the server ----------------------------------------------------------------------
 
 
-class _Rpc:
-    def __init__(self, http: httpx.Client) -> None:
-        self._http = http
-        self._count = 0
-
-    def result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self._count += 1
-        envelope = {"jsonrpc": "2.0", "id": f"bench-{self._count}", "method": method, "params": params}
-        response = self._http.post("/rpc", json=envelope)
-        body = response.json()
-        if "error" in body:
-            raise BenchmarkFailed(f"{method} failed: {body['error']}")
-        return body["result"]
-
-
 def _build_drafts(server_url: str, stub_url: str, drafts: int) -> list[tuple[str, int, float]]:
     """Set up, then build `drafts` drafts; the wall time of every `continue`, in order."""
     walls: list[tuple[str, int, float]] = []
     with httpx.Client(base_url=server_url, timeout=_REQUEST_TIMEOUT_S) as http:
-        rpc = _Rpc(http)
+        rpc = Rpc(http)
         resource_id = _set_up(rpc, stub_url)
         for _ in range(drafts):
             draft = rpc.result("story_draft.start", {"resource_id": resource_id})
@@ -110,7 +96,7 @@ def _build_drafts(server_url: str, stub_url: str, drafts: int) -> list[tuple[str
     return walls
 
 
-def _set_up(rpc: _Rpc, stub_url: str) -> str:
+def _set_up(rpc: Rpc, stub_url: str) -> str:
     rpc.result("api.create", {"api_id": "stub", "display_name": "Stub", "provider": "open_ai",
                               "base_url": f"{stub_url}/v1", "api_key": STUB_KEY, "model": STUB_MODEL})
     rpc.result("api_group.create", {"api_group_id": "bench", "display_name": "Bench",

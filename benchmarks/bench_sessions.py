@@ -53,6 +53,7 @@ from benchmarks._processes import (
     llm_stub,
     serving,
 )
+from benchmarks._rpc import Rpc
 from benchmarks._turn_load import (
     TOUCH_WARMUP,
     MemoryReading,
@@ -136,20 +137,6 @@ def run(quick: bool) -> dict[str, Any]:
 # -- set-up over RPC -------------------------------------------------------------------------
 
 
-class _Rpc:
-    def __init__(self, http: httpx.Client) -> None:
-        self._http = http
-        self._count = 0
-
-    def result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self._count += 1
-        envelope = {"jsonrpc": "2.0", "id": f"setup-{self._count}", "method": method, "params": params}
-        body = self._http.post("/rpc", json=envelope).json()
-        if "error" in body:
-            raise BenchmarkFailed(f"set-up: {method} failed: {body['error']}")
-        return body["result"]
-
-
 def _story_graph() -> dict[str, Any]:
     """One scene, both cast members in it, no way out: every turn plays the same five calls."""
     return {"start_node": "harbor", "nodes": [{
@@ -161,7 +148,7 @@ def _story_graph() -> dict[str, Any]:
 def set_up_story(server_url: str, stub_url: str) -> SessionStart:
     """The engine on the stub, a cast, schemas, a profile and a story; how to start its sessions."""
     with httpx.Client(base_url=server_url, timeout=_SETUP_TIMEOUT_S) as http:
-        rpc = _Rpc(http)
+        rpc = Rpc(http)
         rpc.result("api.create", {"api_id": "stub", "display_name": "Stub", "provider": "open_ai",
                                   "base_url": f"{stub_url}/v1", "api_key": STUB_KEY, "model": STUB_MODEL})
         rpc.result("api_group.create", {"api_group_id": "bench", "display_name": "Bench",
