@@ -11,6 +11,7 @@ connection in the same small pool; calls that belong to neither take the lanes i
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import zlib
 from typing import AsyncIterator, Iterator
@@ -73,11 +74,8 @@ class LlmHttp:
         http = self.context.http  # every page on one lane, so they share its kept-alive connection
 
         async def read_page(url: str) -> ModelPage:
-            async def attempt() -> ModelPage:
-                body = await exchange_json(http, "GET", url, headers, None, timeout_s)
-                return wire.read_model_page(body, endpoint.base_url)
-
-            return await with_retries(attempt, Attempts(), self.settings, "list_models")
+            body = await exchange_json(http, "GET", url, headers, None, timeout_s)
+            return wire.read_model_page(body, endpoint.base_url)
 
         models: list[str] = []
         read_urls: set[str] = set()
@@ -88,7 +86,7 @@ class LlmHttp:
             if url in read_urls:
                 raise malformed_answer(f"model list page {len(read_urls)} points back to a page already read")
             read_urls.add(url)
-            page = await read_page(url)
+            page = await with_retries(functools.partial(read_page, url), Attempts(), self.settings, "list_models")
             models.extend(page.models)
             url = page.next_url
         return models
