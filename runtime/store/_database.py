@@ -303,7 +303,11 @@ def _raise_if_aborted(cursor: Cursor) -> None:
 
 
 def insert_rows(cursor: Cursor, table: str, names: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Insert `rows` (values in the order of `names`) with multi-row INSERTs; inside a write."""
+    """Insert `rows` (values in the order of `names`) with multi-row INSERTs; inside a write.
+
+    Not unnested column lists, as `llm_calls` inserts its wide batches: for the few rows of a
+    turn's commit they measured ~0.3 ms slower per turn, and bytes (covers) 13 times slower.
+    """
     row_marks = "(" + ", ".join("?" for _ in names) + ")"
     for start in range(0, len(rows), ROWS_PER_INSERT):
         batch = rows[start : start + ROWS_PER_INSERT]
