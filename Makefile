@@ -1,24 +1,30 @@
 # The README's commands. Each target creates the virtual environment it needs first.
-PYTHON ?= python3.11
+# Any Python 3.11 or newer will do: the first of these found on PATH is used unless PYTHON is given.
+PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do \
+	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { echo $$candidate; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench stub clean
+.PHONY: run test lint bench stub clean check-python
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found on PATH (set PYTHON=/path/to/python3)" >&2; exit 2; }
 
 # `make stub` and `make run` are often started together on a fresh clone: two pip runs in one
 # environment break it, so the install holds a lock (an fcntl lock, released even if make is
 # killed) and the one that waited finds the environment ready.
-WITH_INSTALL_LOCK := $(PYTHON) -c 'import fcntl, subprocess, sys; lock = open(sys.argv[1], "w"); \
+WITH_INSTALL_LOCK = $(PYTHON) -c 'import fcntl, subprocess, sys; lock = open(sys.argv[1], "w"); \
 	fcntl.flock(lock, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2], shell=True))'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | check-python
 	@mkdir -p $(VENV)
-	@echo "installing Dramaturg into $(VENV)"
+	@echo "installing Dramaturg into $(VENV) with $(PYTHON)"
 	@$(WITH_INSTALL_LOCK) $(VENV)/.install.lock 'test $(STAMP) -nt pyproject.toml || { \
 		$(PYTHON) -m venv $(VENV) && \
 		$(BIN)/pip install --quiet --upgrade pip && \
-		$(BIN)/pip install --quiet -e ".[test]" && \
+		$(BIN)/pip install --quiet -e ".[test,lint]" && \
 		touch $(STAMP); }'
 
 run: $(STAMP)
@@ -29,6 +35,11 @@ stub: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Lint and format check; CI fails on any new finding.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -10,7 +10,8 @@ restarts it empty, and it reloads the draft from the store on its next message.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, AsyncIterator, Final, Union
+from collections.abc import AsyncIterator
+from typing import Any, Final, Union
 
 import attrs
 import trio
@@ -19,8 +20,7 @@ from actors.supervisor import ActorCrashed, ActorGaveUp, Supervisor
 from runtime.errors import BackendError
 from runtime.model.graph import StoryGraph
 from runtime.model.stories import Story, StoryDraft, StoryDraftDeleted, StoryDraftRecord
-from runtime.services import Services
-from runtime.services import drafts
+from runtime.services import Services, drafts
 
 DRAFT_ACTOR_IDLE_S: Final = 300.0
 """An actor with no message for this long stops; the next message starts a fresh one."""

@@ -18,7 +18,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from typing import Any, AsyncIterator, Awaitable, Mapping, Protocol
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from typing import Any, Protocol
 
 import attrs
 import outcome
@@ -116,10 +117,8 @@ class TurnsInProgress:
 
 def _send(channel: trio.MemorySendChannel[Any], item: Any) -> None:
     """Deliver without waiting; a reader that has gone away just misses it."""
-    try:
+    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
         channel.send_nowait(item)
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
-        pass
 
 
 # -- the actor -----------------------------------------------------------------------------
@@ -128,7 +127,7 @@ def _send(channel: trio.MemorySendChannel[Any], item: Any) -> None:
 class SessionActor:
     """The owner of one session. Built fresh by the supervisor on start and after a crash."""
 
-    __slots__ = ("_session_id", "_services", "_engine", "_turns", "_record", "_ledger")  # thousands may idle at once
+    __slots__ = ("_engine", "_ledger", "_record", "_services", "_session_id", "_turns")  # thousands may idle at once
 
     def __init__(self, session_id: str, services: Services, engine: TurnEngine, turns: TurnsInProgress) -> None:
         self._session_id = session_id
@@ -156,9 +155,7 @@ class SessionActor:
     async def _session_and_ledger(self) -> tuple[SessionRecord, SessionLedger]:
         """The record and the ledger in memory, loaded on first use (together when both are)."""
         if self._ledger is None:
-            record, self._ledger = await read_ledger(
-                self._services, self._session_id, with_record=self._record is None
-            )
+            record, self._ledger = await read_ledger(self._services, self._session_id, with_record=self._record is None)
             if record is not None:
                 self._record = record
         return await self._session(), self._ledger

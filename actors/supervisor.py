@@ -9,10 +9,12 @@ failure ever reaches the supervisor's nursery, so one actor cannot take the othe
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import math
-from typing import Any, Callable, Generic, Hashable, Protocol, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 import outcome
@@ -61,7 +63,7 @@ class _Mailbox:
     ClosedResourceError.
     """
 
-    __slots__ = ("_letters", "_capacity", "_closed", "_reader", "_space")
+    __slots__ = ("_capacity", "_closed", "_letters", "_reader", "_space")
 
     def __init__(self, capacity: int) -> None:
         self._letters: list[_Letter] = []
@@ -193,7 +195,7 @@ class Supervisor(Generic[K]):
                 except _Crash as crash:
                     crashes = crash.consecutive(crashes)
                     log.warning("actor_crashed", extra={"key": str(key), "error": repr(crash.__cause__)})
-                except Exception as exc:  # the factory itself failed
+                except Exception as exc:  # noqa: BLE001  (the factory itself failed: counted as a crash)
                     crashes += 1
                     log.warning("actor_start_failed", extra={"key": str(key), "error": repr(exc)})
                     self._fail_next(mailbox, exc)
@@ -266,7 +268,5 @@ class _Crash(Exception):
 def _answer(reply: trio.MemorySendChannel[outcome.Outcome] | None, result: outcome.Outcome) -> None:
     if reply is None:
         return
-    try:
+    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):  # the asker went away
         reply.send_nowait(result)
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
-        pass  # the asker went away

@@ -19,7 +19,8 @@ import ssl
 import subprocess
 import sys
 import time
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -205,8 +206,9 @@ async def run_load(spec: LoadSpec) -> LoadResult:
     async with contextlib.AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(
-                httpx.AsyncClient(base_url=spec.url, limits=one_connection, timeout=settings.request_timeout_s,
-                                  verify=tls)
+                httpx.AsyncClient(
+                    base_url=spec.url, limits=one_connection, timeout=settings.request_timeout_s, verify=tls
+                )
             )
             for _ in range(settings.clients)
         ]

@@ -13,8 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import attrs
 import httpx
@@ -60,7 +60,14 @@ def dramaturg_server(data_dir: Path, *extra_args: str) -> ServerCommand:
     return ServerCommand(
         DRAMATURG,
         lambda listen: [
-            sys.executable, "-m", "transport.cli", "serve", "--listen", listen, "--data-dir", str(data_dir),
+            sys.executable,
+            "-m",
+            "transport.cli",
+            "serve",
+            "--listen",
+            listen,
+            "--data-dir",
+            str(data_dir),
             *extra_args,
         ],
     )
@@ -71,8 +78,20 @@ def llm_stub(latency_ms: int = 0, tokens_per_s: float = 0.0) -> ServerCommand:
     return ServerCommand(
         LLM_STUB,
         lambda listen: [
-            sys.executable, "-m", "transport.cli", "llm-stub", "--mode", "auto", "--listen", listen,
-            "--latency-ms", str(latency_ms), "--tokens-per-s", str(tokens_per_s), "--log-level", "WARNING",
+            sys.executable,
+            "-m",
+            "transport.cli",
+            "llm-stub",
+            "--mode",
+            "auto",
+            "--listen",
+            listen,
+            "--latency-ms",
+            str(latency_ms),
+            "--tokens-per-s",
+            str(tokens_per_s),
+            "--log-level",
+            "WARNING",
         ],
     )
 

@@ -198,8 +198,9 @@ def _frame_of(data: bytes) -> tuple[str, str | None]:
     return frame["type"], frame.get("body", {}).get("type")
 
 
-async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, player_input: str,
-                     phase_start: float) -> TurnSample:
+async def _play_turn(
+    http: httpx.AsyncClient, session_id: str, request_id: str, player_input: str, phase_start: float
+) -> TurnSample:
     """One `session.run_turn`, read to its terminal frame. Raises TurnFailure."""
     body = _envelope(request_id, "session.run_turn", {"player_input": player_input}, session_id)
     written: list[float] = []
@@ -261,14 +262,22 @@ async def _play_turn(http: httpx.AsyncClient, session_id: str, request_id: str, 
     )
 
 
-async def _play_session(http: httpx.AsyncClient, session_id: str, spec: TurnLoadSpec, turns: int,
-                        phase_start: float, tally: _Tally, samples: list[TurnSample]) -> None:
+async def _play_session(
+    http: httpx.AsyncClient,
+    session_id: str,
+    spec: TurnLoadSpec,
+    turns: int,
+    phase_start: float,
+    tally: _Tally,
+    samples: list[TurnSample],
+) -> None:
     for number in range(turns):
         sample: TurnSample | None = None
         with trio.move_on_after(spec.turn_timeout_s):
             try:
-                sample = await _play_turn(http, session_id, f"turn-{session_id}-{number}", spec.player_input,
-                                          phase_start)
+                sample = await _play_turn(
+                    http, session_id, f"turn-{session_id}-{number}", spec.player_input, phase_start
+                )
             except TurnFailure as failure:
                 tally.failure(f"{session_id}: {failure}", failed_frame=failure.failed_frame)
                 tally.skipped += turns - number - 1
@@ -329,8 +338,9 @@ async def _calibrate(spec: TurnLoadSpec, setup: _Setup) -> None:
             setup.first_error = setup.first_error or f"calibration session: {failure}"
             return
         tally = _Tally()
-        await _play_session(http, str(answer["session_id"]), spec, spec.calibration_turns, time.perf_counter(),
-                            tally, setup.calibration)
+        await _play_session(
+            http, str(answer["session_id"]), spec, spec.calibration_turns, time.perf_counter(), tally, setup.calibration
+        )
         setup.errors += tally.errors
         setup.first_error = setup.first_error or tally.first_error
 
@@ -343,8 +353,10 @@ async def _set_up(spec: TurnLoadSpec) -> _Setup:
     async with trio.open_nursery() as nursery:
         if spec.calibration_turns > 0:
             nursery.start_soon(_calibrate, spec, setup)
-        async with _clients(spec.url, spec.create_concurrency, spec.turn_timeout_s) as clients, \
-                trio.open_nursery() as creators:
+        async with (
+            _clients(spec.url, spec.create_concurrency, spec.turn_timeout_s) as clients,
+            trio.open_nursery() as creators,
+        ):
             for http in clients:
                 creators.start_soon(_create_sessions, http, spec.start, tickets, setup)
     setup.session_ids.sort(key=_id_number)
@@ -366,13 +378,19 @@ async def _touch(spec: TurnLoadSpec, session_ids: list[str]) -> int:
         while queue:
             session_id = queue.pop()
             try:
-                await _unary(http, _envelope(f"touch-{session_id}", "session.update",
-                                             {"display_name": f"Idle {session_id}"}, session_id))
+                await _unary(
+                    http,
+                    _envelope(
+                        f"touch-{session_id}", "session.update", {"display_name": f"Idle {session_id}"}, session_id
+                    ),
+                )
             except TurnFailure:
                 errors += 1
 
-    async with _clients(spec.url, spec.create_concurrency, spec.turn_timeout_s) as clients, \
-            trio.open_nursery() as nursery:
+    async with (
+        _clients(spec.url, spec.create_concurrency, spec.turn_timeout_s) as clients,
+        trio.open_nursery() as nursery,
+    ):
         for http in clients:
             nursery.start_soon(toucher, http)
     return errors
@@ -449,9 +467,10 @@ async def run_turn_load(spec: TurnLoadSpec) -> TurnLoadResult:
         samples += [await take_sample(spec.server_pid), await take_sample(spec.stub_pid)]
         with trio.move_on_after(spec.turns_timeout_s) as bound:
             async with trio.open_nursery() as nursery:
-                for http, session_id in zip(clients, setup.session_ids):
-                    nursery.start_soon(_play_session, http, session_id, spec, spec.turns_per_session, phase_start,
-                                       tally, tally.turns)
+                for http, session_id in zip(clients, setup.session_ids, strict=False):
+                    nursery.start_soon(
+                        _play_session, http, session_id, spec, spec.turns_per_session, phase_start, tally, tally.turns
+                    )
         phase_end = time.perf_counter()
         samples += [await take_sample(spec.server_pid), await take_sample(spec.stub_pid)]
     unfinished = len(setup.session_ids) * spec.turns_per_session - len(tally.turns) - tally.errors - tally.skipped

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import signal
-from typing import Sequence
+from collections.abc import Sequence
 
 import trio
 from hypercorn.trio import serve

@@ -28,8 +28,8 @@ import attrs
 import httpx
 
 from benchmarks import BenchmarkFailed, _processes
-from benchmarks._processes import BARE, DRAMATURG
 from benchmarks._load import SEQ_MARK, LoadResult, LoadSettings, LoadSpec, measure
+from benchmarks._processes import BARE, DRAMATURG
 from benchmarks._results import write_results
 
 NAME = "foundation"
@@ -136,11 +136,21 @@ SETUP_CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 CASES: tuple[Case, ...] = (
     Case("bare", CaseKind.BASELINE, BARE, _envelope("hello", {}), None),
-    Case("character.get", CaseKind.READ, DRAMATURG, _envelope("character.get", {"character_id": CHARACTER_ID}),
-         READ_TARGET),
+    Case(
+        "character.get",
+        CaseKind.READ,
+        DRAMATURG,
+        _envelope("character.get", {"character_id": CHARACTER_ID}),
+        READ_TARGET,
+    ),
     Case("preset.get", CaseKind.READ, DRAMATURG, _envelope("preset.get", {"preset_id": PRESET_ID}), READ_TARGET),
-    Case("character.create", CaseKind.WRITE, DRAMATURG,
-         _envelope("character.create", {"content": _character_content(f"bench-new-{SEQ_MARK}")}), WRITE_TARGET),
+    Case(
+        "character.create",
+        CaseKind.WRITE,
+        DRAMATURG,
+        _envelope("character.create", {"content": _character_content(f"bench-new-{SEQ_MARK}")}),
+        WRITE_TARGET,
+    ),
 )
 
 
@@ -148,8 +158,11 @@ def create_records(url: str) -> None:
     """Create the schema, character and preset the read cases need. Raises SetupFailed."""
     with httpx.Client(base_url=url, timeout=30.0) as http:
         for number, (method, params) in enumerate(SETUP_CALLS):
-            response = http.post("/rpc", content=_envelope(method, params, f"setup-{number}"),
-                                 headers={"content-type": "application/json"})
+            response = http.post(
+                "/rpc",
+                content=_envelope(method, params, f"setup-{number}"),
+                headers={"content-type": "application/json"},
+            )
             answer = response.json()
             if "error" in answer:
                 raise SetupFailed(f"{method}: {answer['error']['code']} {answer['error']['message']}")
@@ -159,10 +172,21 @@ def case_result(case: Case, load: LoadResult, bare_rps: float | None) -> CaseRes
     ratio = round(load.rps / bare_rps, 3) if bare_rps else None
     meets = None if ratio is None or case.target_ratio is None else ratio >= case.target_ratio
     return CaseResult(
-        name=case.name, kind=case.kind, requests=load.requests, errors=load.errors, window_s=load.window_s,
-        rps=load.rps, p50_ms=load.p50_ms, p99_ms=load.p99_ms, client_cpu=load.client_cpu,
-        server_cpu=load.server_cpu, other_cpu=load.other_cpu, ratio_to_bare=ratio,
-        target_ratio=case.target_ratio, meets_target=meets, first_error=load.first_error,
+        name=case.name,
+        kind=case.kind,
+        requests=load.requests,
+        errors=load.errors,
+        window_s=load.window_s,
+        rps=load.rps,
+        p50_ms=load.p50_ms,
+        p99_ms=load.p99_ms,
+        client_cpu=load.client_cpu,
+        server_cpu=load.server_cpu,
+        other_cpu=load.other_cpu,
+        ratio_to_bare=ratio,
+        target_ratio=case.target_ratio,
+        meets_target=meets,
+        first_error=load.first_error,
     )
 
 

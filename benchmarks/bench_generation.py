@@ -97,21 +97,52 @@ def _build_drafts(server_url: str, stub_url: str, drafts: int) -> list[tuple[str
 
 
 def _set_up(rpc: Rpc, stub_url: str) -> str:
-    rpc.result("api.create", {"api_id": "stub", "display_name": "Stub", "provider": "open_ai",
-                              "base_url": f"{stub_url}/v1", "api_key": STUB_KEY, "model": STUB_MODEL})
-    rpc.result("api_group.create", {"api_group_id": "bench", "display_name": "Bench",
-                                    "bindings": {f"{agent}_api_id": "stub" for agent in AGENTS}})
-    rpc.result("preset.create", {"preset_id": "bench", "display_name": "Bench",
-                                 "agents": {agent: {"modules": []} for agent in AGENTS}})
-    rpc.result("schema.create", {"schema_id": "bench-character", "display_name": "Character",
-                                 "fields": {"trust": {"value_type": "int", "default": 0, "description": None}}})
+    rpc.result(
+        "api.create",
+        {
+            "api_id": "stub",
+            "display_name": "Stub",
+            "provider": "open_ai",
+            "base_url": f"{stub_url}/v1",
+            "api_key": STUB_KEY,
+            "model": STUB_MODEL,
+        },
+    )
+    rpc.result(
+        "api_group.create",
+        {"api_group_id": "bench", "display_name": "Bench", "bindings": {f"{agent}_api_id": "stub" for agent in AGENTS}},
+    )
+    rpc.result(
+        "preset.create",
+        {"preset_id": "bench", "display_name": "Bench", "agents": {agent: {"modules": []} for agent in AGENTS}},
+    )
+    rpc.result(
+        "schema.create",
+        {
+            "schema_id": "bench-character",
+            "display_name": "Character",
+            "fields": {"trust": {"value_type": "int", "default": 0, "description": None}},
+        },
+    )
     for character_id in ("merchant", "guard"):
-        rpc.result("character.create", {"content": {
-            "id": character_id, "name": character_id.title(), "personality": "watchful", "style": "terse",
-            "schema_id": "bench-character", "system_prompt": "You are {{char}}."}})
+        rpc.result(
+            "character.create",
+            {
+                "content": {
+                    "id": character_id,
+                    "name": character_id.title(),
+                    "personality": "watchful",
+                    "style": "terse",
+                    "schema_id": "bench-character",
+                    "system_prompt": "You are {{char}}.",
+                }
+            },
+        )
     plan = "\n\n".join(f"Part {index}: the player reaches the place of chapter {index}." for index in range(SECTIONS))
-    resource = rpc.result("story_resources.create", {"story_concept": "A harbor town under a storm",
-                                                      "character_ids": ["merchant", "guard"], "planned_story": plan})
+    resource = rpc.result(
+        "story_resources.create",
+        {"story_concept": "A harbor town under a storm", "character_ids": ["merchant", "guard"], "planned_story": plan},
+    )
     return resource["resource_id"]
 
 
@@ -142,7 +173,9 @@ def _pair(walls: list[tuple[str, int, float]], stub_times: dict[str, list[float]
         calls = stub_times.get(draft_id, [])
         if len(calls) != len(mine):
             raise BenchmarkFailed(f"{draft_id}: {len(mine)} continue calls but {len(calls)} recorded LLM calls")
-        timings += [SectionTiming(draft_id, index, wall, stub) for (index, wall), stub in zip(mine, calls)]
+        timings += [
+            SectionTiming(draft_id, index, wall, stub) for (index, wall), stub in zip(mine, calls, strict=False)
+        ]
     return timings
 
 
@@ -168,14 +201,16 @@ def _numbers(timings: list[SectionTiming], drafts: int) -> dict[str, Any]:
 
 def _table(numbers: dict[str, Any]) -> str:
     verdict = "ok" if numbers["meets_target"] else "MISSED"
-    return "\n".join([
-        f"{numbers['drafts']} drafts x {SECTIONS - 1} continued sections = {numbers['sections']} samples",
-        f"{'per section':<22} {'p50 ms':>8} {'p99 ms':>8}",
-        f"{'wall (continue call)':<22} {numbers['wall_p50_ms']:>8.1f} {numbers['wall_p99_ms']:>8.1f}",
-        f"{'stub (llm latency)':<22} {numbers['stub_p50_ms']:>8.1f} {numbers['stub_p99_ms']:>8.1f}",
-        f"{'server (wall - stub)':<22} {numbers['server_p50_ms']:>8.1f} {numbers['server_p99_ms']:>8.1f}",
-        f"target: server p50 <= {TARGET_P50_MS:.0f} ms: {verdict}",
-    ])
+    return "\n".join(
+        [
+            f"{numbers['drafts']} drafts x {SECTIONS - 1} continued sections = {numbers['sections']} samples",
+            f"{'per section':<22} {'p50 ms':>8} {'p99 ms':>8}",
+            f"{'wall (continue call)':<22} {numbers['wall_p50_ms']:>8.1f} {numbers['wall_p99_ms']:>8.1f}",
+            f"{'stub (llm latency)':<22} {numbers['stub_p50_ms']:>8.1f} {numbers['stub_p99_ms']:>8.1f}",
+            f"{'server (wall - stub)':<22} {numbers['server_p50_ms']:>8.1f} {numbers['server_p99_ms']:>8.1f}",
+            f"target: server p50 <= {TARGET_P50_MS:.0f} ms: {verdict}",
+        ]
+    )
 
 
 if __name__ == "__main__":

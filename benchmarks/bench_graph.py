@@ -9,6 +9,7 @@ the numbers; the harness decides where they go.
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 import time
@@ -81,8 +82,8 @@ def measure_graph_validation(
         graph = build_random_graph(size, rng)
         edges = sum(len(node.transitions) for node in graph.nodes)
         gc.collect()
-        validate_s = _best_seconds(lambda: validate_story_graph(graph, CAST), repeats)
-        warnings_s = _best_seconds(lambda: graph_warnings(graph, WORLD_FIELDS, frozenset(), {}), repeats)
+        validate_s = _best_seconds(functools.partial(validate_story_graph, graph, CAST), repeats)
+        warnings_s = _best_seconds(functools.partial(graph_warnings, graph, WORLD_FIELDS, frozenset(), {}), repeats)
         results[f"edges_{size}"] = float(edges)
         results[f"validate_{size}_ms"] = validate_s * 1000
         results[f"warnings_{size}_ms"] = warnings_s * 1000

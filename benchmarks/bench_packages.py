@@ -70,19 +70,32 @@ def _schemas() -> list[Schema]:
         return StateFieldSchema(value_type, default, "benchmark field")
 
     return [
-        Schema("bench-world", "World", ["world"], {"gate_open": field(ValueType.BOOL, False),
-                                                   "alarm": field(ValueType.INT, 0)}),
+        Schema(
+            "bench-world",
+            "World",
+            ["world"],
+            {"gate_open": field(ValueType.BOOL, False), "alarm": field(ValueType.INT, 0)},
+        ),
         Schema("bench-player", "Player", ["player"], {"coins": field(ValueType.INT, 5)}),
-        Schema("bench-npc", "NPC", ["character"], {"trust": field(ValueType.INT, 0),
-                                                   "mood": field(ValueType.STRING, "calm")}),
+        Schema(
+            "bench-npc",
+            "NPC",
+            ["character"],
+            {"trust": field(ValueType.INT, 0), "mood": field(ValueType.STRING, "calm")},
+        ),
     ]
 
 
 def _character(index: int) -> PackagedCharacter:
     content = CharacterCardContent(
-        id=f"bench-char-{index:04d}", name=f"Character {index}", personality="Curious and stubborn. " * 8,
-        style="Short sentences, dry humour.", schema_id="bench-npc",
-        system_prompt="You are {{char}}, talking to {{user}}. " * 6, tags=["benchmark"], folder="bench",
+        id=f"bench-char-{index:04d}",
+        name=f"Character {index}",
+        personality="Curious and stubborn. " * 8,
+        style="Short sentences, dry humour.",
+        schema_id="bench-npc",
+        system_prompt="You are {{char}}, talking to {{user}}. " * 6,
+        tags=["benchmark"],
+        folder="bench",
     )
     cover = PackagedCover(f"portrait-{index}.png", CoverMimeType.PNG, os.urandom(COVER_BYTES))
     return PackagedCharacter(content, cover)
@@ -92,30 +105,57 @@ def _graph(cast: list[str]) -> StoryGraph:
     ids = [f"node-{index}" for index in range(NODES_PER_STORY)]
     nodes = []
     for index, node_id in enumerate(ids):
-        transitions = [] if index == len(ids) - 1 else [
-            Transition(ids[index + 1], Condition("gate_open", ConditionOp.EQ, True, ConditionScope.GLOBAL)),
-            Transition(ids[-1], Condition("trust", ConditionOp.GTE, 3, ConditionScope.CHARACTER, cast[0])),
-            Transition(ids[index + 1], None),
-        ]
-        nodes.append(NarrativeNode(node_id, f"Scene {index}", "A scene in the rain. " * 10, "Move on. " * 5,
-                                   cast[: 1 + index % len(cast)], transitions, [SetState("alarm", index)]))
+        transitions = (
+            []
+            if index == len(ids) - 1
+            else [
+                Transition(ids[index + 1], Condition("gate_open", ConditionOp.EQ, True, ConditionScope.GLOBAL)),
+                Transition(ids[-1], Condition("trust", ConditionOp.GTE, 3, ConditionScope.CHARACTER, cast[0])),
+                Transition(ids[index + 1], None),
+            ]
+        )
+        nodes.append(
+            NarrativeNode(
+                node_id,
+                f"Scene {index}",
+                "A scene in the rain. " * 10,
+                "Move on. " * 5,
+                cast[: 1 + index % len(cast)],
+                transitions,
+                [SetState("alarm", index)],
+            )
+        )
     return StoryGraph(ids[0], nodes)
 
 
 def _story(index: int, cast: list[str]) -> tuple[StoryResourcesRecord, StoryRecord]:
     resource_id, story_id = f"resource-{index}", f"story-{index}"
     resources = StoryResourcesRecord(
-        resource_id=resource_id, story_concept="A harbor town under water. " * 10, character_ids=cast,
-        player_schema_id_seed="bench-player", world_schema_id_seed="bench-world",
-        lorebook_ids=[f"bench-lore-{index % LOREBOOKS}"], planned_story="Plan. " * 40, display_name=f"Harbor {index}",
+        resource_id=resource_id,
+        story_concept="A harbor town under water. " * 10,
+        character_ids=cast,
+        player_schema_id_seed="bench-player",
+        world_schema_id_seed="bench-world",
+        lorebook_ids=[f"bench-lore-{index % LOREBOOKS}"],
+        planned_story="Plan. " * 40,
+        display_name=f"Harbor {index}",
     )
     variables = [
         CommonVariableDefinition(CommonVariableScope.WORLD, "gate_open", "Gate open"),
         CommonVariableDefinition(CommonVariableScope.CHARACTER, "trust", "Trust", character_id=cast[0]),
     ]
-    story = StoryRecord(story_id, f"Story {index}", resource_id, _graph(cast), "bench-world", "bench-player",
-                        "You arrive by boat. " * 10, variables, created_at_ms=1_700_000_000_000 + index,
-                        updated_at_ms=1_700_000_100_000 + index)
+    story = StoryRecord(
+        story_id,
+        f"Story {index}",
+        resource_id,
+        _graph(cast),
+        "bench-world",
+        "bench-player",
+        "You arrive by boat. " * 10,
+        variables,
+        created_at_ms=1_700_000_000_000 + index,
+        updated_at_ms=1_700_000_100_000 + index,
+    )
     return resources, story
 
 
@@ -123,7 +163,7 @@ def build_package(story_count: int) -> DataPackage:
     """`story_count` stories with 5 characters each (covers included) and what they need."""
     characters = [_character(index) for index in range(story_count * CHARACTERS_PER_STORY)]
     pairs = [
-        _story(index, [c.character_id for c in characters[index * CHARACTERS_PER_STORY:][:CHARACTERS_PER_STORY]])
+        _story(index, [c.character_id for c in characters[index * CHARACTERS_PER_STORY :][:CHARACTERS_PER_STORY]])
         for index in range(story_count)
     ]
     entry = LorebookEntry("tides", "Tides", "The tide turns at dusk. " * 20, ["tide"], True, False)
@@ -160,14 +200,23 @@ def _check(response: httpx.Response, what: str) -> httpx.Response:
 def import_archive(http: httpx.Client, archive: bytes) -> dict[str, Any]:
     """Upload and commit; returns the committed contents."""
     import_id = _rpc(http, "data_package.import_prepare")["import_id"]
-    _check(http.post(f"/upload/package_import%3A{import_id}/archive", content=archive,
-                     headers={"content-type": "application/zip"}), "upload")
+    _check(
+        http.post(
+            f"/upload/package_import%3A{import_id}/archive",
+            content=archive,
+            headers={"content-type": "application/zip"},
+        ),
+        "upload",
+    )
     return _rpc(http, "data_package.import_commit", {"import_id": import_id})["contents"]
 
 
 def export_archive(http: httpx.Client, story_ids: list[str]) -> bytes:
-    prepared = _rpc(http, "data_package.export_prepare",
-                    {"story_ids": story_ids, "preset_ids": ["bench-preset"], "player_profile_ids": ["bench-hero"]})
+    prepared = _rpc(
+        http,
+        "data_package.export_prepare",
+        {"story_ids": story_ids, "preset_ids": ["bench-preset"], "player_profile_ids": ["bench-hero"]},
+    )
     return _check(http.get(f"/download/package_export%3A{prepared['export_id']}/archive"), "download").content
 
 
@@ -247,13 +296,17 @@ def _report(
 
 def _print_table(report: dict[str, Any]) -> None:
     size_mb = report["archive_bytes"] / MB
-    print(f"package: {report['stories']} stories, {report['characters']} characters with covers, "
-          f"archive {size_mb:.1f} MB; best of {len(report['import_rounds'])} round(s)")
+    print(
+        f"package: {report['stories']} stories, {report['characters']} characters with covers, "
+        f"archive {size_mb:.1f} MB; best of {len(report['import_rounds'])} round(s)"
+    )
     print(f"{'step':<28} {'seconds':>8} {'MB/s':>8} {'target':>8}")
     print(f"{'export (prepare + download)':<28} {report['export_s']:>8.3f} {report['export_mb_s']:>8.1f} {'-':>8}")
     verdict = "ok" if report["meets_import_target"] else "MISSED"
-    print(f"{'import (upload + commit)':<28} {report['import_s']:>8.3f} {report['import_mb_s']:>8.1f} "
-          f"{'≥ ' + format(IMPORT_TARGET_MB_S, '.0f'):>8} {verdict}")
+    print(
+        f"{'import (upload + commit)':<28} {report['import_s']:>8.3f} {report['import_mb_s']:>8.1f} "
+        f"{'≥ ' + format(IMPORT_TARGET_MB_S, '.0f'):>8} {verdict}"
+    )
 
 
 if __name__ == "__main__":

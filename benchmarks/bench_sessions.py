@@ -113,8 +113,18 @@ def cases(quick: bool, slow: bool) -> list[TurnCase | IdleCase]:
     if slow and not quick:
         # Three turns of ~25 s each: the first (all 1,000 sessions starting in the same instant)
         # is the warm-up; the target applies to the steady state of the turns after it.
-        chosen.append(TurnCase("realistic", 1_000, 3, 5_000, warmup_turns=1, calibration_turns=1,
-                               target_ratio=THROUGHPUT_TARGET, turn_timeout_s=120.0))
+        chosen.append(
+            TurnCase(
+                "realistic",
+                1_000,
+                3,
+                5_000,
+                warmup_turns=1,
+                calibration_turns=1,
+                target_ratio=THROUGHPUT_TARGET,
+                turn_timeout_s=120.0,
+            )
+        )
     chosen.append(IdleCase("idle", IDLE_TARGET_ACTORS if slow and not quick else QUICK_IDLE_ACTORS))
     return chosen
 
@@ -139,42 +149,114 @@ def run(quick: bool) -> dict[str, Any]:
 
 def _story_graph() -> dict[str, Any]:
     """One scene, both cast members in it, no way out: every turn plays the same five calls."""
-    return {"start_node": "harbor", "nodes": [{
-        "id": "harbor", "title": "Harbor", "scene": "A flooded harbor at dusk, boats knocking together.",
-        "goal": "Find out who opened the sluice gate.", "characters": ["merchant", "guard"], "transitions": [],
-        "on_enter_updates": [{"type": "SetState", "key": "tide", "value": "high"}]}]}
+    return {
+        "start_node": "harbor",
+        "nodes": [
+            {
+                "id": "harbor",
+                "title": "Harbor",
+                "scene": "A flooded harbor at dusk, boats knocking together.",
+                "goal": "Find out who opened the sluice gate.",
+                "characters": ["merchant", "guard"],
+                "transitions": [],
+                "on_enter_updates": [{"type": "SetState", "key": "tide", "value": "high"}],
+            }
+        ],
+    }
 
 
 def set_up_story(server_url: str, stub_url: str) -> SessionStart:
     """The engine on the stub, a cast, schemas, a profile and a story; how to start its sessions."""
     with httpx.Client(base_url=server_url, timeout=_SETUP_TIMEOUT_S) as http:
         rpc = Rpc(http)
-        rpc.result("api.create", {"api_id": "stub", "display_name": "Stub", "provider": "open_ai",
-                                  "base_url": f"{stub_url}/v1", "api_key": STUB_KEY, "model": STUB_MODEL})
-        rpc.result("api_group.create", {"api_group_id": "bench", "display_name": "Bench",
-                                        "bindings": {f"{agent}_api_id": "stub" for agent in AGENTS}})
-        rpc.result("preset.create", {"preset_id": "bench", "display_name": "Bench", "agents": {
-            agent: {"temperature": 0.7, "max_tokens": 512, "modules": []} for agent in AGENTS}})
+        rpc.result(
+            "api.create",
+            {
+                "api_id": "stub",
+                "display_name": "Stub",
+                "provider": "open_ai",
+                "base_url": f"{stub_url}/v1",
+                "api_key": STUB_KEY,
+                "model": STUB_MODEL,
+            },
+        )
+        rpc.result(
+            "api_group.create",
+            {
+                "api_group_id": "bench",
+                "display_name": "Bench",
+                "bindings": {f"{agent}_api_id": "stub" for agent in AGENTS},
+            },
+        )
+        rpc.result(
+            "preset.create",
+            {
+                "preset_id": "bench",
+                "display_name": "Bench",
+                "agents": {agent: {"temperature": 0.7, "max_tokens": 512, "modules": []} for agent in AGENTS},
+            },
+        )
         no_description = None
-        rpc.result("schema.create", {"schema_id": "bench-character", "display_name": "Character", "fields": {
-            "trust": {"value_type": "int", "default": 0, "description": no_description}}})
-        rpc.result("schema.create", {"schema_id": "bench-world", "display_name": "World", "fields": {
-            "tide": {"value_type": "string", "default": "low", "description": no_description},
-            "sluice_open": {"value_type": "bool", "default": True, "description": no_description}}})
-        rpc.result("schema.create", {"schema_id": "bench-player", "display_name": "Player", "fields": {
-            "coins": {"value_type": "int", "default": 5, "description": no_description}}})
+        rpc.result(
+            "schema.create",
+            {
+                "schema_id": "bench-character",
+                "display_name": "Character",
+                "fields": {"trust": {"value_type": "int", "default": 0, "description": no_description}},
+            },
+        )
+        rpc.result(
+            "schema.create",
+            {
+                "schema_id": "bench-world",
+                "display_name": "World",
+                "fields": {
+                    "tide": {"value_type": "string", "default": "low", "description": no_description},
+                    "sluice_open": {"value_type": "bool", "default": True, "description": no_description},
+                },
+            },
+        )
+        rpc.result(
+            "schema.create",
+            {
+                "schema_id": "bench-player",
+                "display_name": "Player",
+                "fields": {"coins": {"value_type": "int", "default": 5, "description": no_description}},
+            },
+        )
         for character_id, personality in (("merchant", "greedy but kind"), ("guard", "tired and suspicious")):
-            rpc.result("character.create", {"content": {
-                "id": character_id, "name": character_id.title(), "personality": personality, "style": "terse",
-                "schema_id": "bench-character", "system_prompt": "You are {{char}}, talking to {{user}}."}})
-        resource = rpc.result("story_resources.create", {"story_concept": "A harbor town under a storm",
-                                                          "character_ids": ["merchant", "guard"]})
-        rpc.result("player_profile.create", {"player_profile_id": "courier", "display_name": "Mira",
-                                             "description": "A cautious courier."})
-        story = rpc.result("story.create", {
-            "resource_id": resource["resource_id"], "display_name": "Flooded Harbor", "graph": _story_graph(),
-            "world_schema_id": "bench-world", "player_schema_id": "bench-player",
-            "introduction": "You arrive at the harbor as the water rises."})
+            rpc.result(
+                "character.create",
+                {
+                    "content": {
+                        "id": character_id,
+                        "name": character_id.title(),
+                        "personality": personality,
+                        "style": "terse",
+                        "schema_id": "bench-character",
+                        "system_prompt": "You are {{char}}, talking to {{user}}.",
+                    }
+                },
+            )
+        resource = rpc.result(
+            "story_resources.create",
+            {"story_concept": "A harbor town under a storm", "character_ids": ["merchant", "guard"]},
+        )
+        rpc.result(
+            "player_profile.create",
+            {"player_profile_id": "courier", "display_name": "Mira", "description": "A cautious courier."},
+        )
+        story = rpc.result(
+            "story.create",
+            {
+                "resource_id": resource["resource_id"],
+                "display_name": "Flooded Harbor",
+                "graph": _story_graph(),
+                "world_schema_id": "bench-world",
+                "player_schema_id": "bench-player",
+                "introduction": "You arrive at the harbor as the water rises.",
+            },
+        )
     return SessionStart(story["story_id"], "courier", "bench", "bench")
 
 
@@ -209,8 +291,10 @@ def read_telemetry(database: Path) -> Telemetry:
         ).fetchall()
     finally:
         connection.close()
-    turns = {(session_id, int(turn)): TurnCalls(int(calls), float(stub_ms), int(attempts), int(failed))
-             for session_id, turn, calls, stub_ms, attempts, failed in rows}
+    turns = {
+        (session_id, int(turn)): TurnCalls(int(calls), float(stub_ms), int(attempts), int(failed))
+        for session_id, turn, calls, stub_ms, attempts, failed in rows
+    }
     return Telemetry(turns, [(session_id, float(ended)) for session_id, ended in ends])
 
 
@@ -256,11 +340,16 @@ def run_turn_case(case: TurnCase) -> dict[str, Any]:
             server, stub = servers[DRAMATURG], servers[LLM_STUB]
             start = set_up_story(server.url, stub.url)
             spec = TurnLoadSpec(
-                url=server.url, sessions=case.sessions, turns_per_session=case.turns, start=start,
-                calibration_turns=case.calibration_turns, create_concurrency=min(32, case.sessions),
+                url=server.url,
+                sessions=case.sessions,
+                turns_per_session=case.turns,
+                start=start,
+                calibration_turns=case.calibration_turns,
+                create_concurrency=min(32, case.sessions),
                 turn_timeout_s=case.turn_timeout_s,
                 turns_timeout_s=case.turns_bound_s(),
-                server_pid=server.process.pid, stub_pid=stub.process.pid,
+                server_pid=server.process.pid,
+                stub_pid=stub.process.pid,
             )
             load = play(spec)
         telemetry = read_telemetry(data_dir / DATABASE_FILE_NAME)
@@ -345,12 +434,14 @@ def _turn_numbers(case: TurnCase, load: TurnLoadResult, telemetry: Telemetry) ->
         result["note"] = f"expected {CALLS_PER_TURN} LLM calls per turn, saw {calls_per_turn}"
     if case.overhead_targets:
         result["targets"] = {"overhead_p50_ms": OVERHEAD_P50_TARGET_MS, "overhead_p99_ms": OVERHEAD_P99_TARGET_MS}
-        result["meets_target"] = (result["overhead_p50_ms"] <= OVERHEAD_P50_TARGET_MS
-                                  and result["overhead_p99_ms"] <= OVERHEAD_P99_TARGET_MS)
+        result["meets_target"] = (
+            result["overhead_p50_ms"] <= OVERHEAD_P50_TARGET_MS and result["overhead_p99_ms"] <= OVERHEAD_P99_TARGET_MS
+        )
     if case.target_ratio is not None:
         result["targets"] = {"steady_ratio_to_ideal": case.target_ratio, "errors": 0, "bound_s": case.turns_bound_s()}
-        result["meets_target"] = (steady_ratio is not None and steady_ratio >= case.target_ratio
-                                  and errors == 0 and load.unfinished == 0)
+        result["meets_target"] = (
+            steady_ratio is not None and steady_ratio >= case.target_ratio and errors == 0 and load.unfinished == 0
+        )
     return result
 
 
@@ -393,9 +484,17 @@ def run_idle_case(case: IdleCase) -> dict[str, Any]:
         with serving([llm_stub(), dramaturg_server(data_dir, *SERVER_FLAGS)], log_dir) as servers:
             server, stub = servers[DRAMATURG], servers[LLM_STUB]
             start = set_up_story(server.url, stub.url)
-            spec = TurnLoadSpec(url=server.url, sessions=case.sessions, turns_per_session=0, start=start, touch=True,
-                                setup_timeout_s=600.0, turns_timeout_s=10.0,
-                                server_pid=server.process.pid, stub_pid=stub.process.pid)
+            spec = TurnLoadSpec(
+                url=server.url,
+                sessions=case.sessions,
+                turns_per_session=0,
+                start=start,
+                touch=True,
+                setup_timeout_s=600.0,
+                turns_timeout_s=10.0,
+                server_pid=server.process.pid,
+                stub_pid=stub.process.pid,
+            )
             load = play(spec)
     before, after = load.server_memory_before_touch, load.server_memory_after_touch
     measured = len(load.session_ids) - TOUCH_WARMUP
@@ -445,9 +544,11 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
     turn_rows = [(name, r) for name, r in results.items() if r["kind"] == "turns"]
     lines = []
     if turn_rows:
-        lines.append(f"{'case':<11} {'N x M':>10} {'stub ms':>7} {'turns/s':>8} {'ideal':>8} {'ratio':>6} "
-                     f"{'steady':>6} {'ovh p50':>8} {'ovh p99':>8} {'ack>d p50':>9} {'ack>d p99':>9} {'errors':>6} "
-                     f"{'unfin':>5}  target")
+        lines.append(
+            f"{'case':<11} {'N x M':>10} {'stub ms':>7} {'turns/s':>8} {'ideal':>8} {'ratio':>6} "
+            f"{'steady':>6} {'ovh p50':>8} {'ovh p99':>8} {'ack>d p50':>9} {'ack>d p99':>9} {'errors':>6} "
+            f"{'unfin':>5}  target"
+        )
         for name, r in turn_rows:
             shape = f"{r['sessions']} x {r['turns_per_session']}"
             lines.append(
@@ -459,8 +560,10 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
                 f" {r['unfinished_turns']:>5}  {_verdict(r)}"
             )
         lines.append("")
-        lines.append(f"{'case':<11} {'cpu srv':>7} {'cpu stub':>8} {'cpu cli':>7} {'cpu oth':>7} {'srv RSS MB':>10} "
-                     f"{'peak MB':>8}")
+        lines.append(
+            f"{'case':<11} {'cpu srv':>7} {'cpu stub':>8} {'cpu cli':>7} {'cpu oth':>7} {'srv RSS MB':>10} "
+            f"{'peak MB':>8}"
+        )
         for name, r in turn_rows:
             lines.append(
                 f"{name:<11} {_cell(r['server_cpu'], 2):>7} {_cell(r['stub_cpu'], 2):>8} {_cell(r['client_cpu'], 2):>7}"
@@ -485,8 +588,9 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_sessions",
-                                     description="Run one sessions case with chosen settings.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_sessions", description="Run one sessions case with chosen settings."
+    )
     parser.add_argument("--case", choices=["overhead", "throughput", "realistic", "idle"], required=True)
     parser.add_argument("--sessions", type=int)
     parser.add_argument("--turns", type=int)
@@ -499,8 +603,13 @@ def main(argv: list[str] | None = None) -> int:
         case: TurnCase | IdleCase = attrs.evolve(base, sessions=args.sessions or base.sessions)
         result = run_idle_case(case)
     else:
-        changes = {"sessions": args.sessions, "turns": args.turns, "latency_ms": args.latency_ms,
-                   "tokens_per_s": args.tokens_per_s, "bound_s": args.bound_s}
+        changes = {
+            "sessions": args.sessions,
+            "turns": args.turns,
+            "latency_ms": args.latency_ms,
+            "tokens_per_s": args.tokens_per_s,
+            "bound_s": args.bound_s,
+        }
         case = attrs.evolve(base, **{key: value for key, value in changes.items() if value is not None})
         result = run_turn_case(case)
     print(_table({case.name: result}))

@@ -19,7 +19,8 @@ import enum
 import json
 import re
 import typing
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -140,9 +141,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _expect("string", lambda v: type(v) is str))
     converter.register_structure_hook(bool, _expect("boolean", lambda v: type(v) is bool))
     converter.register_structure_hook(typing.Any, _structure_any)
-    converter.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
-    )
+    converter.register_structure_hook_factory(lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook)
     converter.register_structure_hook_factory(is_sequence, _strict_list_factory(converter))
     converter.register_structure_hook_factory(is_mapping, _strict_dict_factory(converter))
     converter.register_structure_hook_factory(attrs.has, _attrs_structure_factory(converter))
@@ -177,7 +176,7 @@ def _strict_dict_factory(converter: cattrs.Converter) -> Callable[[Any], Any]:
             for key, item in value.items():
                 try:
                     result[key] = converter.structure(item, value_type)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001  (collected and re-raised as a group below)
                     exc.__notes__ = [*getattr(exc, "__notes__", []), f"Structuring mapping value @ key {key!r}"]
                     errors.append(exc)
             if errors:
@@ -191,9 +190,7 @@ def _strict_dict_factory(converter: cattrs.Converter) -> Callable[[Any], Any]:
 
 def _attrs_structure_factory(converter: cattrs.Converter) -> Callable[[type], Any]:
     def factory(cls: type) -> Callable[[object, type], Any]:
-        inner = make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=not getattr(cls, TOLERANT_FLAG, False)
-        )
+        inner = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=not getattr(cls, TOLERANT_FLAG, False))
 
         def hook(value: object, t: type) -> Any:
             if not isinstance(value, dict):

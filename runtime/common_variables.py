@@ -6,7 +6,8 @@ The caller loads the schemas and passes their field keys; this module only decid
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import AbstractSet, Final
+from collections.abc import Set as AbstractSet
+from typing import Final
 
 from runtime.errors import InvalidParams
 from runtime.model.stories import CommonVariableDefinition, CommonVariableScope

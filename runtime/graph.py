@@ -11,7 +11,8 @@ Pure; no I/O.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from typing import AbstractSet, Final
+from collections.abc import Set as AbstractSet
+from typing import Final
 
 import networkx as nx
 
@@ -194,4 +195,3 @@ def _bound_fields(
     if condition.character is None:
         return frozenset()
     return character_fields.get(condition.character) or frozenset()
-

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from runtime.model.cast import CastMember
 from runtime.model.graph import Condition, ConditionScope, NarrativeNode, StoryGraph, Transition
@@ -18,13 +19,13 @@ from runtime.model.state import (
     ActorMemoryEntry,
     AddActiveCharacter,
     RemoveActiveCharacter,
+    RemoveCharacterState,
+    RemovePlayerState,
+    RemoveState,
     SetActiveCharacters,
     SetCharacterState,
-    RemoveCharacterState,
     SetPlayerState,
-    RemovePlayerState,
     SetState,
-    RemoveState,
     StateOp,
     WorldState,
 )
@@ -68,9 +69,7 @@ def template_value(value: Any) -> str:
     return compact_json(value)
 
 
-def expand_character_template(
-    text: str, member: CastMember, player_name: str, state: Mapping[str, Any] | None
-) -> str:
+def expand_character_template(text: str, member: CastMember, player_name: str, state: Mapping[str, Any] | None) -> str:
     """`{{char}}`, `{{user}}` and `{{field}}` (current state, else schema default); others stay."""
     current = state or {}
 
@@ -106,9 +105,7 @@ def schema_field_items(fields: Mapping[str, StateFieldSchema], *, with_descripti
     return ", ".join(items) if items else "none"
 
 
-def character_line(
-    member: CastMember, player_name: str, state: Mapping[str, Any] | None = None
-) -> str:
+def character_line(member: CastMember, player_name: str, state: Mapping[str, Any] | None = None) -> str:
     """The Planner-format item: `id | name | personality=… | style=… | state_schema=…`."""
     personality = collapse_whitespace(expand_character_template(member.personality, member, player_name, state))
     style = collapse_whitespace(expand_character_template(member.style, member, player_name, state))

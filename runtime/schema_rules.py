@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from runtime.errors import InvalidParams
 from runtime.model.schemas import SCALAR_VALUE_TYPES, StateFieldSchema, ValueType

@@ -147,7 +147,7 @@ def json_values_equal(left: Any, right: Any) -> bool:
     if _is_number(left) and _is_number(right):
         return bool(left == right)
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(json_values_equal(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(json_values_equal(a, b) for a, b in zip(left, right, strict=False))
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(json_values_equal(left[k], right[k]) for k in left)
     return _strictly_equal_scalars(left, right)
@@ -156,7 +156,7 @@ def json_values_equal(left: Any, right: Any) -> bool:
 def json_values_identical(left: Any, right: Any) -> bool:
     """Strict JSON equality: an integer and a float are different values (`1` is not `1.0`)."""
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(json_values_identical(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(json_values_identical(a, b) for a, b in zip(left, right, strict=False))
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(json_values_identical(left[k], right[k]) for k in left)
     return _strictly_equal_scalars(left, right)
@@ -274,9 +274,7 @@ def append_shared_history(world: WorldState, entry: ActorMemoryEntry, limit: int
     return attrs.evolve(world, actor_shared_history=history)
 
 
-def append_private_memory(
-    world: WorldState, character_id: str, entry: ActorMemoryEntry, limit: int
-) -> WorldState:
+def append_private_memory(world: WorldState, character_id: str, entry: ActorMemoryEntry, limit: int) -> WorldState:
     """A copy of `world` with `entry` appended to `character_id`'s private memory, trimmed to the
     last `limit` entries; a limit of 0 leaves that memory empty (§7.6)."""
     memory = _last(limit, [*world.actor_private_memory.get(character_id, []), entry])
@@ -333,4 +331,3 @@ def seed_initial_state(
 
 def _present_defaults(defaults: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in defaults.items() if value is not None}
-

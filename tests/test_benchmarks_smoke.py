@@ -19,9 +19,21 @@ from tests.support.session_world import playable_session
 
 CASES = ("bare", "character.get", "preset.get", "character.create")
 CASE_KEYS = {
-    "name", "kind", "requests", "errors", "window_s", "rps", "p50_ms", "p99_ms",
-    "client_cpu", "server_cpu", "other_cpu",
-    "ratio_to_bare", "target_ratio", "meets_target", "first_error",
+    "name",
+    "kind",
+    "requests",
+    "errors",
+    "window_s",
+    "rps",
+    "p50_ms",
+    "p99_ms",
+    "client_cpu",
+    "server_cpu",
+    "other_cpu",
+    "ratio_to_bare",
+    "target_ratio",
+    "meets_target",
+    "first_error",
 }
 
 
@@ -69,7 +81,7 @@ def test_quick_sessions_run_plays_turns_and_wakes_idle_actors_without_errors(tmp
         assert case["errors"] == 0 and case["unfinished_turns"] == 0 and case["first_error"] is None, case
         assert case["calls_per_turn"] == [5], case  # 2 Keeper + Director + Narrator beat + Actor beat
         assert case["turns_counted"] == case["sessions"] * (case["turns_per_session"] - case["warmup_turns"])
-        assert 0 < case["stub_turn_alone_ms"] and 0 < case["ideal_turns_per_s"] and 0 < case["turns_per_s"]
+        assert case["stub_turn_alone_ms"] > 0 and case["ideal_turns_per_s"] > 0 and case["turns_per_s"] > 0
         assert 0 < case["overhead_p50_ms"] <= case["overhead_p99_ms"], case
         assert 0 < case["first_delta_p50_ms"] <= case["first_delta_p99_ms"], case
         assert case["server_cpu"] is not None and case["stub_cpu"] is not None
@@ -86,15 +98,30 @@ def _sample(session_id: str, turn_index: int, started_s: float, wall_s: float) -
 
 def test_the_steady_window_runs_from_the_last_warm_up_to_the_first_finish() -> None:
     samples = [
-        _sample("a", 1, 0.0, 30.0), _sample("a", 2, 30.0, 25.0), _sample("a", 3, 55.0, 25.0),
-        _sample("b", 1, 0.0, 33.0), _sample("b", 2, 33.0, 25.0), _sample("b", 3, 58.0, 26.0),
+        _sample("a", 1, 0.0, 30.0),
+        _sample("a", 2, 30.0, 25.0),
+        _sample("a", 3, 55.0, 25.0),
+        _sample("b", 1, 0.0, 33.0),
+        _sample("b", 2, 33.0, 25.0),
+        _sample("b", 3, 58.0, 26.0),
     ]
     assert steady_window(samples, warmup_turns=1, turns=3) == (33.0, 47.0)
     # a session that did not play all its turns leaves no steady window
     assert steady_window(samples[:-1], warmup_turns=1, turns=3) is None
     # nor do spans that do not overlap
-    assert steady_window([_sample("a", 1, 0.0, 10.0), _sample("a", 2, 10.0, 5.0),
-                          _sample("b", 1, 0.0, 20.0), _sample("b", 2, 20.0, 5.0)], 1, 2) is None
+    assert (
+        steady_window(
+            [
+                _sample("a", 1, 0.0, 10.0),
+                _sample("a", 2, 10.0, 5.0),
+                _sample("b", 1, 0.0, 20.0),
+                _sample("b", 2, 20.0, 5.0),
+            ],
+            1,
+            2,
+        )
+        is None
+    )
 
 
 async def test_the_load_generator_plays_a_sessions_turns_on_one_kept_connection(

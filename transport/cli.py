@@ -7,8 +7,8 @@ import functools
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Awaitable, Callable, Sequence
 
 import trio
 
@@ -34,15 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-upload-bytes", type=int, default=int(_env("MAX_UPLOAD_BYTES", str(defaults.max_upload_bytes)))
     )
+    serve.add_argument("--llm-timeout-s", type=float, default=float(_env("LLM_TIMEOUT_S", str(defaults.llm_timeout_s))))
     serve.add_argument(
-        "--llm-timeout-s", type=float, default=float(_env("LLM_TIMEOUT_S", str(defaults.llm_timeout_s)))
-    )
-    serve.add_argument(
-        "--session-idle-s", type=float, default=float(_env("SESSION_IDLE_S", str(defaults.session_idle_s))),
+        "--session-idle-s",
+        type=float,
+        default=float(_env("SESSION_IDLE_S", str(defaults.session_idle_s))),
         help="stop a session's actor after this many idle seconds",
     )
     serve.add_argument(
-        "--max-player-input-chars", type=int,
+        "--max-player-input-chars",
+        type=int,
         default=int(_env("MAX_PLAYER_INPUT_CHARS", str(defaults.max_player_input_chars))),
         help="longest accepted session.run_turn player_input",
     )
@@ -57,8 +58,12 @@ def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
     stub.add_argument("--mode", choices=[mode.value for mode in StubMode], default=stub_defaults.mode.value)
     stub.add_argument("--listen", default=stub_defaults.listen, help="host:port to bind")
     stub.add_argument("--latency-ms", type=int, default=stub_defaults.latency_ms, help="time to first token")
-    stub.add_argument("--tokens-per-s", type=float, default=stub_defaults.tokens_per_s,
-                      help="stream chunks per second (0: as fast as possible)")
+    stub.add_argument(
+        "--tokens-per-s",
+        type=float,
+        default=stub_defaults.tokens_per_s,
+        help="stream chunks per second (0: as fast as possible)",
+    )
     stub.add_argument("--log-level", default="INFO")
 
 

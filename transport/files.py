@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 import attrs
@@ -103,7 +104,9 @@ async def download(services: Services, resource_id: str, file_id: str) -> Downlo
     """The file of a slot, or the error to answer with."""
     started = time.perf_counter()
     result = await _download(services, resource_id, file_id)
-    _log_file_request("download", resource_id, file_id, result.status if isinstance(result, FileError) else 200, started)
+    _log_file_request(
+        "download", resource_id, file_id, result.status if isinstance(result, FileError) else 200, started
+    )
     return result
 
 

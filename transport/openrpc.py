@@ -50,9 +50,9 @@ class SchemaBuilder:
             return {"type": "string", "enum": [member.value for member in t]}
         origin = typing.get_origin(t)
         args = typing.get_args(t)
-        if origin in (list, typing.List):
+        if origin in (list, list):
             return {"type": "array", "items": self.schema(args[0] if args else Any)}
-        if origin in (dict, typing.Dict):
+        if origin in (dict, dict):
             return {"type": "object", "additionalProperties": self.schema(args[1] if args else Any)}
         if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
             return {"oneOf": [self.schema(arg) for arg in args]}

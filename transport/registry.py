@@ -7,37 +7,111 @@ not built yet has no handler and answers 50001 "not implemented yet" (never -326
 from __future__ import annotations
 
 import enum
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import attrs
 
 from runtime.errors import InvalidParams
 from runtime.services import Services
 
-ALL_METHOD_NAMES: tuple[str, ...] = tuple(
-    """
-    api.create api.get api.list api.list_models api.update api.delete
-    api_group.create api_group.get api_group.list api_group.update api_group.delete
-    preset.create preset.get preset.list preset.update preset.delete
-    preset_entry.create preset_entry.update preset_entry.delete
-    preset_preview.template preset_preview.runtime
-    schema.create schema.get schema.list schema.update schema.delete
-    lorebook.create lorebook.get lorebook.list lorebook.update lorebook.delete
-    lorebook_entry.create lorebook_entry.get lorebook_entry.list lorebook_entry.update lorebook_entry.delete
-    player_profile.create player_profile.get player_profile.list player_profile.update player_profile.delete
-    character.create character.get character.update character.list character.delete
-    story_resources.create story_resources.get story_resources.list story_resources.update story_resources.delete
-    story.generate_plan story.create story.generate story.get story.update story.update_graph story.list story.delete
-    story_draft.start story_draft.get story_draft.list story_draft.update_graph story_draft.continue story_draft.finalize story_draft.delete
-    story.start_session
-    session.get session.update session.list session.delete
-    session_message.create session_message.get session_message.list session_message.update session_message.delete
-    session_character.get session_character.list session_character.update session_character.delete session_character.enter_scene session_character.leave_scene
-    session.run_turn session.get_variables session.update_variables session.suggest_replies session.set_player_profile session.update_player_description session.get_runtime_snapshot
-    config.get_global session.get_config session.update_config
-    dashboard.get
-    data_package.export_prepare data_package.import_prepare data_package.import_commit
-    """.split()
+ALL_METHOD_NAMES: tuple[str, ...] = (
+    "api.create",
+    "api.get",
+    "api.list",
+    "api.list_models",
+    "api.update",
+    "api.delete",
+    "api_group.create",
+    "api_group.get",
+    "api_group.list",
+    "api_group.update",
+    "api_group.delete",
+    "preset.create",
+    "preset.get",
+    "preset.list",
+    "preset.update",
+    "preset.delete",
+    "preset_entry.create",
+    "preset_entry.update",
+    "preset_entry.delete",
+    "preset_preview.template",
+    "preset_preview.runtime",
+    "schema.create",
+    "schema.get",
+    "schema.list",
+    "schema.update",
+    "schema.delete",
+    "lorebook.create",
+    "lorebook.get",
+    "lorebook.list",
+    "lorebook.update",
+    "lorebook.delete",
+    "lorebook_entry.create",
+    "lorebook_entry.get",
+    "lorebook_entry.list",
+    "lorebook_entry.update",
+    "lorebook_entry.delete",
+    "player_profile.create",
+    "player_profile.get",
+    "player_profile.list",
+    "player_profile.update",
+    "player_profile.delete",
+    "character.create",
+    "character.get",
+    "character.update",
+    "character.list",
+    "character.delete",
+    "story_resources.create",
+    "story_resources.get",
+    "story_resources.list",
+    "story_resources.update",
+    "story_resources.delete",
+    "story.generate_plan",
+    "story.create",
+    "story.generate",
+    "story.get",
+    "story.update",
+    "story.update_graph",
+    "story.list",
+    "story.delete",
+    "story_draft.start",
+    "story_draft.get",
+    "story_draft.list",
+    "story_draft.update_graph",
+    "story_draft.continue",
+    "story_draft.finalize",
+    "story_draft.delete",
+    "story.start_session",
+    "session.get",
+    "session.update",
+    "session.list",
+    "session.delete",
+    "session_message.create",
+    "session_message.get",
+    "session_message.list",
+    "session_message.update",
+    "session_message.delete",
+    "session_character.get",
+    "session_character.list",
+    "session_character.update",
+    "session_character.delete",
+    "session_character.enter_scene",
+    "session_character.leave_scene",
+    "session.run_turn",
+    "session.get_variables",
+    "session.update_variables",
+    "session.suggest_replies",
+    "session.set_player_profile",
+    "session.update_player_description",
+    "session.get_runtime_snapshot",
+    "config.get_global",
+    "session.get_config",
+    "session.update_config",
+    "dashboard.get",
+    "data_package.export_prepare",
+    "data_package.import_prepare",
+    "data_package.import_commit",
 )
 
 

@@ -63,9 +63,7 @@ class _Rejected(Exception):
         self.request_id, self.session_id = request_id, session_id
 
 
-def error_envelope(
-    request_id: str | None, session_id: str | None, code: int, message: str
-) -> dict[str, Any]:
+def error_envelope(request_id: str | None, session_id: str | None, code: int, message: str) -> dict[str, Any]:
     envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
     if session_id is not None:
         envelope["session_id"] = session_id
@@ -124,7 +122,7 @@ def parse_envelope(body: bytes) -> Envelope:
     if "jsonrpc" not in message:
         raise reject("jsonrpc: missing required field")
     if message["jsonrpc"] != "2.0":
-        raise reject(f"jsonrpc: expected \"2.0\", got {json.dumps(message['jsonrpc'])}")
+        raise reject(f'jsonrpc: expected "2.0", got {json.dumps(message["jsonrpc"])}')
     if "id" not in message:
         raise reject("id: missing required field")
     if readable_id is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import attrs
 import trio
@@ -52,16 +52,21 @@ async def run_server(
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`."""
-    async with open_store(settings.data_dir) as store, open_call_recorder(store) as recorder, open_llm_http(
-        llm_settings(settings), recorder=recorder
-    ) as llm:
+    async with (
+        open_store(settings.data_dir) as store,
+        open_call_recorder(store) as recorder,
+        open_llm_http(llm_settings(settings), recorder=recorder) as llm,
+    ):
         limits = Limits(
             max_upload_bytes=settings.max_upload_bytes, max_player_input_chars=settings.max_player_input_chars
         )
         services = Services(store=store, limits=limits, llm=llm)
-        async with open_draft_actors(services) as draft_actors, open_session_actors(
-            services, TurnEngine(turn_engine), idle_timeout_s=settings.session_idle_s
-        ) as session_actors:
+        async with (
+            open_draft_actors(services) as draft_actors,
+            open_session_actors(
+                services, TurnEngine(turn_engine), idle_timeout_s=settings.session_idle_s
+            ) as session_actors,
+        ):
             services = attrs.evolve(services, drafts=draft_actors, sessions=session_actors)
             app = create_app(services, build_registry(), settings.static_dir)
             async with trio.open_nursery() as nursery:

@@ -22,8 +22,12 @@ def encode_event(name: str, data: Any) -> bytes:
 
 
 def ack_frame(request_id: str, session_id: str) -> bytes:
-    envelope = {"jsonrpc": "2.0", "id": request_id, "session_id": session_id,
-                "result": {"type": "turn_stream_accepted"}}
+    envelope = {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "session_id": session_id,
+        "result": {"type": "turn_stream_accepted"},
+    }
     return encode_event("ack", envelope)
 
 
@@ -36,8 +40,13 @@ class TurnFramer:
     _sequence: int = 0
 
     def _message(self, frame: dict[str, Any]) -> bytes:
-        data = {"message_type": "stream", "request_id": self.request_id, "session_id": self.session_id,
-                "sequence": self._sequence, "frame": frame}
+        data = {
+            "message_type": "stream",
+            "request_id": self.request_id,
+            "session_id": self.session_id,
+            "sequence": self._sequence,
+            "frame": frame,
+        }
         self._sequence += 1
         return encode_event("message", data)
 

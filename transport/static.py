@@ -22,9 +22,16 @@ built client, or talk to the API at <code>POST /rpc</code>.</p></body></html>
 """
 
 # Browsers refuse module scripts served under any other type (PROTOCOL §18.2 item 8).
-_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json",
-          ".svg": "image/svg+xml", ".wasm": "application/wasm", ".html": "text/html; charset=utf-8",
-          ".webmanifest": "application/manifest+json"}
+_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".wasm": "application/wasm",
+    ".html": "text/html; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+}
 
 
 def content_type_for(path: Path) -> str:

@@ -7,7 +7,8 @@ output still unusable after it fails with 50002 `structured output parse error: 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import attrs
 

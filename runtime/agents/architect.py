@@ -85,8 +85,13 @@ def graph_context(material: StoryMaterial) -> dict[str, str | None]:
 
 def draft_init_context(material: StoryMaterial, task: SectionTask) -> dict[str, str | None]:
     """Context values of `draft_init` mode: section 0, an empty graph summary, the seeds."""
-    inputs = [material.story_concept, material.planned_story, material.story_concept, task.planned_text,
-              task.current_section]
+    inputs = [
+        material.story_concept,
+        material.planned_story,
+        material.story_concept,
+        task.planned_text,
+        task.current_section,
+    ]
     return {
         **_material_values(material),
         "planned_story": task.planned_text,

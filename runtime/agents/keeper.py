@@ -74,4 +74,6 @@ def keeper_request(config: AgentConfig, context: ContextValues) -> ChatRequest:
 
 async def update_state(client: ChatClient, config: AgentConfig, context: ContextValues) -> JsonAnswer[StateUpdate]:
     """Ask for the update, with one repair call (target `state_update`). Raises ProviderError (50002)."""
-    return await call_json_agent(client, keeper_request(config, context), decode_state_update, RepairTarget.STATE_UPDATE)
+    return await call_json_agent(
+        client, keeper_request(config, context), decode_state_update, RepairTarget.STATE_UPDATE
+    )

@@ -17,7 +17,6 @@ from runtime.archives._zip_format import ArchiveEntries, pretty_json, write_zip
 from runtime.errors import Conflict, InvalidParams
 from runtime.model.characters import CharacterCardContent, CoverMimeType
 
-
 CHR_MIME = "application/x-sillystage-character-card"
 CHR_FORMAT = "sillystage_character_card"
 CHR_VERSION = 1

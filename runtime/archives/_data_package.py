@@ -17,7 +17,8 @@ Both functions block (ZIP, deflate, JSON): call them through `trio.to_thread.run
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -38,7 +39,6 @@ from runtime.model.presets import PresetRecord
 from runtime.model.schemas import Schema
 from runtime.model.stories import StoryRecord
 from runtime.model.story_resources import StoryResourcesRecord
-
 
 PKG_MIME = "application/x-sillystage-data-package+zip"
 PKG_FORMAT = "sillystage_data_package"

@@ -97,9 +97,7 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
         if info.flag_bits & ENCRYPTED_FLAG:
             raise UnsafeArchive(f"entry {shown} is encrypted")
         if info.compress_type not in ALLOWED_METHODS:
-            raise UnsafeArchive(
-                f"entry {shown} uses compression method {info.compress_type} (only stored and deflate)"
-            )
+            raise UnsafeArchive(f"entry {shown} uses compression method {info.compress_type} (only stored and deflate)")
 
 
 def _check_name(name: str) -> None:

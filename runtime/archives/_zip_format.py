@@ -11,7 +11,8 @@ import io
 import json
 import stat
 import zipfile
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 import attrs
 
@@ -23,7 +24,7 @@ T = TypeVar("T")
 
 ENTRY_MODE = 0o644
 UNIX_CREATOR = 3  # ZIP "version made by" host: the external attributes hold a Unix mode
-EARLIEST_ZIP_TIME = datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)  # DOS dates start here
+EARLIEST_ZIP_TIME = datetime.datetime(1980, 1, 1, tzinfo=datetime.UTC)  # DOS dates start here
 
 
 def pretty_json(record: object) -> bytes:
@@ -49,7 +50,7 @@ def _entry_info(name: str, date_time: tuple[int, int, int, int, int, int]) -> zi
 
 
 def _zip_date_time(epoch_ms: int) -> tuple[int, int, int, int, int, int]:
-    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.UTC)
     moment = max(moment, EARLIEST_ZIP_TIME)
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 

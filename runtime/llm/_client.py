@@ -9,8 +9,9 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Any, AsyncIterator, ClassVar
+from typing import Any, ClassVar
 
 import attrs
 import httpx

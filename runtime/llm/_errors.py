@@ -7,7 +7,7 @@ This is the one place where httpx's errors and provider error bodies become Dram
 from __future__ import annotations
 
 import json
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import httpx
 

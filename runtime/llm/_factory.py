@@ -14,7 +14,7 @@ import contextlib
 import functools
 import itertools
 import zlib
-from typing import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import attrs
 import httpx

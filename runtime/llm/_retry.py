@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import attrs
 import trio
@@ -33,9 +34,7 @@ class Attempts:
         await trio.sleep(delay_s)
 
 
-async def with_retries(
-    attempt: Callable[[], Awaitable[T]], attempts: Attempts, settings: LlmSettings, what: str
-) -> T:
+async def with_retries(attempt: Callable[[], Awaitable[T]], attempts: Attempts, settings: LlmSettings, what: str) -> T:
     """Run `attempt` until it succeeds, fails for good, or the retries are spent."""
     while True:
         attempts.count += 1

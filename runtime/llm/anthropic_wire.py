@@ -175,7 +175,16 @@ class ErrorEvent:
     type: str = "error"
 
 
-StreamEvent = MessageStart | ContentBlockStart | ContentBlockDelta | ContentBlockStop | MessageDelta | MessageStop | Ping | ErrorEvent
+StreamEvent = (
+    MessageStart
+    | ContentBlockStart
+    | ContentBlockDelta
+    | ContentBlockStop
+    | MessageDelta
+    | MessageStop
+    | Ping
+    | ErrorEvent
+)
 
 STREAM_EVENTS: dict[str, type] = {
     "message_start": MessageStart,

@@ -7,7 +7,8 @@ per record kind, the sorted unique ids and their count.
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 import attrs
 

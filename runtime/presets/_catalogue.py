@@ -240,24 +240,34 @@ SYNTHETIC_ENTRY_PREFIX = "__injected_"
 _SYNTHETIC: dict[ArchitectMode, tuple[SyntheticEntry, ...]] = {
     ArchitectMode.GRAPH: (
         SyntheticEntry(
-            "__injected_architect_graph_output_contract", "Graph Output Contract", OUTPUT,
+            "__injected_architect_graph_output_contract",
+            "Graph Output Contract",
+            OUTPUT,
             _texts.ARCHITECT_GRAPH_OUTPUT,
         ),
     ),
     ArchitectMode.DRAFT_INIT: (
-        SyntheticEntry("__injected_architect_draft_init_task", "Draft Start Task", TASK, _texts.ARCHITECT_DRAFT_INIT_TASK),
         SyntheticEntry(
-            "__injected_architect_draft_init_output_contract", "Draft Start Output Contract", OUTPUT,
+            "__injected_architect_draft_init_task", "Draft Start Task", TASK, _texts.ARCHITECT_DRAFT_INIT_TASK
+        ),
+        SyntheticEntry(
+            "__injected_architect_draft_init_output_contract",
+            "Draft Start Output Contract",
+            OUTPUT,
             _texts.ARCHITECT_DRAFT_INIT_OUTPUT,
         ),
     ),
     ArchitectMode.DRAFT_CONTINUE: (
         SyntheticEntry(
-            "__injected_architect_draft_continue_task", "Draft Continuation Task", TASK,
+            "__injected_architect_draft_continue_task",
+            "Draft Continuation Task",
+            TASK,
             _texts.ARCHITECT_DRAFT_CONTINUE_TASK,
         ),
         SyntheticEntry(
-            "__injected_architect_draft_continue_output_contract", "Draft Continuation Output Contract", OUTPUT,
+            "__injected_architect_draft_continue_output_contract",
+            "Draft Continuation Output Contract",
+            OUTPUT,
             _texts.ARCHITECT_DRAFT_CONTINUE_OUTPUT,
         ),
     ),
@@ -273,20 +283,41 @@ def synthetic_entries(mode: ArchitectMode) -> tuple[SyntheticEntry, ...]:
 
 _GRAPH_KEYS = frozenset(
     {
-        "story_concept", "lorebook_base", "planned_story", "available_characters",
-        "world_state_schema_seed", "player_state_schema_seed", "lorebook_matched",
+        "story_concept",
+        "lorebook_base",
+        "planned_story",
+        "available_characters",
+        "world_state_schema_seed",
+        "player_state_schema_seed",
+        "lorebook_matched",
     }
 )
 _ARCHITECT_KEYS: dict[ArchitectMode, frozenset[str]] = {
     ArchitectMode.GRAPH: _GRAPH_KEYS,
     ArchitectMode.DRAFT_INIT: _GRAPH_KEYS
-    | {"current_section", "section_index", "total_sections", "target_node_count", "graph_summary",
-       "recent_section_detail"},
+    | {
+        "current_section",
+        "section_index",
+        "total_sections",
+        "target_node_count",
+        "graph_summary",
+        "recent_section_detail",
+    },
     ArchitectMode.DRAFT_CONTINUE: frozenset(
         {
-            "story_concept", "lorebook_base", "available_characters", "world_state_schema", "player_state_schema",
-            "section_summaries", "current_section", "section_index", "total_sections", "target_node_count",
-            "graph_summary", "recent_section_detail", "lorebook_matched",
+            "story_concept",
+            "lorebook_base",
+            "available_characters",
+            "world_state_schema",
+            "player_state_schema",
+            "section_summaries",
+            "current_section",
+            "section_index",
+            "total_sections",
+            "target_node_count",
+            "graph_summary",
+            "recent_section_detail",
+            "lorebook_matched",
         }
     ),
 }

@@ -8,7 +8,7 @@ character block is a separate step (`render_actor_character_block`). Pure; no I/
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
@@ -78,9 +78,7 @@ class CompiledPrompt:
 
     def unresolved_context_keys(self, module_id: str | None = None) -> list[str]:
         """Sorted, de-duplicated keys; only those of `module_id` when given."""
-        return sorted(
-            {ref.context_key for ref in self.unresolved if module_id is None or ref.module_id == module_id}
-        )
+        return sorted({ref.context_key for ref in self.unresolved if module_id is None or ref.module_id == module_id})
 
 
 @attrs.frozen
@@ -199,7 +197,9 @@ def _preset_entries(
         if entry.kind is not EntryKind.BUILT_IN_CONTEXT_REF:
             text = (entry.text or "").strip()
             if text:
-                yield CompiledEntry(entry.entry_id, entry.display_name, entry.kind, entry.order, EntrySource.PRESET, text)
+                yield CompiledEntry(
+                    entry.entry_id, entry.display_name, entry.kind, entry.order, EntrySource.PRESET, text
+                )
             continue
         key = entry.context_key
         if key is None or key not in allowed:
@@ -213,9 +213,7 @@ def _preset_entries(
             )
 
 
-def _synthetic_entries(
-    module: PresetModule, injected: tuple[catalogue.SyntheticEntry, ...]
-) -> Iterable[CompiledEntry]:
+def _synthetic_entries(module: PresetModule, injected: tuple[catalogue.SyntheticEntry, ...]) -> Iterable[CompiledEntry]:
     highest = max((entry.order for entry in module.entries), default=0)
     mine = [entry for entry in injected if entry.module_id == module.module_id]
     for k, entry in enumerate(mine, start=1):

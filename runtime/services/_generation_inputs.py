@@ -46,7 +46,9 @@ def read_material(cursor: Cursor, resource: StoryResourcesRecord) -> StoryMateri
     cast = tuple(read_cast_member(cursor, character_id) for character_id in resource.character_ids)
     world_seed = _required_fields(cursor, resource.world_schema_id_seed)
     player_seed = _required_fields(cursor, resource.player_schema_id_seed)
-    lore = tuple(entry for lorebook_id in resource.lorebook_ids for entry in LOREBOOKS.require(cursor, lorebook_id).entries)
+    lore = tuple(
+        entry for lorebook_id in resource.lorebook_ids for entry in LOREBOOKS.require(cursor, lorebook_id).entries
+    )
     plan = resource.planned_story if resource.planned_story is not None and resource.planned_story.strip() else None
     return StoryMaterial(resource.story_concept, plan, cast, lore, world_seed, player_seed)
 

@@ -4,7 +4,8 @@ dependency closure, and every record and cover read in one snapshot of the store
 
 from __future__ import annotations
 
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 import attrs
 
@@ -59,8 +60,13 @@ class ExportSelection:
 
     def is_empty(self) -> bool:
         return not (
-            self.preset_ids or self.schema_ids or self.lorebook_ids or self.player_profile_ids
-            or self.character_ids or self.story_resource_ids or self.story_ids
+            self.preset_ids
+            or self.schema_ids
+            or self.lorebook_ids
+            or self.player_profile_ids
+            or self.character_ids
+            or self.story_resource_ids
+            or self.story_ids
         )
 
 

@@ -8,7 +8,8 @@ is all or nothing. Ids are never remapped and nothing is overwritten.
 
 from __future__ import annotations
 
-from typing import AbstractSet, Iterable
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 import attrs
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from runtime.errors import Conflict, NotFound
 from runtime.model.apis import (
     Api,

@@ -202,18 +202,14 @@ async def upload_cover(
 
 
 def _with_cover(record: CharacterRecord, blob: Blob, cover_type: CoverMimeType) -> CharacterRecord:
-    return attrs.evolve(
-        record, cover_blob_id=blob.blob_id, cover_file_name=blob.file_name, cover_mime_type=cover_type
-    )
+    return attrs.evolve(record, cover_blob_id=blob.blob_id, cover_file_name=blob.file_name, cover_mime_type=cover_type)
 
 
 async def import_archive(
     services: Services, character_id: str, headers: UploadHeaders, body: bytes
 ) -> ResourceFilePayload:
     """Create exactly this character from a `.chr`. The request's content type is ignored."""
-    archive: CharacterArchive = await trio.to_thread.run_sync(
-        read_character_archive, body, services.limits.archive
-    )
+    archive: CharacterArchive = await trio.to_thread.run_sync(read_character_archive, body, services.limits.archive)
     _require_matching_id(character_id, archive.content)
     record = CharacterRecord(normalize_content(archive.content, character_id))
     now_ms = services.clock.now_ms()

@@ -356,9 +356,7 @@ async def finalize_draft(services: Services, draft: StoryDraftRecord) -> DraftFi
     """
     if draft.final_story_id is not None:
         story_id = draft.final_story_id
-        story = await services.store.read(
-            lambda cursor: read_story_payload(cursor, STORIES.require(cursor, story_id))
-        )
+        story = await services.store.read(lambda cursor: read_story_payload(cursor, STORIES.require(cursor, story_id)))
         return DraftFinalized(draft, story)
     if draft.status is not DraftStatus.READY_TO_FINALIZE:
         raise _invalid_draft(f"story draft '{draft.draft_id}' is not ready to finalize")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from runtime.errors import Conflict, NotFound
 from runtime.model.player_profiles import (
     PlayerProfile,
@@ -36,9 +35,7 @@ async def list_player_profiles(services: Services) -> PlayerProfilesListed:
 
 async def update_player_profile(services: Services, params: PlayerProfileUpdateParams) -> PlayerProfile:
     changes = given_changes(params, ("display_name", "description"))
-    return await services.store.write(
-        lambda cursor: PLAYER_PROFILES.change(cursor, params.player_profile_id, changes)
-    )
+    return await services.store.write(lambda cursor: PLAYER_PROFILES.change(cursor, params.player_profile_id, changes))
 
 
 async def delete_player_profile(services: Services, params: PlayerProfileIdParams) -> PlayerProfileDeleted:

@@ -227,8 +227,7 @@ def _require_entry(preset_id: str, agent: Agent, module: PresetModule, entry_id:
 
 def _with_entries(config: AgentConfig, module_id: str, entries: list[PresetEntry]) -> AgentConfig:
     modules = [
-        attrs.evolve(module, entries=entries) if module.module_id == module_id else module
-        for module in config.modules
+        attrs.evolve(module, entries=entries) if module.module_id == module_id else module for module in config.modules
     ]
     return attrs.evolve(config, modules=modules)
 

@@ -6,15 +6,15 @@ read the session named by the envelope `session_id`, with the preset named by th
 
 from __future__ import annotations
 
+from runtime.errors import InvalidParams
 from runtime.model.presets import PromptPreview, PromptPreviewParams
+from runtime.presets import check_architect_mode
 from runtime.services._services import Services
 from runtime.services._validation import require_id
 from runtime.services.generation_previews import GENERATION_PREVIEW_AGENTS, preview_generation_runtime
 from runtime.services.session_records import list_messages
 from runtime.services.session_turns import load_turn_setup
 from runtime.services.sessions import load_session
-from runtime.errors import InvalidParams
-from runtime.presets import check_architect_mode
 from runtime.turns import session_agent_preview
 
 

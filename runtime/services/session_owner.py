@@ -11,7 +11,8 @@ terminal frame, `TurnSucceeded` (sent only after the turn was stored) or `TurnAb
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Protocol, TypeVar, Union
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Union
 
 import attrs
 import trio

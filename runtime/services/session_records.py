@@ -121,7 +121,9 @@ async def delete_session_character(
     character_id = params.session_character_id
     changed = attrs.evolve(
         session,
-        snapshot=attrs.evolve(session.snapshot, world_state=_without_character(session.snapshot.world_state, character_id)),
+        snapshot=attrs.evolve(
+            session.snapshot, world_state=_without_character(session.snapshot.world_state, character_id)
+        ),
         updated_at_ms=services.clock.now_ms(),
     )
 
@@ -214,7 +216,9 @@ async def create_message(
 
     def write(cursor: Cursor) -> SessionMessage:
         message = SessionMessage(
-            message_id=allocate_id(cursor, SESSION_MESSAGE_ID_PREFIX, lambda candidate: message_id_taken(cursor, candidate)),
+            message_id=allocate_id(
+                cursor, SESSION_MESSAGE_ID_PREFIX, lambda candidate: message_id_taken(cursor, candidate)
+            ),
             kind=params.kind,
             sequence=next_message_sequence(cursor, session_id),
             turn_index=session.snapshot.turn_index,

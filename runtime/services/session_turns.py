@@ -141,8 +141,15 @@ async def load_turn_setup(
     preset_id = preset_id or session.preset_id
     story = world.story
     bindings = await store.read_cached(
-        ("turn.bindings", story.world_schema_id, story.player_schema_id, world.lorebook_ids,
-         session.api_group_id, preset_id, session.player_profile_id),
+        (
+            "turn.bindings",
+            story.world_schema_id,
+            story.player_schema_id,
+            world.lorebook_ids,
+            session.api_group_id,
+            preset_id,
+            session.player_profile_id,
+        ),
         lambda cursor: _read_bindings(cursor, world, session.api_group_id, preset_id, session.player_profile_id),
     )
     tags = CallTags(session_id=session.session_id, turn_index=session.snapshot.turn_index + 1)
@@ -242,8 +249,9 @@ def _check_runtime_state(
         raise BackendError(f"{RUNTIME_GRAPH_ERROR}duplicate character id '{duplicates[0]}' in the cast")
     cast_ids = (*story_cast, *session_cast)
     # Validating a large graph takes milliseconds: done once per cached story and cast.
-    services.store.derived(world, ("graph valid for", cast_ids),
-                           lambda: require_valid_story_graph(world.story.graph, list(cast_ids)))
+    services.store.derived(
+        world, ("graph valid for", cast_ids), lambda: require_valid_story_graph(world.story.graph, list(cast_ids))
+    )
     snapshot = session.snapshot
     if snapshot.story_id != world.story.story_id:
         raise BackendError(

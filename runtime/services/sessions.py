@@ -148,7 +148,9 @@ async def get_runtime_snapshot(services: Services, session_id: str) -> RuntimeSn
 def check_reply_limit(limit: int) -> None:
     """§13 step 1, before anything else: 2..=5."""
     if not REPLY_LIMIT_MIN <= limit <= REPLY_LIMIT_MAX:
-        raise InvalidParams(f"suggested reply limit must be between {REPLY_LIMIT_MIN} and {REPLY_LIMIT_MAX}, got {limit}")
+        raise InvalidParams(
+            f"suggested reply limit must be between {REPLY_LIMIT_MIN} and {REPLY_LIMIT_MAX}, got {limit}"
+        )
 
 
 async def suggest_session_replies(

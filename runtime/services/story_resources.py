@@ -94,7 +94,14 @@ async def update_story_resources(services: Services, params: StoryResourcesUpdat
         _require_characters(params.character_ids)
     changes = given_changes(
         params,
-        ("story_concept", "character_ids", "display_name", "player_schema_id_seed", "world_schema_id_seed", "lorebook_ids"),
+        (
+            "story_concept",
+            "character_ids",
+            "display_name",
+            "player_schema_id_seed",
+            "world_schema_id_seed",
+            "lorebook_ids",
+        ),
     )
     if params.planned_story is not None:
         changes["planned_story"] = _plan_or_none(params.planned_story)

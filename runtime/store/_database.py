@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Hashable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import duckdb
@@ -80,9 +81,7 @@ class _Flight:
 class Store:
     """One open database. Use `open_store` to get one; it owns the writer task."""
 
-    def __init__(
-        self, connection: duckdb.DuckDBPyConnection, jobs: trio.MemorySendChannel, cache: ReadCache
-    ) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, jobs: trio.MemorySendChannel, cache: ReadCache) -> None:
         self._connection = connection
         self._jobs = jobs
         self._cache = cache
@@ -159,7 +158,6 @@ class Store:
         return reply.result.unwrap()  # type: ignore[no-any-return]
 
 
-
 @contextlib.asynccontextmanager
 async def open_store(data_dir: Path) -> AsyncIterator[Store]:
     """Open (creating if needed) the database under `data_dir`, migrate it, and serve writes."""
@@ -195,9 +193,7 @@ def _close(connection: duckdb.DuckDBPyConnection) -> None:
     connection.close()
 
 
-async def _run_writer(
-    connection: duckdb.DuckDBPyConnection, jobs: trio.MemoryReceiveChannel, cache: ReadCache
-) -> None:
+async def _run_writer(connection: duckdb.DuckDBPyConnection, jobs: trio.MemoryReceiveChannel, cache: ReadCache) -> None:
     cursor = connection.cursor()
     async with jobs:
         while group := await _next_group(jobs):
@@ -210,7 +206,7 @@ async def _run_writer(
                 finally:
                     if shared:
                         cache.write_ended()
-                for job, result in zip(group, results):
+                for job, result in zip(group, results, strict=False):
                     job.reply.deliver(result)
     cursor.close()
 
@@ -247,7 +243,7 @@ def _commit_together(changes: list[Callable[[Cursor], object]], cursor: Cursor) 
         results = [result for run in _combined_runs(changes) for result in _apply_run(run, cursor)]
         cursor.execute(_ABORTED_CHECK)
         cursor.execute("COMMIT")
-    except BaseException:
+    except BaseException:  # noqa: BLE001  (rolled back; the caller retries the run one by one)
         with contextlib.suppress(duckdb.Error):
             cursor.execute("ROLLBACK")
         return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Collection, Generic, Hashable, Mapping, TypeVar
+from collections.abc import Callable, Collection, Hashable, Mapping
+from typing import Any, Generic, TypeVar
 
 import attrs
 import duckdb
@@ -95,9 +96,7 @@ class DocumentTable(Generic[R]):
             columns = {name: columns[name] for name in changed}
         values = {**columns, "doc": self.encode(record)}
         assignments = ", ".join(f"{name} = ?" for name in values)
-        cursor.execute(
-            f"UPDATE {self.table} SET {assignments} WHERE {self.key} = ?", [*values.values(), record_id]
-        )
+        cursor.execute(f"UPDATE {self.table} SET {assignments} WHERE {self.key} = ?", [*values.values(), record_id])
 
     def new_id(self, cursor: Cursor, prefix: str) -> str:
         """The next never-used `{prefix}N` that no row of this table holds (R1); inside a write."""

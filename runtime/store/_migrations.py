@@ -157,9 +157,7 @@ def apply_migrations(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute("BEGIN TRANSACTION")
         try:
             connection.execute(script)
-            connection.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?)", [version, int(time.time() * 1000)]
-            )
+            connection.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, int(time.time() * 1000)])
         except BaseException:
             connection.execute("ROLLBACK")
             raise

@@ -11,7 +11,8 @@ would see. Used from the trio thread only.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import attrs
 

@@ -7,10 +7,22 @@ from runtime.model.llm_calls import CallOutcome, LlmCall
 from runtime.store._database import Cursor
 
 _COLUMN_TYPES = (
-    ("started_at_ms", "BIGINT"), ("agent", "VARCHAR"), ("api_id", "VARCHAR"), ("provider", "VARCHAR"),
-    ("model", "VARCHAR"), ("streamed", "BOOLEAN"), ("prompt_tokens", "BIGINT"), ("completion_tokens", "BIGINT"),
-    ("latency_ms", "DOUBLE"), ("first_token_ms", "DOUBLE"), ("attempts", "BIGINT"), ("outcome", "VARCHAR"),
-    ("error", "VARCHAR"), ("session_id", "VARCHAR"), ("turn_index", "BIGINT"), ("draft_id", "VARCHAR"),
+    ("started_at_ms", "BIGINT"),
+    ("agent", "VARCHAR"),
+    ("api_id", "VARCHAR"),
+    ("provider", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("streamed", "BOOLEAN"),
+    ("prompt_tokens", "BIGINT"),
+    ("completion_tokens", "BIGINT"),
+    ("latency_ms", "DOUBLE"),
+    ("first_token_ms", "DOUBLE"),
+    ("attempts", "BIGINT"),
+    ("outcome", "VARCHAR"),
+    ("error", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("turn_index", "BIGINT"),
+    ("draft_id", "VARCHAR"),
 )
 _COLUMNS = ", ".join(name for name, _ in _COLUMN_TYPES)
 
@@ -32,7 +44,7 @@ def insert_llm_calls(cursor: Cursor, calls: list[LlmCall]) -> None:
     """Append `calls` in order with one INSERT; each row draws the next call id."""
     if not calls:
         return
-    cursor.execute(_INSERT, [list(column) for column in zip(*map(_values_of, calls))])
+    cursor.execute(_INSERT, [list(column) for column in zip(*map(_values_of, calls), strict=False)])
 
 
 def _values_of(call: LlmCall) -> list[object]:
@@ -64,8 +76,24 @@ def list_llm_calls(cursor: Cursor) -> list[LlmCall]:
 
 
 def _call_from_row(row: tuple) -> LlmCall:
-    (started, agent, api_id, provider, model, streamed, prompt, completion,
-     latency, first_token, attempts, outcome, error, session_id, turn_index, draft_id) = row
+    (
+        started,
+        agent,
+        api_id,
+        provider,
+        model,
+        streamed,
+        prompt,
+        completion,
+        latency,
+        first_token,
+        attempts,
+        outcome,
+        error,
+        session_id,
+        turn_index,
+        draft_id,
+    ) = row
     return LlmCall(
         started_at_ms=started,
         agent=Agent(agent),

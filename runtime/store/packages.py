@@ -9,14 +9,14 @@ of rows per statement. Runs on a cursor, in a worker thread (inside `Store.read`
 from __future__ import annotations
 
 import contextlib
-from typing import Iterable, Iterator, Sequence, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from runtime.store._database import Cursor, insert_rows
 from runtime.store._documents import DocumentTable
 from runtime.store.characters import Blob
 
 R = TypeVar("R")
-
 
 
 @contextlib.contextmanager

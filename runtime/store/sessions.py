@@ -8,7 +8,8 @@ session is never seen (it is "not found"). Runs on a cursor, in a worker thread.
 from __future__ import annotations
 
 import json
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import attrs
 
@@ -79,8 +80,12 @@ class SessionScopedTable(Generic[R]):
         insert_rows(cursor, self.table, list(rows[0]), [list(row.values()) for row in rows])
 
     def _row(self, session_id: str, record: R) -> dict[str, object]:
-        return {"session_id": session_id, self.key: self.key_of(record), **self.columns(record),
-                "doc": CODEC.dumps(record)}
+        return {
+            "session_id": session_id,
+            self.key: self.key_of(record),
+            **self.columns(record),
+            "doc": CODEC.dumps(record),
+        }
 
     def update(self, cursor: Cursor, session_id: str, record: R) -> None:
         values = {**self.columns(record), "doc": CODEC.dumps(record)}

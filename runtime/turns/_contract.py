@@ -7,7 +7,8 @@ turn itself never touches the store: a failed turn leaves nothing to undo (R4).
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 

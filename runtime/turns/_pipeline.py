@@ -349,7 +349,9 @@ class _Turn:
             await self.emit(_actor_stream_event(index, speaker_id, event))
 
         response = await perform(self.client(Agent.ACTOR), request, member, on_event)
-        await self.emit(ActorCompleted(beat_index=index, speaker_id=speaker_id, purpose=beat.purpose, response=response))
+        await self.emit(
+            ActorCompleted(beat_index=index, speaker_id=speaker_id, purpose=beat.purpose, response=response)
+        )
         for segment in response.segments:
             entry = ActorMemoryEntry(speaker_id, member.name, MemoryKind(segment.kind.value), segment.text.strip())
             if segment.kind is SegmentKind.THOUGHT:

@@ -124,9 +124,7 @@ def _narrator_context(
     return narrator_context(scene, purpose, previous=previous)
 
 
-def _keeper_context(
-    scene: Scene, previous: NarrativeNode | None, chosen: PreviewKeeperPhase | None
-) -> ContextValues:
+def _keeper_context(scene: Scene, previous: NarrativeNode | None, chosen: PreviewKeeperPhase | None) -> ContextValues:
     phase = KeeperPhase[(chosen or PreviewKeeperPhase.AFTER_PLAYER_INPUT).name]
     if phase is KeeperPhase.AFTER_TURN_OUTPUTS and previous is None:
         previous = scene.current_node  # as in a turn that did not move

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import attrs
 import pytest
@@ -58,7 +59,6 @@ async def test_a_crash_restarts_the_actor_from_the_stored_draft(
 
 
 async def test_domain_errors_reach_the_caller_without_a_restart(actors: DraftActors) -> None:
-    with pytest.raises(NotFound, match="^story draft 'draft-7' not found$"):
+    with pytest.raises(NotFound, match=r"^story draft 'draft-7' not found$"):
         await actors.finalize_draft("draft-7")
     assert actors.supervisor.statistics().restarted == 0
-

@@ -3,8 +3,8 @@ turns that outlive their reader, atomic commits, failures, crashes and idle stop
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import AsyncIterator, Mapping
 
 import attrs
 import pytest
@@ -63,8 +63,10 @@ def outcome_after(setup: TurnSetup, player_input: str) -> TurnOutcome:
     keeper = KeeperOutcome(StateUpdate([]), chat)
     director = DirectorResult("dock", "dock", False, ResponsePlan())
     result = EngineTurnResult(snapshot.turn_index, player_input, keeper, director, [], keeper, snapshot)
-    lines = [TranscriptLine(MessageKind.PLAYER_INPUT, "player", "Player", player_input),
-             TranscriptLine(MessageKind.DIALOGUE, "merchant", "Merchant", "Welcome.")]
+    lines = [
+        TranscriptLine(MessageKind.PLAYER_INPUT, "player", "Player", player_input),
+        TranscriptLine(MessageKind.DIALOGUE, "merchant", "Merchant", "Welcome."),
+    ]
     ferryman = CreateAndEnter("ferryman", "Ferryman", "quiet", "terse", "You row.")
     return TurnOutcome(result, [ferryman], lines, {"ferryman": NOW_MS - 5})
 
@@ -84,8 +86,19 @@ class FakeEngine:
         if self.setup_error is not None:
             raise self.setup_error
         node = NarrativeNode("dock", "Dock", "", "", ["merchant"], [])
-        return TurnSetup(session.session_id, session.snapshot, StoryGraph("dock", [node]), {}, session_cast, "User",
-                         {}, {}, [], {}, {})
+        return TurnSetup(
+            session.session_id,
+            session.snapshot,
+            StoryGraph("dock", [node]),
+            {},
+            session_cast,
+            "User",
+            {},
+            {},
+            [],
+            {},
+            {},
+        )
 
     async def run_turn(self, setup: TurnSetup, player_input: str, emit: EmitEvent) -> TurnOutcome:
         self.played += 1
@@ -140,7 +153,9 @@ async def test_a_turn_commits_snapshot_transcript_and_characters_together(rig: R
     session, messages, characters = await stored(rig)
     assert session.snapshot.turn_index == 1 and session.updated_at_ms == NOW_MS
     assert [(m.message_id, m.sequence, m.turn_index, m.kind) for m in messages] == [
-        ("session-0-message-0", 0, 1, MessageKind.PLAYER_INPUT), ("session-0-message-1", 1, 1, MessageKind.DIALOGUE)]
+        ("session-0-message-0", 0, 1, MessageKind.PLAYER_INPUT),
+        ("session-0-message-1", 1, 1, MessageKind.DIALOGUE),
+    ]
     assert characters == ["ferryman"]
     created = await rig.store.read(lambda cursor: SESSION_CHARACTERS.get(cursor, SESSION_ID, "ferryman"))
     assert created is not None and created.created_at_ms == NOW_MS - 5
@@ -278,11 +293,11 @@ async def test_sessions_starting_together_each_play_and_commit_their_own_turn(ri
 
 
 async def test_unknown_sessions_are_not_found(rig: Rig) -> None:
-    with pytest.raises(NotFound, match="^session 'session-9' not found$"):
+    with pytest.raises(NotFound, match=r"^session 'session-9' not found$"):
         await rig.actors.change("session-9", rename_session, SessionUpdateParams("x"))
-    with pytest.raises(NotFound, match="^session 'session-9' not found$"):
+    with pytest.raises(NotFound, match=r"^session 'session-9' not found$"):
         await rig.actors.start_turn("session-9", "Hello")
-    with pytest.raises(NotFound, match="^session 'session-9' not found$"):
+    with pytest.raises(NotFound, match=r"^session 'session-9' not found$"):
         await rig.actors.delete("session-9")
 
 
@@ -301,7 +316,7 @@ async def test_a_crash_in_a_change_is_a_backend_error_and_the_record_is_reloaded
     async def half_done(services: Services, session: SessionRecord, params: object) -> object:
         raise RuntimeError("bug after nothing was written")
 
-    with pytest.raises(BackendError, match="^session 'session-0' failed and was reloaded from storage$"):
+    with pytest.raises(BackendError, match=r"^session 'session-0' failed and was reloaded from storage$"):
         await rig.actors.change(SESSION_ID, half_done, None)
     renamed = await rig.actors.change(SESSION_ID, rename_session, SessionUpdateParams("Fine"))
     assert renamed.display_name == "Fine" and rig.actors.statistics().restarted == 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextvars
 import gc
 import weakref
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import trio
 import trio.testing
 
-from actors.supervisor import ActorCrashed, ActorGaveUp, Supervisor
+from actors.supervisor import ActorCrashed, Supervisor
 from runtime.errors import NotFound
 
 IDLE_S = 60.0

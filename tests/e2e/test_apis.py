@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from tests.support.server import RpcClient
 
-API = {"api_id": "main", "display_name": "Main", "provider": "open_ai",
-       "base_url": "https://example.invalid/v1", "api_key": "sk-abcdefgh1234", "model": "gpt-4o-mini"}
+API = {
+    "api_id": "main",
+    "display_name": "Main",
+    "provider": "open_ai",
+    "base_url": "https://example.invalid/v1",
+    "api_key": "sk-abcdefgh1234",
+    "model": "gpt-4o-mini",
+}
 
 
 def bindings(api_id: str = "main") -> dict[str, str]:
@@ -15,9 +21,16 @@ def bindings(api_id: str = "main") -> dict[str, str]:
 
 async def test_create_returns_masked_key_and_never_the_raw_key(rpc: RpcClient) -> None:
     result = await rpc.result("api.create", API)
-    assert result == {"type": "api", "api_id": "main", "display_name": "Main", "provider": "open_ai",
-                      "base_url": "https://example.invalid/v1", "model": "gpt-4o-mini",
-                      "has_api_key": True, "api_key_masked": "sk-a...1234"}
+    assert result == {
+        "type": "api",
+        "api_id": "main",
+        "display_name": "Main",
+        "provider": "open_ai",
+        "base_url": "https://example.invalid/v1",
+        "model": "gpt-4o-mini",
+        "has_api_key": True,
+        "api_key_masked": "sk-a...1234",
+    }
     listed = await rpc.result("api.list")
     assert "sk-abcdefgh1234" not in str(listed)
 
@@ -91,8 +104,9 @@ async def test_api_group_needs_existing_non_blank_apis(rpc: RpcClient) -> None:
     assert blank == {"code": -32602, "message": "api_id must not be empty"}
     partial = dict(bindings())
     del partial["keeper_api_id"]
-    envelope = await rpc.call("api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": partial},
-                              expect_status=400)
+    envelope = await rpc.call(
+        "api_group.create", {"api_group_id": "g", "display_name": "G", "bindings": partial}, expect_status=400
+    )
     assert envelope["error"]["message"] == "params.bindings.keeper_api_id: missing required field"
 
 

@@ -51,14 +51,27 @@ def zip_bytes(entries: list[tuple[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
-MANIFEST = {"format": "sillystage_character_card", "version": 1, "character_id": "merchant",
-            "content_path": "content.json", "cover_path": "cover.png", "cover_mime_type": "image/png"}
+MANIFEST = {
+    "format": "sillystage_character_card",
+    "version": 1,
+    "character_id": "merchant",
+    "content_path": "content.json",
+    "cover_path": "cover.png",
+    "cover_mime_type": "image/png",
+}
 
 
-def chr_with(cover_name: str = "cover.png", extra: list[tuple[str, Any]] | None = None,
-             content: dict[str, Any] | None = None) -> bytes:
-    return zip_bytes([("manifest.json", {**MANIFEST, "cover_path": cover_name}),
-                      ("content.json", content or CONTENT), (cover_name, PNG), *(extra or [])])
+def chr_with(
+    cover_name: str = "cover.png", extra: list[tuple[str, Any]] | None = None, content: dict[str, Any] | None = None
+) -> bytes:
+    return zip_bytes(
+        [
+            ("manifest.json", {**MANIFEST, "cover_path": cover_name}),
+            ("content.json", content or CONTENT),
+            (cover_name, PNG),
+            *(extra or []),
+        ]
+    )
 
 
 def zip_bomb() -> bytes:
@@ -79,19 +92,32 @@ def zip_bomb() -> bytes:
 
 async def test_cover_upload_strips_parameters_and_keeps_the_given_file_name(rpc: RpcClient) -> None:
     await merchant(rpc)
-    response = await post(rpc.http, "/upload/character%3Amerchant/cover", PNG,
-                          {"Content-Type": "image/png; charset=binary", "x-file-name": "portrait.png"})
+    response = await post(
+        rpc.http,
+        "/upload/character%3Amerchant/cover",
+        PNG,
+        {"Content-Type": "image/png; charset=binary", "x-file-name": "portrait.png"},
+    )
     assert response.status_code == 200
-    assert response.json() == {"resource_id": "character:merchant", "file_id": "cover", "file_name": "portrait.png",
-                               "content_type": "image/png", "size_bytes": len(PNG)}
+    assert response.json() == {
+        "resource_id": "character:merchant",
+        "file_id": "cover",
+        "file_name": "portrait.png",
+        "content_type": "image/png",
+        "size_bytes": len(PNG),
+    }
     got = await rpc.result("character.get", {"character_id": "merchant"})
     assert (got["cover_file_name"], got["cover_mime_type"]) == ("portrait.png", "image/png")
 
 
 async def test_cover_is_downloaded_with_its_type_and_file_name(rpc: RpcClient) -> None:
     await merchant(rpc)
-    await post(rpc.http, "/upload/character%3Amerchant/cover", JPEG,
-               {"Content-Type": "image/jpeg", "x-file-name": 'my "best"\\face.jpg'})
+    await post(
+        rpc.http,
+        "/upload/character%3Amerchant/cover",
+        JPEG,
+        {"Content-Type": "image/jpeg", "x-file-name": 'my "best"\\face.jpg'},
+    )
     response = await rpc.http.get("/download/character%3Amerchant/cover")
     assert response.status_code == 200 and response.content == JPEG
     assert response.headers["content-type"] == "image/jpeg"
@@ -100,8 +126,11 @@ async def test_cover_is_downloaded_with_its_type_and_file_name(rpc: RpcClient) -
 
 @pytest.mark.parametrize(
     ("sent", "content_type", "file_name"),
-    [("image/png", "image/png", "cover.png"), ("image/jpeg", "image/jpeg", "cover.jpg"),
-     ("image/webp ;q=1", "image/webp", "cover.webp")],
+    [
+        ("image/png", "image/png", "cover.png"),
+        ("image/jpeg", "image/jpeg", "cover.jpg"),
+        ("image/webp ;q=1", "image/webp", "cover.webp"),
+    ],
 )
 async def test_cover_file_name_defaults_from_the_type(
     rpc: RpcClient, sent: str, content_type: str, file_name: str
@@ -185,15 +214,21 @@ async def test_both_path_segments_are_percent_decoded(rpc: RpcClient) -> None:
 async def test_unknown_upload_slots_are_invalid_references(rpc: RpcClient, path: str, reference: str) -> None:
     response = await post(rpc.http, path, PNG, {"Content-Type": "image/png"})
     assert (response.status_code, response.json()) == (
-        400, {"code": -32602, "message": f"invalid resource file reference '{reference}'"})
+        400,
+        {"code": -32602, "message": f"invalid resource file reference '{reference}'"},
+    )
 
 
 async def test_unknown_download_slots_are_invalid_references(rpc: RpcClient) -> None:
-    for path, reference in (("/download/package_import%3Ax/archive", "package_import:x/archive"),
-                            ("/download/character%3Amerchant/thumb", "character:merchant/thumb")):
+    for path, reference in (
+        ("/download/package_import%3Ax/archive", "package_import:x/archive"),
+        ("/download/character%3Amerchant/thumb", "character:merchant/thumb"),
+    ):
         response = await rpc.http.get(path)
         assert (response.status_code, response.json()) == (
-            400, {"code": -32602, "message": f"invalid resource file reference '{reference}'"})
+            400,
+            {"code": -32602, "message": f"invalid resource file reference '{reference}'"},
+        )
 
 
 async def test_oversized_bodies_get_413_bare_on_uploads_and_enveloped_on_rpc(
@@ -202,15 +237,19 @@ async def test_oversized_bodies_get_413_bare_on_uploads_and_enveloped_on_rpc(
     small = await start_server(nursery, tmp_path / "small", max_upload_bytes=1000)
     try:
         message = "request body exceeds the limit of 1000 bytes"
-        response = await small.client.http.post("/upload/character%3Amerchant/cover", content=bytes(5000),
-                                                 headers={"Content-Type": "image/png"})
+        response = await small.client.http.post(
+            "/upload/character%3Amerchant/cover", content=bytes(5000), headers={"Content-Type": "image/png"}
+        )
         assert (response.status_code, response.json()) == (413, {"code": -32600, "message": message})
         assert response.headers["connection"] == "close"
         assert response.headers["content-type"].startswith("application/json")
-        response = await small.client.http.post("/rpc", content=b'{"pad":"' + b"x" * 2000 + b'"}',
-                                                 headers={"Content-Type": "application/json"})
+        response = await small.client.http.post(
+            "/rpc", content=b'{"pad":"' + b"x" * 2000 + b'"}', headers={"Content-Type": "application/json"}
+        )
         assert (response.status_code, response.json()) == (
-            413, {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}})
+            413,
+            {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}},
+        )
         assert response.headers["connection"] == "close"
     finally:
         await small.client.http.aclose()
@@ -222,20 +261,29 @@ async def test_oversized_bodies_get_413_bare_on_uploads_and_enveloped_on_rpc(
 
 async def test_export_names_the_cover_from_its_type_whatever_it_was_uploaded_as(rpc: RpcClient) -> None:
     await merchant(rpc)
-    await post(rpc.http, "/upload/character%3Amerchant/cover", JPEG,
-               {"Content-Type": "image/jpeg", "x-file-name": "portrait.jpeg"})
+    await post(
+        rpc.http,
+        "/upload/character%3Amerchant/cover",
+        JPEG,
+        {"Content-Type": "image/jpeg", "x-file-name": "portrait.jpeg"},
+    )
     response = await rpc.http.get("/download/character%3Amerchant/archive")
     assert response.status_code == 200
     assert response.headers["content-type"] == CHR_MIME
     assert response.headers["content-disposition"] == 'attachment; filename="merchant.chr"'
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert archive.namelist() == ["manifest.json", "content.json", "cover.jpg"]
-    assert json.loads(archive.read("manifest.json")) == {**MANIFEST, "cover_path": "cover.jpg",
-                                                         "cover_mime_type": "image/jpeg"}
+    assert json.loads(archive.read("manifest.json")) == {
+        **MANIFEST,
+        "cover_path": "cover.jpg",
+        "cover_mime_type": "image/jpeg",
+    }
     assert json.loads(archive.read("content.json")) == CONTENT
     assert archive.read("cover.jpg") == JPEG
-    assert all(info.compress_type == zipfile.ZIP_DEFLATED and stat.S_IMODE(info.external_attr >> 16) == 0o644
-               for info in archive.infolist())
+    assert all(
+        info.compress_type == zipfile.ZIP_DEFLATED and stat.S_IMODE(info.external_attr >> 16) == 0o644
+        for info in archive.infolist()
+    )
 
 
 async def test_export_of_an_unknown_character_is_not_found(rpc: RpcClient) -> None:
@@ -258,10 +306,19 @@ async def test_exported_card_imports_elsewhere_with_the_same_content_and_cover(
     other = await start_server(nursery, tmp_path / "other")
     try:
         await create_schema(other.client)
-        response = await post(other.client.http, "/upload/character%3Amerchant/archive", archive,
-                              {"Content-Type": "application/octet-stream"})
-        assert response.json() == {"resource_id": "character:merchant", "file_id": "archive",
-                                   "file_name": "merchant.chr", "content_type": CHR_MIME, "size_bytes": len(archive)}
+        response = await post(
+            other.client.http,
+            "/upload/character%3Amerchant/archive",
+            archive,
+            {"Content-Type": "application/octet-stream"},
+        )
+        assert response.json() == {
+            "resource_id": "character:merchant",
+            "file_id": "archive",
+            "file_name": "merchant.chr",
+            "content_type": CHR_MIME,
+            "size_bytes": len(archive),
+        }
         imported = await other.client.result("character.get", {"character_id": "merchant"})
         assert imported == original
         assert imported["content"] == card(tags=["a", "b"], folder="x/y")
@@ -277,8 +334,12 @@ async def test_exported_card_imports_elsewhere_with_the_same_content_and_cover(
 
 async def test_import_uses_the_manifest_cover_path_and_the_given_file_name(rpc: RpcClient) -> None:
     await create_schema(rpc)
-    response = await post(rpc.http, "/upload/character%3Amerchant/archive", chr_with("cover.portrait.png"),
-                          {"Content-Type": "image/png", "x-file-name": "Merchant card.chr"})
+    response = await post(
+        rpc.http,
+        "/upload/character%3Amerchant/archive",
+        chr_with("cover.portrait.png"),
+        {"Content-Type": "image/png", "x-file-name": "Merchant card.chr"},
+    )
     assert response.status_code == 200 and response.json()["file_name"] == "Merchant card.chr"
     got = await rpc.result("character.get", {"character_id": "merchant"})
     assert (got["cover_file_name"], got["cover_mime_type"]) == ("cover.portrait.png", "image/png")
@@ -296,7 +357,9 @@ async def test_import_refuses_an_id_other_than_the_slot(rpc: RpcClient) -> None:
     await create_schema(rpc)
     response = await post(rpc.http, "/upload/character%3Athief/archive", chr_with())
     assert (response.status_code, response.json()) == (
-        400, {"code": -32602, "message": "character_id 'thief' does not match content.id 'merchant'"})
+        400,
+        {"code": -32602, "message": "character_id 'thief' does not match content.id 'merchant'"},
+    )
 
 
 async def test_import_of_an_existing_character_conflicts_and_keeps_it(rpc: RpcClient) -> None:
@@ -304,7 +367,9 @@ async def test_import_of_an_existing_character_conflicts_and_keeps_it(rpc: RpcCl
     await rpc.result("character.create", {"content": card(name="Original")})
     response = await post(rpc.http, "/upload/character%3Amerchant/archive", chr_with())
     assert (response.status_code, response.json()) == (
-        409, {"code": 40909, "message": "character 'merchant' already exists"})
+        409,
+        {"code": 40909, "message": "character 'merchant' already exists"},
+    )
     got = await rpc.result("character.get", {"character_id": "merchant"})
     assert got["content"]["name"] == "Original" and got["cover_file_name"] is None
 
@@ -319,22 +384,38 @@ HOSTILE_ARCHIVES = {
     "not a zip": (b"definitely not a zip", "invalid character archive: not a ZIP archive"),
     "empty body": (b"", "invalid character archive: not a ZIP archive"),
     "truncated": (chr_with()[:-30], "invalid character archive: not a ZIP archive"),
-    "parent segment": (chr_with("cover/../../x.png"),
-                       "invalid character archive: entry name 'cover/../../x.png' contains a '..' segment"),
-    "absolute name": (chr_with(extra=[("/etc/cron.d/evil", b"x")]),
-                      "invalid character archive: entry name '/etc/cron.d/evil' is an absolute path"),
-    "backslash": (chr_with(extra=[("..\\evil.txt", b"x")]),
-                  "invalid character archive: entry name '..\\evil.txt' contains a backslash"),
-    "duplicate": (chr_with(extra=[("content.json", card(name="Second"))]),
-                  "invalid character archive: entry 'content.json' appears more than once"),
-    "unexpected entry": (chr_with(extra=[("readme.txt", b"hi")]),
-                         "invalid character archive: unexpected entry 'readme.txt'"),
-    "missing manifest": (zip_bytes([("content.json", CONTENT), ("cover.png", PNG)]),
-                         "missing character archive entry: manifest.json"),
-    "missing cover": (zip_bytes([("manifest.json", MANIFEST), ("content.json", CONTENT)]),
-                      "missing character archive entry: cover.png"),
-    "manifest id mismatch": (chr_with(content=card(id="thief")),
-                             "character id mismatch between manifest (merchant) and content (thief)"),
+    "parent segment": (
+        chr_with("cover/../../x.png"),
+        "invalid character archive: entry name 'cover/../../x.png' contains a '..' segment",
+    ),
+    "absolute name": (
+        chr_with(extra=[("/etc/cron.d/evil", b"x")]),
+        "invalid character archive: entry name '/etc/cron.d/evil' is an absolute path",
+    ),
+    "backslash": (
+        chr_with(extra=[("..\\evil.txt", b"x")]),
+        "invalid character archive: entry name '..\\evil.txt' contains a backslash",
+    ),
+    "duplicate": (
+        chr_with(extra=[("content.json", card(name="Second"))]),
+        "invalid character archive: entry 'content.json' appears more than once",
+    ),
+    "unexpected entry": (
+        chr_with(extra=[("readme.txt", b"hi")]),
+        "invalid character archive: unexpected entry 'readme.txt'",
+    ),
+    "missing manifest": (
+        zip_bytes([("content.json", CONTENT), ("cover.png", PNG)]),
+        "missing character archive entry: manifest.json",
+    ),
+    "missing cover": (
+        zip_bytes([("manifest.json", MANIFEST), ("content.json", CONTENT)]),
+        "missing character archive entry: cover.png",
+    ),
+    "manifest id mismatch": (
+        chr_with(content=card(id="thief")),
+        "character id mismatch between manifest (merchant) and content (thief)",
+    ),
 }
 
 
@@ -362,7 +443,14 @@ async def test_zip_bomb_is_refused_while_decompressing(server: RunningServer) ->
     assert len(bomb) < 2 * MIB
     await create_schema(server.client)
     response = await post(server.client.http, "/upload/character%3Amerchant/archive", bomb)
-    assert (response.status_code, response.json()) == (400, {"code": -32602, "message": (
-        f"invalid character archive: entry 'cover.png' is larger than {64 * MIB} bytes once decompressed")})
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "code": -32602,
+            "message": (
+                f"invalid character archive: entry 'cover.png' is larger than {64 * MIB} bytes once decompressed"
+            ),
+        },
+    )
     assert (await server.client.error("character.get", {"character_id": "merchant"}))["code"] == 40404
     assert await stored_blob_ids(server) == []

@@ -10,8 +10,16 @@ import duckdb
 from runtime.store import DATABASE_FILE_NAME
 from tests.support.server import RpcClient, RunningServer
 
-CONTENT = {"id": "merchant", "name": "Old Merchant", "personality": "greedy", "style": "terse", "schema_id": "s",
-           "system_prompt": "Stay in character.", "tags": ["trader"], "folder": "town"}
+CONTENT = {
+    "id": "merchant",
+    "name": "Old Merchant",
+    "personality": "greedy",
+    "style": "terse",
+    "schema_id": "s",
+    "system_prompt": "Stay in character.",
+    "tags": ["trader"],
+    "folder": "town",
+}
 SCHEMA = {"schema_id": "s", "display_name": "S", "fields": {}}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
@@ -25,8 +33,9 @@ async def create_schema(rpc: RpcClient, schema_id: str = "s") -> None:
 
 
 async def upload_cover(rpc: RpcClient, character_id: str, data: bytes = PNG, content_type: str = "image/png") -> None:
-    response = await rpc.http.post(f"/upload/character%3A{character_id}/cover", content=data,
-                                   headers={"Content-Type": content_type})
+    response = await rpc.http.post(
+        f"/upload/character%3A{character_id}/cover", content=data, headers={"Content-Type": content_type}
+    )
     assert response.status_code == 200, response.text
 
 
@@ -40,15 +49,32 @@ async def stored_blob_ids(server: RunningServer) -> list[str]:
 
 async def test_create_normalizes_and_answers_with_a_summary(rpc: RpcClient) -> None:
     await create_schema(rpc)
-    created = await rpc.result("character.create", {"content": card(
-        id="  merchant ", tags=[" trader ", "", "old", "trader", "  "], folder="  /town/market//  ")})
-    assert created == {"type": "character_created", "character_id": "merchant", "character_summary": {
-        "character_id": "merchant", "name": "Old Merchant", "personality": "greedy", "style": "terse",
-        "tags": ["trader", "old"], "folder": "town/market", "cover_file_name": None, "cover_mime_type": None}}
+    created = await rpc.result(
+        "character.create",
+        {"content": card(id="  merchant ", tags=[" trader ", "", "old", "trader", "  "], folder="  /town/market//  ")},
+    )
+    assert created == {
+        "type": "character_created",
+        "character_id": "merchant",
+        "character_summary": {
+            "character_id": "merchant",
+            "name": "Old Merchant",
+            "personality": "greedy",
+            "style": "terse",
+            "tags": ["trader", "old"],
+            "folder": "town/market",
+            "cover_file_name": None,
+            "cover_mime_type": None,
+        },
+    }
     got = await rpc.result("character.get", {"character_id": "merchant"})
-    assert got == {"type": "character", "character_id": "merchant",
-                   "content": card(tags=["trader", "old"], folder="town/market"),
-                   "cover_file_name": None, "cover_mime_type": None}
+    assert got == {
+        "type": "character",
+        "character_id": "merchant",
+        "content": card(tags=["trader", "old"], folder="town/market"),
+        "cover_file_name": None,
+        "cover_mime_type": None,
+    }
 
 
 async def test_tags_and_folder_default_and_unknown_content_keys_are_ignored(rpc: RpcClient) -> None:
@@ -87,9 +113,11 @@ async def test_schema_must_exist(rpc: RpcClient) -> None:
 
 
 async def test_unknown_character_is_not_found(rpc: RpcClient) -> None:
-    for method, params in (("character.get", {"character_id": "ghost"}),
-                           ("character.delete", {"character_id": "ghost"}),
-                           ("character.update", {"character_id": "ghost", "content": card(id="ghost")})):
+    for method, params in (
+        ("character.get", {"character_id": "ghost"}),
+        ("character.delete", {"character_id": "ghost"}),
+        ("character.update", {"character_id": "ghost", "content": card(id="ghost")}),
+    ):
         assert await rpc.error(method, params) == {"code": 40404, "message": "character 'ghost' not found"}
 
 
@@ -105,11 +133,20 @@ async def test_update_replaces_content_normalized_and_keeps_the_cover(rpc: RpcCl
     await create_schema(rpc, "s2")
     await rpc.result("character.create", {"content": CONTENT})
     await upload_cover(rpc, "merchant")
-    updated = await rpc.result("character.update", {"character_id": "merchant", "content": card(
-        name="Rich Merchant", schema_id="s2", tags=["a", " a", "b "], folder="/guild/")})
-    assert updated == {"type": "character", "character_id": "merchant",
-                       "content": card(name="Rich Merchant", schema_id="s2", tags=["a", "b"], folder="guild"),
-                       "cover_file_name": "cover.png", "cover_mime_type": "image/png"}
+    updated = await rpc.result(
+        "character.update",
+        {
+            "character_id": "merchant",
+            "content": card(name="Rich Merchant", schema_id="s2", tags=["a", " a", "b "], folder="/guild/"),
+        },
+    )
+    assert updated == {
+        "type": "character",
+        "character_id": "merchant",
+        "content": card(name="Rich Merchant", schema_id="s2", tags=["a", "b"], folder="guild"),
+        "cover_file_name": "cover.png",
+        "cover_mime_type": "image/png",
+    }
     cover = await rpc.http.get("/download/character%3Amerchant/cover")
     assert cover.content == PNG
 
@@ -139,20 +176,28 @@ async def test_list_is_sorted_by_id_and_carries_summaries(rpc: RpcClient) -> Non
     listed = await rpc.result("character.list")
     assert [summary["character_id"] for summary in listed["characters"]] == ["a", "b", "c"]
     assert listed["characters"][1] == {
-        "character_id": "b", "name": "Old Merchant", "personality": "greedy", "style": "terse", "tags": ["trader"],
-        "folder": "town", "cover_file_name": "cover.webp", "cover_mime_type": "image/webp"}
+        "character_id": "b",
+        "name": "Old Merchant",
+        "personality": "greedy",
+        "style": "terse",
+        "tags": ["trader"],
+        "folder": "town",
+        "cover_file_name": "cover.webp",
+        "cover_mime_type": "image/webp",
+    }
 
 
 async def test_delete_refuses_while_story_resources_list_the_character(rpc: RpcClient) -> None:
     await create_schema(rpc)
     await rpc.result("character.create", {"content": CONTENT})
-    resources = await rpc.result("story_resources.create", {"story_concept": "A market",
-                                                            "character_ids": ["merchant"]})
+    resources = await rpc.result("story_resources.create", {"story_concept": "A market", "character_ids": ["merchant"]})
     error = await rpc.error("character.delete", {"character_id": "merchant"})
     assert error == {"code": 40909, "message": "character 'merchant' is still referenced by story resources"}
     await rpc.result("story_resources.delete", {"resource_id": resources["resource_id"]})
     assert await rpc.result("character.delete", {"character_id": "merchant"}) == {
-        "type": "character_deleted", "character_id": "merchant"}
+        "type": "character_deleted",
+        "character_id": "merchant",
+    }
 
 
 async def test_delete_removes_the_cover_blob(server: RunningServer) -> None:

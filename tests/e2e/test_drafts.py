@@ -27,10 +27,27 @@ from tests.support.llm_stub import RunningStub
 from tests.support.server import RpcClient, start_server
 
 DRAFT_KEYS = {
-    "type", "draft_id", "display_name", "resource_id", "api_group_id", "preset_id", "planned_story",
-    "outline_sections", "next_section_index", "partial_graph", "world_schema_id", "player_schema_id",
-    "introduction", "common_variables", "section_summaries", "status", "final_story_id", "created_at_ms",
-    "updated_at_ms", "total_sections", "graph_warnings",
+    "type",
+    "draft_id",
+    "display_name",
+    "resource_id",
+    "api_group_id",
+    "preset_id",
+    "planned_story",
+    "outline_sections",
+    "next_section_index",
+    "partial_graph",
+    "world_schema_id",
+    "player_schema_id",
+    "introduction",
+    "common_variables",
+    "section_summaries",
+    "status",
+    "final_story_id",
+    "created_at_ms",
+    "updated_at_ms",
+    "total_sections",
+    "graph_warnings",
 }
 
 
@@ -53,7 +70,10 @@ async def test_plan_then_draft_start_continue_finalize(rpc: RpcClient, llm_stub:
     draft = await rpc.result("story_draft.start", {"resource_id": resource_id})
     assert set(draft) == DRAFT_KEYS
     assert (draft["draft_id"], draft["world_schema_id"], draft["player_schema_id"]) == (
-        "draft-0", "schema-generated-0", "schema-generated-1")
+        "draft-0",
+        "schema-generated-0",
+        "schema-generated-1",
+    )
     assert draft["outline_sections"] == sections and draft["total_sections"] == len(sections)
     assert (draft["status"], draft["next_section_index"], draft["final_story_id"]) == ("building", 1, None)
     assert (draft["api_group_id"], draft["preset_id"]) == (API_GROUP_ID, PRESET_ID)
@@ -89,9 +109,14 @@ async def test_request_settings_default_to_zero_temperature_and_the_mode_token_l
     rpc: RpcClient, llm_stub: RunningStub
 ) -> None:
     await bind_engine_to_stub(rpc, llm_stub)
-    bare_preset = {"preset_id": "aaa-bare", "display_name": "Bare",
-                   "agents": {agent: {"modules": []} for agent in
-                              ("planner", "architect", "director", "actor", "narrator", "keeper", "replyer")}}
+    bare_preset = {
+        "preset_id": "aaa-bare",
+        "display_name": "Bare",
+        "agents": {
+            agent: {"modules": []}
+            for agent in ("planner", "architect", "director", "actor", "narrator", "keeper", "replyer")
+        },
+    }
     await rpc.result("preset.create", bare_preset)
     resource_id = await create_resource(rpc, planned_story=plan_of(2))
     await rpc.result("story_draft.start", {"resource_id": resource_id, "preset_id": "aaa-bare"})
@@ -111,7 +136,10 @@ async def test_generated_schemas_are_named_and_tagged_after_the_draft(rpc: RpcCl
     world = await rpc.result("schema.get", {"schema_id": draft["world_schema_id"]})
     player = await rpc.result("schema.get", {"schema_id": draft["player_schema_id"]})
     assert (world["display_name"], world["tags"]) == ("Storm world schema", ["world", "generated", "draft:draft-0"])
-    assert (player["display_name"], player["tags"]) == ("Harbor player schema", ["player", "generated", "draft:draft-0"])
+    assert (player["display_name"], player["tags"]) == (
+        "Harbor player schema",
+        ["player", "generated", "draft:draft-0"],
+    )
     assert world["fields"]["gate_open"] == {"value_type": "bool", "default": False, "description": "gate"}
     assert draft["display_name"] == "Harbor"
 
@@ -135,10 +163,13 @@ async def test_a_one_section_outline_is_ready_at_once_and_finalize_is_idempotent
     again = await rpc.result("story_draft.finalize", {"draft_id": "draft-0"})
     assert first == again and first["story_id"] == "story-0"
     assert [story["story_id"] for story in (await rpc.result("story.list"))["stories"]] == ["story-0"]
-    error = await rpc.error("story_draft.update_graph", {"draft_id": "draft-0", "partial_graph": draft["partial_graph"]})
+    error = await rpc.error(
+        "story_draft.update_graph", {"draft_id": "draft-0", "partial_graph": draft["partial_graph"]}
+    )
     assert error == {"code": -32602, "message": "invalid story draft: story draft 'draft-0' is already finalized"}
     assert await rpc.error("story_draft.continue", {"draft_id": "draft-0"}) == error | {
-        "message": "invalid story draft: story draft 'draft-0' is not in building state"}
+        "message": "invalid story draft: story draft 'draft-0' is not in building state"
+    }
 
 
 async def test_finalize_while_building_is_refused(rpc: RpcClient, llm_stub: RunningStub) -> None:
@@ -201,14 +232,26 @@ async def test_two_concurrent_continue_calls_on_one_draft_run_one_after_the_othe
     ("graph", "message"),
     [
         ({"start_node": "dock", "nodes": []}, "story graph must contain at least one node"),
-        ({"start_node": "dock", "nodes": [node("dock"), node("dock")]},
-         "story graph contains duplicate node id 'dock'"),
+        (
+            {"start_node": "dock", "nodes": [node("dock"), node("dock")]},
+            "story graph contains duplicate node id 'dock'",
+        ),
         ({"start_node": "pier", "nodes": [node("dock")]}, "story graph start node 'pier' does not exist"),
-        ({"start_node": "dock", "nodes": [node("dock", "pier")]}, "transition from 'dock' points to missing node 'pier'"),
-        ({"start_node": "dock", "nodes": [node("dock", characters=["ghost"])]},
-         "node 'dock' references character 'ghost' that is not part of the story cast"),
-        ({"start_node": "dock", "nodes": [node("dock", on_enter_updates=[{"type": "SetCurrentNode", "node_id": "dock"}])]},
-         "node 'dock' on_enter_updates must not contain SetCurrentNode"),
+        (
+            {"start_node": "dock", "nodes": [node("dock", "pier")]},
+            "transition from 'dock' points to missing node 'pier'",
+        ),
+        (
+            {"start_node": "dock", "nodes": [node("dock", characters=["ghost"])]},
+            "node 'dock' references character 'ghost' that is not part of the story cast",
+        ),
+        (
+            {
+                "start_node": "dock",
+                "nodes": [node("dock", on_enter_updates=[{"type": "SetCurrentNode", "node_id": "dock"}])],
+            },
+            "node 'dock' on_enter_updates must not contain SetCurrentNode",
+        ),
     ],
 )
 async def test_update_graph_applies_the_draft_rules(
@@ -229,8 +272,10 @@ async def test_update_graph_replaces_the_graph_and_recomputes_warnings(rpc: RpcC
     await llm_stub.control.script(answer(draft_init_bundle()))
     await rpc.result("story_draft.start", {"resource_id": resource_id})
     looped = node("dock", "dock")
-    looped["transitions"] = [{"to": "dock", "condition": {"scope": "global", "key": "tide", "op": "eq", "value": 1}},
-                             {"to": "pier", "condition": {"scope": "player", "key": "coins", "op": "gt", "value": 1}}]
+    looped["transitions"] = [
+        {"to": "dock", "condition": {"scope": "global", "key": "tide", "op": "eq", "value": 1}},
+        {"to": "pier", "condition": {"scope": "player", "key": "coins", "op": "gt", "value": 1}},
+    ]
     graph = {"start_node": "dock", "nodes": [looped, node("pier"), node("attic")]}
     draft = await rpc.result("story_draft.update_graph", {"draft_id": "draft-0", "partial_graph": graph})
     assert draft["partial_graph"]["nodes"][0]["transitions"][0]["condition"]["key"] == "tide"
@@ -250,9 +295,13 @@ async def test_delete_removes_the_draft_and_its_schemas_unless_finalized(rpc: Rp
     await rpc.result("story_draft.finalize", {"draft_id": "draft-1"})
 
     assert await rpc.result("story_draft.delete", {"draft_id": "draft-0"}) == {
-        "type": "story_draft_deleted", "draft_id": "draft-0"}
+        "type": "story_draft_deleted",
+        "draft_id": "draft-0",
+    }
     assert await rpc.result("story_draft.delete", {"draft_id": "draft-1"}) == {
-        "type": "story_draft_deleted", "draft_id": "draft-1"}
+        "type": "story_draft_deleted",
+        "draft_id": "draft-1",
+    }
     schema_ids = [schema["schema_id"] for schema in (await rpc.result("schema.list"))["schemas"]]
     assert "schema-generated-0" not in schema_ids and "schema-generated-1" not in schema_ids
     assert {"schema-generated-2", "schema-generated-3"} <= set(schema_ids)
@@ -260,7 +309,9 @@ async def test_delete_removes_the_draft_and_its_schemas_unless_finalized(rpc: Rp
     assert await rpc.result("story.get", {"story_id": "story-0"})
     for method in ("story_draft.get", "story_draft.delete", "story_draft.continue", "story_draft.finalize"):
         assert await rpc.error(method, {"draft_id": "draft-0"}) == {
-            "code": 40404, "message": "story draft 'draft-0' not found"}
+            "code": 40404,
+            "message": "story draft 'draft-0' not found",
+        }
 
 
 async def test_list_summarises_drafts_sorted_by_id(rpc: RpcClient, llm_stub: RunningStub) -> None:
@@ -272,25 +323,42 @@ async def test_list_summarises_drafts_sorted_by_id(rpc: RpcClient, llm_stub: Run
     listed = await rpc.result("story_draft.list")
     assert [item["draft_id"] for item in listed["drafts"]] == ["draft-0", "draft-1"]
     summary = listed["drafts"][0]
-    assert summary == {"draft_id": "draft-0", "display_name": "A flooded harbor town", "resource_id": resource_id,
-                       "api_group_id": API_GROUP_ID, "preset_id": PRESET_ID, "status": "building",
-                       "next_section_index": 1, "total_sections": 2, "partial_node_count": 2,
-                       "final_story_id": None, "created_at_ms": summary["created_at_ms"],
-                       "updated_at_ms": summary["created_at_ms"]}
+    assert summary == {
+        "draft_id": "draft-0",
+        "display_name": "A flooded harbor town",
+        "resource_id": resource_id,
+        "api_group_id": API_GROUP_ID,
+        "preset_id": PRESET_ID,
+        "status": "building",
+        "next_section_index": 1,
+        "total_sections": 2,
+        "partial_node_count": 2,
+        "final_story_id": None,
+        "created_at_ms": summary["created_at_ms"],
+        "updated_at_ms": summary["created_at_ms"],
+    }
 
 
 async def test_outline_cast_and_concept_are_checked_before_any_call(rpc: RpcClient, llm_stub: RunningStub) -> None:
     await bind_engine_to_stub(rpc, llm_stub)
     no_outline = await create_resource(rpc, concept="Heading only:")
     error = await rpc.error("story_draft.start", {"resource_id": no_outline})
-    assert error == {"code": -32602,
-                     "message": "invalid story draft: planned_story did not contain any outline sections"}
-    blank = (await rpc.result("story_resources.create", {"story_concept": "   ", "character_ids": ["merchant"],
-                                                          "planned_story": "A plan."}))["resource_id"]
+    assert error == {
+        "code": -32602,
+        "message": "invalid story draft: planned_story did not contain any outline sections",
+    }
+    blank = (
+        await rpc.result(
+            "story_resources.create",
+            {"story_concept": "   ", "character_ids": ["merchant"], "planned_story": "A plan."},
+        )
+    )["resource_id"]
     error = await rpc.error("story_draft.start", {"resource_id": blank})
     assert error == {"code": -32602, "message": "story_concept cannot be empty"}
     assert await rpc.error("story_draft.start", {"resource_id": "resource-9"}) == {
-        "code": 40404, "message": "story resources 'resource-9' not found"}
+        "code": 40404,
+        "message": "story resources 'resource-9' not found",
+    }
     assert await llm_stub.control.requests() == []
 
 
@@ -306,7 +374,9 @@ async def test_binding_defaults_and_errors(rpc: RpcClient, llm_stub: RunningStub
     draft = await rpc.result("story_draft.start", {"resource_id": resource_id, "api_group_id": f" {API_GROUP_ID} "})
     assert (draft["api_group_id"], draft["preset_id"]) == (API_GROUP_ID, PRESET_ID)
     assert await rpc.error("api_group.delete", {"api_group_id": API_GROUP_ID}) == {
-        "code": 40909, "message": f"api group '{API_GROUP_ID}' is still referenced by draft or session"}
+        "code": 40909,
+        "message": f"api group '{API_GROUP_ID}' is still referenced by draft or session",
+    }
 
 
 async def test_common_variables_are_checked_against_the_generated_schemas(
@@ -314,16 +384,20 @@ async def test_common_variables_are_checked_against_the_generated_schemas(
 ) -> None:
     await bind_engine_to_stub(rpc, llm_stub)
     resource_id = await create_resource(rpc, planned_story=plan_of(2))
-    good = [{"scope": "world", "key": "gate_open", "display_name": "Gate"},
-            {"scope": "player", "key": "coins", "display_name": "Coins"},
-            {"scope": "character", "key": "trust", "display_name": "Trust", "character_id": "merchant"}]
+    good = [
+        {"scope": "world", "key": "gate_open", "display_name": "Gate"},
+        {"scope": "player", "key": "coins", "display_name": "Coins"},
+        {"scope": "character", "key": "trust", "display_name": "Trust", "character_id": "merchant"},
+    ]
     await llm_stub.control.script(answer(draft_init_bundle()), answer(draft_init_bundle()))
     draft = await rpc.result("story_draft.start", {"resource_id": resource_id, "common_variables": good})
     assert draft["common_variables"] == [{**item, "pinned": True} for item in good]
     bad = [{"scope": "world", "key": "tide", "display_name": "Tide"}]
     error = await rpc.error("story_draft.start", {"resource_id": resource_id, "common_variables": bad})
-    assert error == {"code": -32602,
-                     "message": "invalid common variable: world variable 'tide' does not exist in the bound schema"}
+    assert error == {
+        "code": -32602,
+        "message": "invalid common variable: world variable 'tide' does not exist in the bound schema",
+    }
     assert [item["draft_id"] for item in (await rpc.result("story_draft.list"))["drafts"]] == ["draft-0"]
     generated = [item for item in (await rpc.result("schema.list"))["schemas"] if "generated" in item["tags"]]
     assert len(generated) == 2
@@ -334,12 +408,15 @@ async def test_invalid_generated_schema_fields_are_refused_and_nothing_is_saved(
 ) -> None:
     await bind_engine_to_stub(rpc, llm_stub)
     resource_id = await create_resource(rpc, planned_story=plan_of(2))
-    bad_world = {"fields": {"mood": {"value_type": "string", "default": "calm", "description": None,
-                                     "enum_values": ["tense"]}}}
+    bad_world = {
+        "fields": {"mood": {"value_type": "string", "default": "calm", "description": None, "enum_values": ["tense"]}}
+    }
     await llm_stub.control.script(answer(draft_init_bundle(world_state_schema=bad_world)))
     error = await rpc.error("story_draft.start", {"resource_id": resource_id})
-    assert error == {"code": -32602, "message": "invalid schema: field 'mood' default must be one of enum_values "
-                                                "when enum_values are configured"}
+    assert error == {
+        "code": -32602,
+        "message": "invalid schema: field 'mood' default must be one of enum_values when enum_values are configured",
+    }
     assert (await rpc.result("story_draft.list"))["drafts"] == []
     assert all("generated" not in item["tags"] for item in (await rpc.result("schema.list"))["schemas"])
 
@@ -348,14 +425,15 @@ async def test_the_architect_repair_path_fixes_a_bad_bundle(rpc: RpcClient, llm_
     await bind_engine_to_stub(rpc, llm_stub)
     resource_id = await create_resource(rpc, planned_story=plan_of(2))
     dangling = draft_init_bundle([node("dock", "lighthouse"), node("market")])
-    await llm_stub.control.script({"text": "```json\n" + json.dumps(dangling) + "\n```"},
-                                  answer(draft_init_bundle()))
+    await llm_stub.control.script({"text": "```json\n" + json.dumps(dangling) + "\n```"}, answer(draft_init_bundle()))
     draft = await rpc.result("story_draft.start", {"resource_id": resource_id})
     assert [item["id"] for item in draft["partial_graph"]["nodes"]] == ["dock", "market"]
-    first, repair = architect_calls(await llm_stub.control.requests())
+    _first, repair = architect_calls(await llm_stub.control.requests())
     repair_user = user_text(repair)
-    assert repair_user.startswith("TARGET:\ndraft_init\n\nPARSER_ERROR:\ntransition from 'dock' points to "
-                                  "'lighthouse', which is not a node returned in this response")
+    assert repair_user.startswith(
+        "TARGET:\ndraft_init\n\nPARSER_ERROR:\ntransition from 'dock' points to "
+        "'lighthouse', which is not a node returned in this response"
+    )
     assert "EXPECTED_SHAPE:" in repair_user and '"lighthouse"' in repair_user.split("RAW_OUTPUT:")[1]
     assert repair["body"]["messages"][0]["content"].startswith("You repair story-graph data")
 
@@ -367,8 +445,10 @@ async def test_a_continuation_that_reuses_an_id_is_repaired_then_refused(rpc: Rp
     await llm_stub.control.script(answer(draft_init_bundle()), reused, reused)
     before = await rpc.result("story_draft.start", {"resource_id": resource_id})
     error = await rpc.error("story_draft.continue", {"draft_id": "draft-0"})
-    assert error == {"code": 50002, "message": "structured output parse error: node id 'market' already exists "
-                                               "in the story graph"}
+    assert error == {
+        "code": 50002,
+        "message": "structured output parse error: node id 'market' already exists in the story graph",
+    }
     assert await rpc.result("story_draft.get", {"draft_id": "draft-0"}) == before
     repair = architect_calls(await llm_stub.control.requests())[2]
     assert user_text(repair).startswith("TARGET:\ndraft_continue\n\nPARSER_ERROR:\nnode id 'market' already exists")

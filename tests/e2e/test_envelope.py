@@ -38,7 +38,10 @@ async def test_nan_and_infinity_are_not_json(rpc: RpcClient) -> None:
         ({"jsonrpc": "2.0", "id": 5, "method": "api.list"}, "id: expected string, got number"),
         ({"jsonrpc": "2.0", "id": "r"}, "method: missing required field"),
         ({"jsonrpc": "2.0", "id": "r", "method": 3}, "method: expected string, got number"),
-        ({"jsonrpc": "2.0", "id": "r", "method": "api.list", "session_id": None}, "session_id: expected string, got null"),
+        (
+            {"jsonrpc": "2.0", "id": "r", "method": "api.list", "session_id": None},
+            "session_id: expected string, got null",
+        ),
     ],
 )
 async def test_malformed_envelopes_are_invalid_requests(rpc: RpcClient, envelope: object, message: str) -> None:
@@ -67,8 +70,12 @@ async def test_every_protocol_method_is_recognised(rpc: RpcClient) -> None:
 
 async def test_unknown_param_key_is_named_and_session_id_echoed(rpc: RpcClient) -> None:
     envelope = await rpc.call("api.list", {"bogus": 1}, session_id="session-0", expect_status=400)
-    assert envelope == {"jsonrpc": "2.0", "id": envelope["id"], "session_id": "session-0",
-                        "error": {"code": -32602, "message": "params.bogus: unknown field"}}
+    assert envelope == {
+        "jsonrpc": "2.0",
+        "id": envelope["id"],
+        "session_id": "session-0",
+        "error": {"code": -32602, "message": "params.bogus: unknown field"},
+    }
 
 
 async def test_params_that_are_not_an_object_are_refused(rpc: RpcClient) -> None:
@@ -83,8 +90,11 @@ async def test_absent_params_mean_empty_params(rpc: RpcClient) -> None:
 
 
 async def test_wrong_types_are_named_with_their_path_and_not_coerced(rpc: RpcClient) -> None:
-    envelope = await rpc.call("api.create", {"api_id": 5, "display_name": "x", "provider": "open_ai",
-                                             "base_url": "u", "api_key": "k", "model": "m"}, expect_status=400)
+    envelope = await rpc.call(
+        "api.create",
+        {"api_id": 5, "display_name": "x", "provider": "open_ai", "base_url": "u", "api_key": "k", "model": "m"},
+        expect_status=400,
+    )
     assert envelope["error"]["message"] == "params.api_id: expected string, got int"
     missing = await rpc.call("api.get", {}, expect_status=400)
     assert missing["error"]["message"] == "params.api_id: missing required field"
@@ -105,8 +115,11 @@ async def test_oversize_rpc_body_is_413_envelope_with_connection_close(server: R
     response = await server.client.http.post("/rpc", content=big, headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.headers["connection"] == "close"
-    assert response.json() == {"jsonrpc": "2.0", "id": None,
-                               "error": {"code": -32600, "message": "request body exceeds the limit of 33554432 bytes"}}
+    assert response.json() == {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32600, "message": "request body exceeds the limit of 33554432 bytes"},
+    }
     # the client can go on using the server afterwards
     assert (await server.client.call("api.list"))["result"]["type"] == "apis_listed"
 
@@ -124,7 +137,13 @@ async def test_rpc_discover_describes_every_method(rpc: RpcClient) -> None:
     assert set(ALL_METHOD_NAMES) <= names
     create = next(method for method in result["methods"] if method["name"] == "api.create")
     assert {param["name"] for param in create["params"]} == {
-        "api_id", "display_name", "provider", "base_url", "api_key", "model"}
+        "api_id",
+        "display_name",
+        "provider",
+        "base_url",
+        "api_key",
+        "model",
+    }
     provider = next(param for param in create["params"] if param["name"] == "provider")
     assert provider["schema"] == {"type": "string", "enum": ["open_ai", "anthropic"]}
     assert result["components"]["schemas"]["Api"]["properties"]["has_api_key"] == {"type": "boolean"}

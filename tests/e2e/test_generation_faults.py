@@ -7,8 +7,9 @@ so a connection cut mid-answer shows up as a truncated body.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 import trio
@@ -116,8 +117,12 @@ async def test_transient_faults_and_bad_output_recover(
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize(
     "steps",
-    [[{"status": 500}] * 3, [{"text": "[]"}] * 2, [{"invalid_json": True}],
-     [answer(draft_continue_bundle([node("attic", "nowhere")]))] * 2],
+    [
+        [{"status": 500}] * 3,
+        [{"text": "[]"}] * 2,
+        [{"invalid_json": True}],
+        [answer(draft_continue_bundle([node("attic", "nowhere")]))] * 2,
+    ],
     ids=["server error", "not an object", "body not JSON", "dangling target"],
 )
 async def test_a_failing_continue_leaves_the_draft_as_it_was(

@@ -15,8 +15,12 @@ STUB_MODELS = ["stub-small", "stub-large"]
 async def test_open_ai_models_are_listed_with_the_bearer_key(rpc: RpcClient, llm_stub: RunningStub) -> None:
     params = {"provider": "open_ai", "base_url": f"  {llm_stub.openai_base_url}/ ", "api_key": " sk-list "}
     result = await rpc.result("api.list_models", params)
-    assert result == {"type": "api_models_listed", "provider": "open_ai",
-                      "base_url": llm_stub.openai_base_url, "models": STUB_MODELS}
+    assert result == {
+        "type": "api_models_listed",
+        "provider": "open_ai",
+        "base_url": llm_stub.openai_base_url,
+        "models": STUB_MODELS,
+    }
     [sent] = await llm_stub.control.requests()
     assert (sent["method"], sent["path"]) == ("GET", "/v1/models")
     assert sent["headers"]["authorization"] == "Bearer sk-list"

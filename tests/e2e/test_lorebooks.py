@@ -8,12 +8,20 @@ from tests.support.server import RpcClient
 
 
 def entry(entry_id: str, **overrides: Any) -> dict[str, Any]:
-    return {"entry_id": entry_id, "title": f"Title {entry_id}", "content": f"About {entry_id}",
-            "keywords": [entry_id], "enabled": True, "always_include": False, **overrides}
+    return {
+        "entry_id": entry_id,
+        "title": f"Title {entry_id}",
+        "content": f"About {entry_id}",
+        "keywords": [entry_id],
+        "enabled": True,
+        "always_include": False,
+        **overrides,
+    }
 
 
-def lorebook(lorebook_id: str = "lore", entries: list[dict[str, Any]] | None = None,
-             **overrides: Any) -> dict[str, Any]:
+def lorebook(
+    lorebook_id: str = "lore", entries: list[dict[str, Any]] | None = None, **overrides: Any
+) -> dict[str, Any]:
     return {"lorebook_id": lorebook_id, "display_name": "Lore", "entries": entries or [], **overrides}
 
 
@@ -27,8 +35,12 @@ async def entry_ids(rpc: RpcClient, lorebook_id: str = "lore") -> list[str]:
 
 async def test_create_with_entries_returns_the_exact_shape(rpc: RpcClient) -> None:
     created = await rpc.result("lorebook.create", lorebook(entries=[entry("b"), entry("a", always_include=True)]))
-    assert created == {"type": "lorebook", "lorebook_id": "lore", "display_name": "Lore",
-                       "entries": [entry("b"), entry("a", always_include=True)]}
+    assert created == {
+        "type": "lorebook",
+        "lorebook_id": "lore",
+        "display_name": "Lore",
+        "entries": [entry("b"), entry("a", always_include=True)],
+    }
     assert await rpc.result("lorebook.get", {"lorebook_id": "lore"}) == created
 
 
@@ -49,9 +61,13 @@ async def test_ids_are_trimmed_on_create_and_used_as_sent_afterwards(rpc: RpcCli
     created = await rpc.result("lorebook.create", lorebook("  lore ", entries=[entry("  a  ")]))
     assert created["lorebook_id"] == "lore" and created["entries"][0]["entry_id"] == "a"
     assert await rpc.error("lorebook.get", {"lorebook_id": " lore"}) == {
-        "code": 40404, "message": "lorebook ' lore' not found"}
+        "code": 40404,
+        "message": "lorebook ' lore' not found",
+    }
     assert await rpc.error("lorebook_entry.get", {"lorebook_id": "lore", "entry_id": " a"}) == {
-        "code": 40404, "message": "lorebook 'lore' does not contain entry ' a'"}
+        "code": 40404,
+        "message": "lorebook 'lore' does not contain entry ' a'",
+    }
 
 
 async def test_blank_ids_are_refused_and_store_nothing(rpc: RpcClient) -> None:
@@ -105,9 +121,13 @@ async def test_delete_then_not_found(rpc: RpcClient) -> None:
 async def test_unknown_lorebook_is_not_found_everywhere(rpc: RpcClient) -> None:
     expected = {"code": 40404, "message": "lorebook 'ghost' not found"}
     for method, params in [
-        ("lorebook.get", {}), ("lorebook.update", {"display_name": "x"}), ("lorebook.delete", {}),
-        ("lorebook_entry.list", {}), ("lorebook_entry.get", {"entry_id": "a"}),
-        ("lorebook_entry.update", {"entry_id": "a"}), ("lorebook_entry.delete", {"entry_id": "a"}),
+        ("lorebook.get", {}),
+        ("lorebook.update", {"display_name": "x"}),
+        ("lorebook.delete", {}),
+        ("lorebook_entry.list", {}),
+        ("lorebook_entry.get", {"entry_id": "a"}),
+        ("lorebook_entry.update", {"entry_id": "a"}),
+        ("lorebook_entry.delete", {"entry_id": "a"}),
         ("lorebook_entry.create", {"entry_id": "a", "title": "t", "content": "c"}),
     ]:
         assert await rpc.error(method, {"lorebook_id": "ghost", **params}) == expected, method
@@ -118,10 +138,18 @@ async def test_unknown_lorebook_is_not_found_everywhere(rpc: RpcClient) -> None:
 
 async def test_entry_create_applies_defaults_and_returns_the_flat_entry(rpc: RpcClient) -> None:
     await rpc.result("lorebook.create", lorebook())
-    created = await rpc.result("lorebook_entry.create",
-                               {"lorebook_id": "lore", "entry_id": " gate ", "title": "Gate", "content": "Old."})
-    assert created == {"type": "lorebook_entry", "entry_id": "gate", "title": "Gate", "content": "Old.",
-                       "keywords": [], "enabled": True, "always_include": False}
+    created = await rpc.result(
+        "lorebook_entry.create", {"lorebook_id": "lore", "entry_id": " gate ", "title": "Gate", "content": "Old."}
+    )
+    assert created == {
+        "type": "lorebook_entry",
+        "entry_id": "gate",
+        "title": "Gate",
+        "content": "Old.",
+        "keywords": [],
+        "enabled": True,
+        "always_include": False,
+    }
     got = await rpc.result("lorebook_entry.get", {"lorebook_id": "lore", "entry_id": "gate"})
     assert got == created
 
@@ -139,16 +167,28 @@ async def test_entries_keep_insertion_order(rpc: RpcClient) -> None:
 
 async def test_entry_update_keeps_omitted_fields_and_position(rpc: RpcClient) -> None:
     await rpc.result("lorebook.create", lorebook(entries=[entry("a"), entry("b"), entry("c")]))
-    updated = await rpc.result("lorebook_entry.update", {"lorebook_id": "lore", "entry_id": "b",
-                                                         "keywords": ["gate", "wall"], "enabled": False})
+    updated = await rpc.result(
+        "lorebook_entry.update",
+        {"lorebook_id": "lore", "entry_id": "b", "keywords": ["gate", "wall"], "enabled": False},
+    )
     assert updated == {"type": "lorebook_entry", **entry("b", keywords=["gate", "wall"], enabled=False)}
-    again = await rpc.result("lorebook_entry.update", {"lorebook_id": "lore", "entry_id": "b", "title": "New",
-                                                       "content": "Text", "always_include": True})
-    assert again == {"type": "lorebook_entry", "entry_id": "b", "title": "New", "content": "Text",
-                     "keywords": ["gate", "wall"], "enabled": False, "always_include": True}
+    again = await rpc.result(
+        "lorebook_entry.update",
+        {"lorebook_id": "lore", "entry_id": "b", "title": "New", "content": "Text", "always_include": True},
+    )
+    assert again == {
+        "type": "lorebook_entry",
+        "entry_id": "b",
+        "title": "New",
+        "content": "Text",
+        "keywords": ["gate", "wall"],
+        "enabled": False,
+        "always_include": True,
+    }
     assert await entry_ids(rpc) == ["a", "b", "c"]
     assert (await rpc.result("lorebook.get", {"lorebook_id": "lore"}))["entries"][1] == {
-        key: value for key, value in again.items() if key != "type"}
+        key: value for key, value in again.items() if key != "type"
+    }
 
 
 async def test_entry_delete_removes_only_that_entry(rpc: RpcClient) -> None:
@@ -177,18 +217,23 @@ async def test_blank_entry_id_is_refused(rpc: RpcClient) -> None:
 async def test_unknown_entry_is_not_found(rpc: RpcClient) -> None:
     await rpc.result("lorebook.create", lorebook(entries=[entry("a")]))
     expected = {"code": 40404, "message": "lorebook 'lore' does not contain entry 'ghost'"}
-    for method, extra in [("lorebook_entry.get", {}), ("lorebook_entry.update", {"title": "x"}),
-                          ("lorebook_entry.delete", {})]:
+    for method, extra in [
+        ("lorebook_entry.get", {}),
+        ("lorebook_entry.update", {"title": "x"}),
+        ("lorebook_entry.delete", {}),
+    ]:
         assert await rpc.error(method, {"lorebook_id": "lore", "entry_id": "ghost", **extra}) == expected, method
     assert (await rpc.result("lorebook.get", {"lorebook_id": "lore"}))["entries"] == [entry("a")]
 
 
 async def test_entry_decode_errors_name_the_path(rpc: RpcClient) -> None:
     await rpc.result("lorebook.create", lorebook())
-    envelope = await rpc.call("lorebook_entry.create", {"lorebook_id": "lore", **entry("a", keywords="gate")},
-                              expect_status=400)
+    envelope = await rpc.call(
+        "lorebook_entry.create", {"lorebook_id": "lore", **entry("a", keywords="gate")}, expect_status=400
+    )
     assert envelope["error"] == {"code": -32602, "message": "params.keywords: expected array, got string"}
-    envelope = await rpc.call("lorebook_entry.update", {"lorebook_id": "lore", "entry_id": "a", "enabled": 1},
-                              expect_status=400)
+    envelope = await rpc.call(
+        "lorebook_entry.update", {"lorebook_id": "lore", "entry_id": "a", "enabled": 1}, expect_status=400
+    )
     assert envelope["error"] == {"code": -32602, "message": "params.enabled: expected boolean, got int"}
     assert await entry_ids(rpc) == []

@@ -5,8 +5,13 @@ from __future__ import annotations
 from tests.e2e.test_apis import API, bindings
 from tests.support.server import RpcClient
 
-EMPTY_COUNTS = {"characters_total": 0, "characters_with_cover": 0, "story_resources_total": 0,
-                "stories_total": 0, "sessions_total": 0}
+EMPTY_COUNTS = {
+    "characters_total": 0,
+    "characters_with_cover": 0,
+    "story_resources_total": 0,
+    "stories_total": 0,
+    "sessions_total": 0,
+}
 
 
 async def test_global_config_is_empty_on_a_fresh_store(rpc: RpcClient) -> None:
@@ -21,8 +26,14 @@ async def test_global_config_omits_both_keys_while_presets_are_missing(rpc: RpcC
 
 async def test_dashboard_works_on_an_empty_store(rpc: RpcClient) -> None:
     dashboard = await rpc.result("dashboard.get")
-    assert dashboard == {"type": "dashboard", "health": {"status": "ok"}, "counts": EMPTY_COUNTS,
-                         "global_config": {}, "recent_stories": [], "recent_sessions": []}
+    assert dashboard == {
+        "type": "dashboard",
+        "health": {"status": "ok"},
+        "counts": EMPTY_COUNTS,
+        "global_config": {},
+        "recent_stories": [],
+        "recent_sessions": [],
+    }
 
 
 async def test_methods_without_params_refuse_params(rpc: RpcClient) -> None:
@@ -34,8 +45,14 @@ async def test_methods_without_params_refuse_params(rpc: RpcClient) -> None:
 async def test_dashboard_counts_created_characters(rpc: RpcClient) -> None:
     await rpc.result("schema.create", {"schema_id": "s", "display_name": "S", "fields": {}})
     for character_id in ("a", "b"):
-        content = {"id": character_id, "name": character_id.upper(), "personality": "", "style": "",
-                   "schema_id": "s", "system_prompt": ""}
+        content = {
+            "id": character_id,
+            "name": character_id.upper(),
+            "personality": "",
+            "style": "",
+            "schema_id": "s",
+            "system_prompt": "",
+        }
         await rpc.result("character.create", {"content": content})
     counts = (await rpc.result("dashboard.get"))["counts"]
     assert counts == {**EMPTY_COUNTS, "characters_total": 2}

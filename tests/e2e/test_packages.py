@@ -8,8 +8,9 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 import httpx
@@ -22,11 +23,11 @@ from tests.support.packages import (
     CHARACTERS,
     LOREBOOK,
     PLAYER_PROFILE,
+    PNG,
     PRESET,
     RESOURCES,
     SCHEMAS,
     STORY,
-    PNG,
     build_zip,
     json_entry,
     manifest_of,
@@ -45,9 +46,13 @@ PKG_MIME = "application/x-sillystage-data-package+zip"
 MIB = 1024 * 1024
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
 LISTS = {  # method → the key of its list, for "nothing was written"
-    "preset.list": "presets", "schema.list": "schemas", "lorebook.list": "lorebooks",
-    "player_profile.list": "player_profiles", "character.list": "characters",
-    "story_resources.list": "resources", "story.list": "stories",
+    "preset.list": "presets",
+    "schema.list": "schemas",
+    "lorebook.list": "lorebooks",
+    "player_profile.list": "player_profiles",
+    "character.list": "characters",
+    "story_resources.list": "resources",
+    "story.list": "stories",
 }
 
 
@@ -89,8 +94,9 @@ async def everything(rpc: RpcClient) -> dict[str, Any]:
     """Every list a client can read, presets expanded, so two installations can be compared."""
     lists = {method: (await rpc.result(method))[key] for method, key in LISTS.items()}
     lists["presets"] = [await rpc.result("preset.get", {"preset_id": p["preset_id"]}) for p in lists["preset.list"]]
-    lists["characters"] = [await rpc.result("character.get", {"character_id": c["character_id"]})
-                           for c in lists["character.list"]]
+    lists["characters"] = [
+        await rpc.result("character.get", {"character_id": c["character_id"]}) for c in lists["character.list"]
+    ]
     lists["stories"] = [await rpc.result("story.get", {"story_id": s["story_id"]}) for s in lists["story.list"]]
     return lists
 
@@ -109,14 +115,27 @@ async def build_installation(rpc: RpcClient) -> None:
     await rpc.result("player_profile.create", PLAYER_PROFILE)
     for content in CHARACTERS:
         await rpc.result("character.create", {"content": content})
-    response = await rpc.http.post("/upload/character%3Amerchant/cover", content=JPEG,
-                                   headers={"Content-Type": "image/jpeg", "x-file-name": "portrait.jpeg"})
+    response = await rpc.http.post(
+        "/upload/character%3Amerchant/cover",
+        content=JPEG,
+        headers={"Content-Type": "image/jpeg", "x-file-name": "portrait.jpeg"},
+    )
     assert response.status_code == 200, response.text
     resources = {key: value for key, value in RESOURCES.items() if key != "resource_id"}
     assert (await rpc.result("story_resources.create", resources))["resource_id"] == "resource-0"
     await rpc.result("player_profile.create", {**PLAYER_PROFILE, "player_profile_id": "left-out"})
-    story = {key: STORY[key] for key in ("resource_id", "display_name", "graph", "world_schema_id",
-                                         "player_schema_id", "introduction", "common_variables")}
+    story = {
+        key: STORY[key]
+        for key in (
+            "resource_id",
+            "display_name",
+            "graph",
+            "world_schema_id",
+            "player_schema_id",
+            "introduction",
+            "common_variables",
+        )
+    }
     assert (await rpc.result("story.create", story))["story_id"] == "story-0"
 
 
@@ -164,11 +183,21 @@ async def test_the_export_download_is_a_package_with_its_file_name(rpc: RpcClien
     prepared = await rpc.result("data_package.export_prepare", {"character_ids": ["merchant"]})
     export_id = prepared["export_id"]
     assert prepared == {
-        "type": "data_package_export_prepared", "export_id": "package-export-0",
+        "type": "data_package_export_prepared",
+        "export_id": "package-export-0",
         "archive": {"resource_id": "package_export:package-export-0", "file_id": "archive"},
-        "contents": {kind: {"ids": ids, "count": len(ids)} for kind, ids in {
-            "presets": [], "schemas": ["npc"], "lorebooks": [], "player_profiles": [], "characters": ["merchant"],
-            "story_resources": [], "stories": []}.items()},
+        "contents": {
+            kind: {"ids": ids, "count": len(ids)}
+            for kind, ids in {
+                "presets": [],
+                "schemas": ["npc"],
+                "lorebooks": [],
+                "player_profiles": [],
+                "characters": ["merchant"],
+                "story_resources": [],
+                "stories": [],
+            }.items()
+        },
     }
     response = await rpc.http.get(f"/download/package_export%3A{export_id}/archive")
     assert response.headers["content-type"] == PKG_MIME
@@ -180,13 +209,22 @@ async def test_the_export_download_is_a_package_with_its_file_name(rpc: RpcClien
 
 async def test_an_import_answers_with_what_it_wrote_and_uses_the_slot_up(rpc: RpcClient) -> None:
     prepared = await rpc.result("data_package.import_prepare")
-    assert prepared == {"type": "data_package_import_prepared", "import_id": "package-import-0",
-                        "archive": {"resource_id": "package_import:package-import-0", "file_id": "archive"}}
+    assert prepared == {
+        "type": "data_package_import_prepared",
+        "import_id": "package-import-0",
+        "archive": {"resource_id": "package_import:package-import-0", "file_id": "archive"},
+    }
     data = package_zip()
-    response = await upload(rpc, "package-import-0", data,
-                            {"Content-Type": "application/zip", "x-file-name": "mine.zip"})
-    assert response.json() == {"resource_id": "package_import:package-import-0", "file_id": "archive",
-                               "file_name": "mine.zip", "content_type": PKG_MIME, "size_bytes": len(data)}
+    response = await upload(
+        rpc, "package-import-0", data, {"Content-Type": "application/zip", "x-file-name": "mine.zip"}
+    )
+    assert response.json() == {
+        "resource_id": "package_import:package-import-0",
+        "file_id": "archive",
+        "file_name": "mine.zip",
+        "content_type": PKG_MIME,
+        "size_bytes": len(data),
+    }
     committed = await rpc.result("data_package.import_commit", {"import_id": "package-import-0"})
     assert committed["type"] == "data_package_import_committed" and committed["import_id"] == "package-import-0"
     assert committed["contents"]["stories"] == {"ids": ["story-0"], "count": 1}
@@ -209,10 +247,14 @@ async def test_a_later_upload_replaces_the_earlier_one(rpc: RpcClient) -> None:
 async def test_unknown_slots_are_not_found(rpc: RpcClient) -> None:
     response = await upload(rpc, "package-import-7", package_zip())
     assert (response.status_code, response.json()) == (
-        404, {"code": 40404, "message": "data package import 'package-import-7' not found"})
+        404,
+        {"code": 40404, "message": "data package import 'package-import-7' not found"},
+    )
     response = await rpc.http.get("/download/package_export%3Apackage-export-7/archive")
     assert (response.status_code, response.json()) == (
-        404, {"code": 40404, "message": "data package export 'package-export-7' not found"})
+        404,
+        {"code": 40404, "message": "data package export 'package-export-7' not found"},
+    )
     error = await rpc.error("data_package.import_commit", {"import_id": "package-import-7"})
     assert error == {"code": 40404, "message": "data package import 'package-import-7' not found"}
 
@@ -222,8 +264,10 @@ async def test_an_empty_upload_or_a_commit_before_any_upload_is_refused(rpc: Rpc
     response = await upload(rpc, import_id, b"")
     assert response.status_code == 400 and response.json()["code"] == -32602
     error = await rpc.error("data_package.import_commit", {"import_id": import_id})
-    assert error == {"code": -32602, "message": (
-        f"invalid data package: no archive has been uploaded to data package import '{import_id}'")}
+    assert error == {
+        "code": -32602,
+        "message": (f"invalid data package: no archive has been uploaded to data package import '{import_id}'"),
+    }
 
 
 async def test_the_wrong_direction_of_a_slot_is_an_invalid_reference(rpc: RpcClient) -> None:
@@ -253,8 +297,15 @@ async def test_reimporting_conflicts_on_the_first_existing_id_and_writes_nothing
 
     renamed = sample_package(presets=[attrs.evolve(sample_package().presets[0], preset_id="fresh")])
     assert await import_refusal(rpc, package_zip(renamed)) == {"code": 40909, "message": "schema 'npc' already exists"}
-    only_story = sample_package(presets=[], schemas=[], lorebooks=[], player_profiles=[], characters=[],
-                                story_resources=[], stories=[story_record(story_id="story-1"), story_record()])
+    only_story = sample_package(
+        presets=[],
+        schemas=[],
+        lorebooks=[],
+        player_profiles=[],
+        characters=[],
+        story_resources=[],
+        stories=[story_record(story_id="story-1"), story_record()],
+    )
     refusal = await import_refusal(rpc, package_zip(only_story))
     assert refusal == {"code": 40909, "message": "story 'story-0' already exists"}
     assert [p["preset_id"] for p in (await rpc.result("preset.list"))["presets"]] == ["tuned"]
@@ -296,81 +347,171 @@ def node(node_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def with_graph(*nodes: dict[str, Any], start: str = "dock") -> bytes:
-    return package_zip(sample_package(stories=[story_record(graph={"start_node": start, "nodes": list(nodes)},
-                                                            common_variables=[])]))
+    return package_zip(
+        sample_package(stories=[story_record(graph={"start_node": start, "nodes": list(nodes)}, common_variables=[])])
+    )
 
 
 HOSTILE: list[tuple[str, Callable[[], bytes], str]] = [
     ("not a zip", lambda: b"PK but not really a zip archive", "invalid data package: not a ZIP archive"),
     ("truncated", lambda: package_zip()[:-200], "invalid data package: "),  # the end of the archive is gone
     ("cut inside", lambda: package_zip()[:300] + package_zip()[600:], "invalid data package: damaged or truncated"),
-    ("bomb", lambda: zeros_bomb("stories/extra.json", 65 * MIB),
-     f"invalid data package: entry 'stories/extra.json' is larger than {64 * MIB} bytes once decompressed"),
+    (
+        "bomb",
+        lambda: zeros_bomb("stories/extra.json", 65 * MIB),
+        f"invalid data package: entry 'stories/extra.json' is larger than {64 * MIB} bytes once decompressed",
+    ),
     ("too many entries", lambda: many_entries(10_000), "invalid data package: more than 10000 entries"),
-    ("dot-dot", lambda: with_entry(package_zip(), "stories/../../escape.json", b"{}"),
-     "invalid data package: entry name 'stories/../../escape.json' contains a '..' segment"),
-    ("absolute", lambda: with_entry(package_zip(), "/etc/cron.d/job", b"x"),
-     "invalid data package: entry name '/etc/cron.d/job' is an absolute path"),
-    ("backslash", lambda: with_entry(package_zip(), "schemas\\npc.json", b"{}"),
-     "invalid data package: entry name 'schemas\\npc.json' contains a backslash"),
-    ("duplicate", lambda: build_zip([*zip_entries(package_zip()), ("schemas/npc.json", b"{}")]),
-     "invalid data package: entry 'schemas/npc.json' appears more than once"),
-    ("count", lambda: changed_manifest(lambda m: m["contents"]["stories"].update(count=2)),
-     "invalid data package: contents.stories.count is 2, but contents.stories.ids holds 1"),
-    ("listed without a file", lambda: changed_manifest(
-        lambda m: m["contents"]["stories"].update(ids=["story-0", "story-1"], count=2)),
-     "missing data package archive entry: stories/story-1.json"),
-    ("file without a listing", lambda: with_entry(package_zip(), "stories/story-1.json", json_entry(STORY)),
-     "invalid data package: entry 'stories/story-1.json' is not listed in the manifest"),
-    ("id differs from file", lambda: with_entry(package_zip(), "stories/story-0.json",
-                                                json_entry({**STORY, "story_id": "story-5"})),
-     "invalid data package: stories/story-0.json holds story_id 'story-5', expected 'story-0'"),
-    ("invalid json", lambda: with_entry(package_zip(), "lorebooks/harbor.json", b'{"lorebook_id": '),
-     "invalid data package: lorebooks/harbor.json is not valid JSON"),
-    ("wrong shape", lambda: with_entry(package_zip(), "player_profiles/hero.json",
-                                       json_entry({**PLAYER_PROFILE, "description": 7})),
-     "invalid data package: player_profiles/hero.json.description: expected string, got int"),
-    ("empty", lambda: package_zip(sample_package(presets=[], schemas=[], lorebooks=[], player_profiles=[],
-                                                 characters=[], story_resources=[], stories=[])),
-     "archive does not contain any resources"),
-    ("character without schema", lambda: package_zip(sample_package(
-        characters=[*sample_package().characters, character("ghost", "haunted")])),
-     "invalid data package: character 'ghost' references missing schema 'haunted'"),
-    ("resources without character", lambda: package_zip(sample_package(
-        story_resources=[resources_record(character_ids=["merchant", "stranger"])])),
-     "invalid data package: story resources 'resource-0' references missing character 'stranger'"),
-    ("resources without lorebook", lambda: package_zip(sample_package(lorebooks=[])),
-     "invalid data package: story resources 'resource-0' references missing lorebook 'harbor'"),
-    ("story without schema", lambda: package_zip(sample_package(
-        stories=[story_record(world_schema_id="gone", common_variables=[])])),
-     "invalid data package: story 'story-0' references missing world schema 'gone'"),
-    ("story without resources", lambda: package_zip(sample_package(story_resources=[])),
-     "invalid data package: story 'story-0' references missing story resources 'resource-0'"),
-    ("resources without any character", lambda: package_zip(sample_package(
-        story_resources=[resources_record(character_ids=[])],
-        stories=[story_record(graph={"start_node": "a", "nodes": [node("a")]}, common_variables=[])])),
-     "invalid data package: story resources 'resource-0' character_ids cannot be empty"),
-    ("dangling transition", lambda: with_graph(node("dock", transitions=[{"to": "nowhere", "condition": None}])),
-     "invalid data package: story graph of story 'story-0': transition from 'dock' points to missing node 'nowhere'"),
-    ("missing start", lambda: with_graph(node("pier"), start="dock"),
-     "invalid data package: story graph of story 'story-0': start node 'dock' does not exist"),
-    ("foreign character", lambda: with_graph(node("dock", characters=["stranger"])),
-     "invalid data package: story graph of story 'story-0': node 'dock' references character 'stranger' "
-     "that is not part of the story cast"),
-    ("set current node on enter", lambda: with_graph(
-        node("dock", on_enter_updates=[{"type": "SetCurrentNode", "node_id": "dock"}])),
-     "invalid data package: story graph of story 'story-0': node 'dock' on_enter_updates must not contain "
-     "SetCurrentNode"),
-    ("common variable", lambda: package_zip(sample_package(stories=[story_record(common_variables=[
-        {"scope": "world", "key": "moon_phase", "display_name": "Moon"}])])),
-     "invalid data package: story 'story-0': invalid common variable: world variable 'moon_phase' does not "
-     "exist in the bound schema"),
-    ("bad schema field", lambda: with_entry(package_zip(), "schemas/npc.json", json_entry(
-        {**SCHEMAS[0], "fields": {"trust": {"value_type": "int", "default": "high", "description": None}}})),
-     "invalid data package: schema 'npc': invalid schema: field 'trust' default must match value_type 'int'"),
-    ("bad preset", lambda: with_entry(package_zip(), "presets/tuned.json", json_entry(
-        {**PRESET, "agents": {**PRESET["agents"], "keeper": {"modules": [{"module_id": " "}]}}})),
-     "invalid data package: preset 'tuned': invalid preset: "),
+    (
+        "dot-dot",
+        lambda: with_entry(package_zip(), "stories/../../escape.json", b"{}"),
+        "invalid data package: entry name 'stories/../../escape.json' contains a '..' segment",
+    ),
+    (
+        "absolute",
+        lambda: with_entry(package_zip(), "/etc/cron.d/job", b"x"),
+        "invalid data package: entry name '/etc/cron.d/job' is an absolute path",
+    ),
+    (
+        "backslash",
+        lambda: with_entry(package_zip(), "schemas\\npc.json", b"{}"),
+        "invalid data package: entry name 'schemas\\npc.json' contains a backslash",
+    ),
+    (
+        "duplicate",
+        lambda: build_zip([*zip_entries(package_zip()), ("schemas/npc.json", b"{}")]),
+        "invalid data package: entry 'schemas/npc.json' appears more than once",
+    ),
+    (
+        "count",
+        lambda: changed_manifest(lambda m: m["contents"]["stories"].update(count=2)),
+        "invalid data package: contents.stories.count is 2, but contents.stories.ids holds 1",
+    ),
+    (
+        "listed without a file",
+        lambda: changed_manifest(lambda m: m["contents"]["stories"].update(ids=["story-0", "story-1"], count=2)),
+        "missing data package archive entry: stories/story-1.json",
+    ),
+    (
+        "file without a listing",
+        lambda: with_entry(package_zip(), "stories/story-1.json", json_entry(STORY)),
+        "invalid data package: entry 'stories/story-1.json' is not listed in the manifest",
+    ),
+    (
+        "id differs from file",
+        lambda: with_entry(package_zip(), "stories/story-0.json", json_entry({**STORY, "story_id": "story-5"})),
+        "invalid data package: stories/story-0.json holds story_id 'story-5', expected 'story-0'",
+    ),
+    (
+        "invalid json",
+        lambda: with_entry(package_zip(), "lorebooks/harbor.json", b'{"lorebook_id": '),
+        "invalid data package: lorebooks/harbor.json is not valid JSON",
+    ),
+    (
+        "wrong shape",
+        lambda: with_entry(
+            package_zip(), "player_profiles/hero.json", json_entry({**PLAYER_PROFILE, "description": 7})
+        ),
+        "invalid data package: player_profiles/hero.json.description: expected string, got int",
+    ),
+    (
+        "empty",
+        lambda: package_zip(
+            sample_package(
+                presets=[], schemas=[], lorebooks=[], player_profiles=[], characters=[], story_resources=[], stories=[]
+            )
+        ),
+        "archive does not contain any resources",
+    ),
+    (
+        "character without schema",
+        lambda: package_zip(sample_package(characters=[*sample_package().characters, character("ghost", "haunted")])),
+        "invalid data package: character 'ghost' references missing schema 'haunted'",
+    ),
+    (
+        "resources without character",
+        lambda: package_zip(sample_package(story_resources=[resources_record(character_ids=["merchant", "stranger"])])),
+        "invalid data package: story resources 'resource-0' references missing character 'stranger'",
+    ),
+    (
+        "resources without lorebook",
+        lambda: package_zip(sample_package(lorebooks=[])),
+        "invalid data package: story resources 'resource-0' references missing lorebook 'harbor'",
+    ),
+    (
+        "story without schema",
+        lambda: package_zip(sample_package(stories=[story_record(world_schema_id="gone", common_variables=[])])),
+        "invalid data package: story 'story-0' references missing world schema 'gone'",
+    ),
+    (
+        "story without resources",
+        lambda: package_zip(sample_package(story_resources=[])),
+        "invalid data package: story 'story-0' references missing story resources 'resource-0'",
+    ),
+    (
+        "resources without any character",
+        lambda: package_zip(
+            sample_package(
+                story_resources=[resources_record(character_ids=[])],
+                stories=[story_record(graph={"start_node": "a", "nodes": [node("a")]}, common_variables=[])],
+            )
+        ),
+        "invalid data package: story resources 'resource-0' character_ids cannot be empty",
+    ),
+    (
+        "dangling transition",
+        lambda: with_graph(node("dock", transitions=[{"to": "nowhere", "condition": None}])),
+        "invalid data package: story graph of story 'story-0': transition from 'dock' points to missing node 'nowhere'",
+    ),
+    (
+        "missing start",
+        lambda: with_graph(node("pier"), start="dock"),
+        "invalid data package: story graph of story 'story-0': start node 'dock' does not exist",
+    ),
+    (
+        "foreign character",
+        lambda: with_graph(node("dock", characters=["stranger"])),
+        "invalid data package: story graph of story 'story-0': node 'dock' references character 'stranger' "
+        "that is not part of the story cast",
+    ),
+    (
+        "set current node on enter",
+        lambda: with_graph(node("dock", on_enter_updates=[{"type": "SetCurrentNode", "node_id": "dock"}])),
+        "invalid data package: story graph of story 'story-0': node 'dock' on_enter_updates must not contain "
+        "SetCurrentNode",
+    ),
+    (
+        "common variable",
+        lambda: package_zip(
+            sample_package(
+                stories=[
+                    story_record(common_variables=[{"scope": "world", "key": "moon_phase", "display_name": "Moon"}])
+                ]
+            )
+        ),
+        "invalid data package: story 'story-0': invalid common variable: world variable 'moon_phase' does not "
+        "exist in the bound schema",
+    ),
+    (
+        "bad schema field",
+        lambda: with_entry(
+            package_zip(),
+            "schemas/npc.json",
+            json_entry(
+                {**SCHEMAS[0], "fields": {"trust": {"value_type": "int", "default": "high", "description": None}}}
+            ),
+        ),
+        "invalid data package: schema 'npc': invalid schema: field 'trust' default must match value_type 'int'",
+    ),
+    (
+        "bad preset",
+        lambda: with_entry(
+            package_zip(),
+            "presets/tuned.json",
+            json_entry({**PRESET, "agents": {**PRESET["agents"], "keeper": {"modules": [{"module_id": " "}]}}}),
+        ),
+        "invalid data package: preset 'tuned': invalid preset: ",
+    ),
 ]
 
 
@@ -397,7 +538,11 @@ async def test_a_refused_commit_keeps_its_slot_for_another_upload(rpc: RpcClient
 def bulky_package(prefix: str, character_count: int, cover_bytes: int) -> bytes:
     """Many characters with incompressible covers: a commit that takes a while to write."""
     package = sample_package(
-        presets=[], lorebooks=[], player_profiles=[], story_resources=[], stories=[],
+        presets=[],
+        lorebooks=[],
+        player_profiles=[],
+        story_resources=[],
+        stories=[],
         schemas=[attrs.evolve(sample_package().schemas[0], schema_id=f"{prefix}-npc")],
         characters=[
             PackagedCharacter(

@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import trio
 
+from tests.e2e.test_apis import API, bindings
 from tests.support.processes import ServerProcess
 from tests.support.server import RpcClient, start_server
-from tests.e2e.test_apis import API, bindings
 
 
 async def test_data_survives_a_clean_restart(nursery: trio.Nursery, tmp_path: Path) -> None:

@@ -8,8 +8,7 @@ from tests.support.server import RpcClient
 
 
 def profile(profile_id: str = "mira", **overrides: Any) -> dict[str, Any]:
-    return {"player_profile_id": profile_id, "display_name": "Mira", "description": "A cautious courier.",
-            **overrides}
+    return {"player_profile_id": profile_id, "display_name": "Mira", "description": "A cautious courier.", **overrides}
 
 
 async def test_round_trip(rpc: RpcClient) -> None:
@@ -41,7 +40,9 @@ async def test_id_is_trimmed_on_create_only(rpc: RpcClient) -> None:
     created = await rpc.result("player_profile.create", profile("  mira\n"))
     assert created["player_profile_id"] == "mira"
     assert await rpc.error("player_profile.get", {"player_profile_id": "mira "}) == {
-        "code": 40404, "message": "player profile 'mira ' not found"}
+        "code": 40404,
+        "message": "player profile 'mira ' not found",
+    }
 
 
 async def test_blank_id_is_refused(rpc: RpcClient) -> None:
@@ -62,8 +63,9 @@ async def test_description_is_required_on_create(rpc: RpcClient) -> None:
     del params["description"]
     envelope = await rpc.call("player_profile.create", params, expect_status=400)
     assert envelope["error"] == {"code": -32602, "message": "params.description: missing required field"}
-    envelope = await rpc.call("player_profile.update", {"player_profile_id": "mira", "display_name": 3},
-                              expect_status=400)
+    envelope = await rpc.call(
+        "player_profile.update", {"player_profile_id": "mira", "display_name": 3}, expect_status=400
+    )
     assert envelope["error"] == {"code": -32602, "message": "params.display_name: expected string, got int"}
 
 

@@ -10,8 +10,16 @@ import trio
 from tests.support.server import RpcClient
 
 SCHEMA = {"schema_id": "s", "display_name": "S", "fields": {}}
-CONTENT = {"id": "mira", "name": "Mira", "personality": "calm", "style": "dry", "schema_id": "s",
-           "system_prompt": "Stay in character.", "tags": [], "folder": ""}
+CONTENT = {
+    "id": "mira",
+    "name": "Mira",
+    "personality": "calm",
+    "style": "dry",
+    "schema_id": "s",
+    "system_prompt": "Stay in character.",
+    "tags": [],
+    "folder": "",
+}
 AGENTS = ["planner", "architect", "director", "actor", "narrator", "keeper", "replyer"]
 PRESET = {"preset_id": "stage", "display_name": "Stage", "agents": {agent: {"modules": []} for agent in AGENTS}}
 
@@ -37,8 +45,14 @@ async def test_preset_reads_show_each_entry_change(rpc: RpcClient) -> None:
     before = await rpc.result("preset.get", {"preset_id": "stage"})
     assert await rpc.result("preset.get", {"preset_id": "stage"}) == before
     module_id = before["agents"]["director"]["modules"][0]["module_id"]
-    entry = {"preset_id": "stage", "agent": "director", "module_id": module_id, "entry_id": "mood",
-             "display_name": "Mood", "text": "Keep it tense."}
+    entry = {
+        "preset_id": "stage",
+        "agent": "director",
+        "module_id": module_id,
+        "entry_id": "mood",
+        "display_name": "Mood",
+        "text": "Keep it tense.",
+    }
     await rpc.result("preset_entry.create", entry)
     after = await rpc.result("preset.get", {"preset_id": "stage"})
     assert "mood" in [e["entry_id"] for e in after["agents"]["director"]["modules"][0]["entries"]]
@@ -51,8 +65,14 @@ def _director_entry_count(preset: dict[str, Any]) -> int:
 
 
 async def test_api_and_api_group_lists_show_each_write(rpc: RpcClient) -> None:
-    api = {"api_id": "main", "display_name": "Main", "provider": "open_ai", "base_url": "http://127.0.0.1:9/v1",
-           "model": "m", "api_key": "sk-secret-key-1234"}
+    api = {
+        "api_id": "main",
+        "display_name": "Main",
+        "provider": "open_ai",
+        "base_url": "http://127.0.0.1:9/v1",
+        "model": "m",
+        "api_key": "sk-secret-key-1234",
+    }
     assert (await rpc.result("api.list"))["apis"] == []
     await rpc.result("api.create", api)
     assert [a["api_id"] for a in (await rpc.result("api.list"))["apis"]] == ["main"]

@@ -11,21 +11,33 @@ MOOD = {"value_type": "string", "default": "calm", "enum_values": ["calm", "angr
 
 
 def schema(schema_id: str = "world", **overrides: Any) -> dict[str, Any]:
-    return {"schema_id": schema_id, "display_name": "World", "tags": ["world"],
-            "fields": {"trust": TRUST, "mood": MOOD}, **overrides}
+    return {
+        "schema_id": schema_id,
+        "display_name": "World",
+        "tags": ["world"],
+        "fields": {"trust": TRUST, "mood": MOOD},
+        **overrides,
+    }
 
 
 def stored(params: dict[str, Any]) -> dict[str, Any]:
     """What the server answers for a schema created from `params` (null/omitted rules applied)."""
     fields = {key: {"default": None, "description": None, **field} for key, field in params["fields"].items()}
-    return {"schema_id": params["schema_id"], "display_name": params["display_name"],
-            "tags": params.get("tags", []), "fields": fields}
+    return {
+        "schema_id": params["schema_id"],
+        "display_name": params["display_name"],
+        "tags": params.get("tags", []),
+        "fields": fields,
+    }
 
 
 async def test_create_returns_the_exact_shape(rpc: RpcClient) -> None:
     created = await rpc.result("schema.create", schema())
     assert created == {
-        "type": "schema", "schema_id": "world", "display_name": "World", "tags": ["world"],
+        "type": "schema",
+        "schema_id": "world",
+        "display_name": "World",
+        "tags": ["world"],
         "fields": {
             "trust": {"value_type": "int", "default": 5, "description": "How much they trust the player"},
             "mood": {"value_type": "string", "default": "calm", "description": None, "enum_values": ["calm", "angry"]},
@@ -34,11 +46,18 @@ async def test_create_returns_the_exact_shape(rpc: RpcClient) -> None:
 
 
 async def test_unset_default_and_description_are_null_and_unset_enum_is_omitted(rpc: RpcClient) -> None:
-    created = await rpc.result("schema.create", {"schema_id": "s", "display_name": "S", "fields": {
-        "bare": {"value_type": "object"},
-        "explicit_nulls": {"value_type": "float", "default": None, "description": None, "enum_values": None},
-        "empty_enum": {"value_type": "array", "enum_values": []},
-    }})
+    created = await rpc.result(
+        "schema.create",
+        {
+            "schema_id": "s",
+            "display_name": "S",
+            "fields": {
+                "bare": {"value_type": "object"},
+                "explicit_nulls": {"value_type": "float", "default": None, "description": None, "enum_values": None},
+                "empty_enum": {"value_type": "array", "enum_values": []},
+            },
+        },
+    )
     assert created["tags"] == []
     assert created["fields"] == {
         "bare": {"value_type": "object", "default": None, "description": None},
@@ -55,7 +74,7 @@ async def test_values_round_trip_unchanged(rpc: RpcClient) -> None:
         "ratio": {"value_type": "float", "default": 0.25, "enum_values": [0.25, 1]},
         "flag": {"value_type": "bool", "default": False},
         "bag": {"value_type": "object", "default": {"nested": [1, "two", None, True]}},
-        "text": {"value_type": "string", "default": "ünïcode \"quoted\""},
+        "text": {"value_type": "string", "default": 'ünïcode "quoted"'},
     }
     await rpc.result("schema.create", {"schema_id": "s", "display_name": "S", "fields": fields})
     got = await rpc.result("schema.get", {"schema_id": "s"})
@@ -81,7 +100,9 @@ async def test_get_list_update_delete_round_trip(rpc: RpcClient) -> None:
     deleted = await rpc.result("schema.delete", {"schema_id": "world"})
     assert deleted == {"type": "schema_deleted", "schema_id": "world"}
     assert await rpc.error("schema.get", {"schema_id": "world"}) == {
-        "code": 40404, "message": "schema 'world' not found"}
+        "code": 40404,
+        "message": "schema 'world' not found",
+    }
     assert (await rpc.result("schema.list"))["schemas"] == []
 
 
@@ -96,7 +117,9 @@ async def test_id_is_trimmed_on_create_only(rpc: RpcClient) -> None:
     created = await rpc.result("schema.create", schema("  world  "))
     assert created["schema_id"] == "world"
     assert await rpc.error("schema.get", {"schema_id": " world "}) == {
-        "code": 40404, "message": "schema ' world ' not found"}
+        "code": 40404,
+        "message": "schema ' world ' not found",
+    }
     assert (await rpc.result("schema.get", {"schema_id": "world"}))["schema_id"] == "world"
 
 
@@ -115,16 +138,26 @@ async def test_duplicate_id_conflicts_and_keeps_the_first(rpc: RpcClient) -> Non
 
 async def test_invalid_fields_on_create_store_nothing(rpc: RpcClient) -> None:
     cases = [
-        ({"trust": {"value_type": "int", "default": "x"}},
-         "invalid schema: field 'trust' default must match value_type 'int', got \"x\""),
-        ({"trust": {"value_type": "int", "default": 1.0}},
-         "invalid schema: field 'trust' default must match value_type 'int', got 1.0"),
-        ({"items": {"value_type": "array", "enum_values": [[1]]}},
-         "invalid schema: field 'items' enum_values are only supported for scalar types, got array"),
-        ({"mood": {"value_type": "string", "enum_values": ["calm", 2]}},
-         "invalid schema: field 'mood' enum_values item must match value_type 'string', got 2"),
-        ({"mood": {"value_type": "string", "default": "sad", "enum_values": ["calm"]}},
-         "invalid schema: field 'mood' default must be one of enum_values when enum_values are configured"),
+        (
+            {"trust": {"value_type": "int", "default": "x"}},
+            "invalid schema: field 'trust' default must match value_type 'int', got \"x\"",
+        ),
+        (
+            {"trust": {"value_type": "int", "default": 1.0}},
+            "invalid schema: field 'trust' default must match value_type 'int', got 1.0",
+        ),
+        (
+            {"items": {"value_type": "array", "enum_values": [[1]]}},
+            "invalid schema: field 'items' enum_values are only supported for scalar types, got array",
+        ),
+        (
+            {"mood": {"value_type": "string", "enum_values": ["calm", 2]}},
+            "invalid schema: field 'mood' enum_values item must match value_type 'string', got 2",
+        ),
+        (
+            {"mood": {"value_type": "string", "default": "sad", "enum_values": ["calm"]}},
+            "invalid schema: field 'mood' default must be one of enum_values when enum_values are configured",
+        ),
     ]
     for fields, message in cases:
         error = await rpc.error("schema.create", schema(fields=fields), expect_status=200)
@@ -135,8 +168,10 @@ async def test_invalid_fields_on_create_store_nothing(rpc: RpcClient) -> None:
 async def test_invalid_fields_on_update_change_nothing(rpc: RpcClient) -> None:
     await rpc.result("schema.create", schema())
     before = await rpc.result("schema.get", {"schema_id": "world"})
-    error = await rpc.error("schema.update", {"schema_id": "world", "display_name": "Changed",
-                                              "fields": {"flag": {"value_type": "bool", "default": 0}}})
+    error = await rpc.error(
+        "schema.update",
+        {"schema_id": "world", "display_name": "Changed", "fields": {"flag": {"value_type": "bool", "default": 0}}},
+    )
     message = "invalid schema: field 'flag' default must match value_type 'bool', got 0"
     assert error == {"code": -32602, "message": message}
     assert await rpc.result("schema.get", {"schema_id": "world"}) == before
@@ -145,14 +180,20 @@ async def test_invalid_fields_on_update_change_nothing(rpc: RpcClient) -> None:
 async def test_field_decode_errors_name_the_path(rpc: RpcClient) -> None:
     cases = [
         ({"trust": {"default": 1}}, "params.fields.trust.value_type: missing required field"),
-        ({"trust": {"value_type": "integer"}},
-         "params.fields.trust.value_type: expected one of bool, int, float, string, array, object, null,"
-         ' got "integer"'),
+        (
+            {"trust": {"value_type": "integer"}},
+            "params.fields.trust.value_type: expected one of bool, int, float, string, array, object, null,"
+            ' got "integer"',
+        ),
         ({"trust": {"value_type": "int", "min": 0}}, "params.fields.trust.min: unknown field"),
-        ({"trust": {"value_type": "int", "description": 3}},
-         "params.fields.trust.description: expected string, got int"),
-        ({"trust": {"value_type": "int", "enum_values": 3}},
-         "params.fields.trust.enum_values: expected array, got int"),
+        (
+            {"trust": {"value_type": "int", "description": 3}},
+            "params.fields.trust.description: expected string, got int",
+        ),
+        (
+            {"trust": {"value_type": "int", "enum_values": 3}},
+            "params.fields.trust.enum_values: expected array, got int",
+        ),
     ]
     for fields, message in cases:
         envelope = await rpc.call("schema.create", schema(fields=fields), expect_status=400)
@@ -170,8 +211,14 @@ async def test_unknown_schema_is_not_found(rpc: RpcClient) -> None:
 
 async def test_schema_used_by_a_character_cannot_be_deleted(rpc: RpcClient) -> None:
     await rpc.result("schema.create", schema())
-    content = {"id": "merchant", "name": "Merchant", "personality": "Shrewd", "style": "Terse",
-               "schema_id": "world", "system_prompt": "You sell things."}
+    content = {
+        "id": "merchant",
+        "name": "Merchant",
+        "personality": "Shrewd",
+        "style": "Terse",
+        "schema_id": "world",
+        "system_prompt": "You sell things.",
+    }
     await rpc.result("character.create", {"content": content})
     error = await rpc.error("schema.delete", {"schema_id": "world"})
     assert error == {"code": 40909, "message": "schema 'world' is still referenced"}

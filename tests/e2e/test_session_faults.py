@@ -4,14 +4,16 @@ was before the turn (R4, R5)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 import trio
 
-from runtime.turns import EmitEvent, TurnOutcome, TurnSetup, run_turn as play_turn
+from runtime.turns import EmitEvent, TurnOutcome, TurnSetup
+from runtime.turns import run_turn as play_turn
 from tests.support.llm_stub import RunningStub
 from tests.support.processes import ServerProcess
 from tests.support.server import RpcClient
@@ -34,31 +36,51 @@ from transport.settings import Settings
 
 SLOW_MS = 1500  # how long the stub holds a turn that other requests must meet while it runs
 SET_TRUST = {"type": "SetCharacterState", "character": "merchant", "key": "trust", "value": 1}
-GUARD = {"type": "create_and_enter", "session_character_id": "guard", "display_name": "Impostor",
-         "personality": "sly", "style": "curt", "system_prompt": "You pretend."}
+GUARD = {
+    "type": "create_and_enter",
+    "session_character_id": "guard",
+    "display_name": "Impostor",
+    "personality": "sly",
+    "style": "curt",
+    "system_prompt": "You pretend.",
+}
 
 FAILURES = {
     "keeper after the input": (
         [{"status": 401}],
-        50002, "turn failed during KeeperAfterPlayerInput: authentication failed"),
+        50002,
+        "turn failed during KeeperAfterPlayerInput: authentication failed",
+    ),
     "director provider error": (
         [ops(), {"status": 400, "error_message": "context too long"}],
-        50002, "turn failed during Director: provider error (400): context too long"),
+        50002,
+        "turn failed during Director: provider error (400): context too long",
+    ),
     "director role action": (
         [ops(), plan(narrator_beat(), role_actions=[GUARD])],
-        50001, "turn failed during Director: session character id 'guard' conflicts with a story character"),
+        50001,
+        "turn failed during Director: session character id 'guard' conflicts with a story character",
+    ),
     "narrator": (
         [ops(), plan(narrator_beat(), actor_beat()), {"status": 401}],
-        50002, "turn failed during Narrator: authentication failed"),
+        50002,
+        "turn failed during Narrator: authentication failed",
+    ),
     "actor speaker": (
         [ops(), plan(narrator_beat(), actor_beat("guard")), narration()],
-        50001, "turn failed during Actor: actor beat references invalid speaker_id 'guard' for node 'dock'"),
+        50001,
+        "turn failed during Actor: actor beat references invalid speaker_id 'guard' for node 'dock'",
+    ),
     "actor output": (
         [ops(), plan(actor_beat()), {"text": "Just words, no tags at all."}],
-        50001, "turn failed during Actor: "),
+        50001,
+        "turn failed during Actor: ",
+    ),
     "keeper after the outputs": (
         [ops(), plan(narrator_beat(), actor_beat()), narration(), performance(), {"status": 401}],
-        50002, "turn failed during KeeperAfterTurnOutputs: authentication failed"),
+        50002,
+        "turn failed during KeeperAfterTurnOutputs: authentication failed",
+    ),
 }
 
 
@@ -88,7 +110,8 @@ async def test_a_failure_at_each_stage_leaves_the_session_unchanged(
     assert reply.last_frame["type"] == "completed"
     assert reply.bodies[0]["next_turn_index"] == 2
     assert reply.last_frame["response"]["result"]["snapshot"]["world_state"]["character_state"]["merchant"] == {
-        "trust": 1}
+        "trust": 1
+    }
 
 
 async def test_created_characters_of_a_failed_turn_are_not_kept(rpc: RpcClient, llm_stub: RunningStub) -> None:
@@ -100,15 +123,15 @@ async def test_created_characters_of_a_failed_turn_are_not_kept(rpc: RpcClient, 
     assert reply.last_frame["type"] == "failed"
     assert (await rpc.result("session_character.list", session_id=session_id))["session_characters"] == []
     assert (await rpc.result("session.get_runtime_snapshot", session_id=session_id))["snapshot"]["world_state"][
-        "active_characters"] == ["merchant"]
+        "active_characters"
+    ] == ["merchant"]
 
 
-async def test_a_client_that_leaves_mid_stream_does_not_cancel_the_turn(
-    rpc: RpcClient, llm_stub: RunningStub
-) -> None:
+async def test_a_client_that_leaves_mid_stream_does_not_cancel_the_turn(rpc: RpcClient, llm_stub: RunningStub) -> None:
     session_id = await playable_session(rpc, llm_stub)
-    await llm_stub.control.script(*turn_script(beats=[narration(chunk_size=2, chunk_delay_ms=20), performance()],
-                                               second_keeper=ops(SET_TRUST)))
+    await llm_stub.control.script(
+        *turn_script(beats=[narration(chunk_size=2, chunk_delay_ms=20), performance()], second_keeper=ops(SET_TRUST))
+    )
     async with rpc.http.stream("POST", "/rpc", json=turn_envelope(session_id, "Hello")) as response:
         received = b""
         async for chunk in response.aiter_bytes():
@@ -122,9 +145,7 @@ async def test_a_client_that_leaves_mid_stream_does_not_cancel_the_turn(
     assert [m["kind"] for m in renamed["history"]] == ["player_input", "narration", "action", "dialogue"]
 
 
-async def test_a_second_turn_is_refused_while_other_calls_wait_or_read(
-    rpc: RpcClient, llm_stub: RunningStub
-) -> None:
+async def test_a_second_turn_is_refused_while_other_calls_wait_or_read(rpc: RpcClient, llm_stub: RunningStub) -> None:
     session_id = await playable_session(rpc, llm_stub)
     await llm_stub.control.script(*turn_script(second_keeper={**ops(SET_TRUST), "delay_ms": SLOW_MS}))
     changed: list[dict[str, Any]] = []
@@ -139,8 +160,12 @@ async def test_a_second_turn_is_refused_while_other_calls_wait_or_read(
         assert received.startswith(b"event: ack\n")  # the turn is set up and now runs
         refused = await rpc.http.post("/rpc", json=turn_envelope(session_id, "Second", "req-7"))
         assert refused.headers["content-type"].startswith("application/json")
-        assert refused.json() == {"jsonrpc": "2.0", "id": "req-7", "session_id": session_id, "error": {
-            "code": 40909, "message": f"session '{session_id}' already has a turn in progress"}}
+        assert refused.json() == {
+            "jsonrpc": "2.0",
+            "id": "req-7",
+            "session_id": session_id,
+            "error": {"code": 40909, "message": f"session '{session_id}' already has a turn in progress"},
+        }
         during = await rpc.result("session.get", session_id=session_id)
         assert during["snapshot"]["turn_index"] == 0 and during["history"] == []  # reads see the last commit
         async with trio.open_nursery() as nursery:
@@ -189,8 +214,10 @@ async def test_a_crash_inside_the_actor_is_survived(crashing_rpc: RpcClient, llm
     await rpc.result("session.update", {"display_name": "Before"}, session_id=session_id)
     before = await stored_state(rpc, session_id)
     reply = await run_turn(rpc.http, session_id, "crash")
-    assert reply.last_frame == {"type": "failed", "error": {"code": 50001,
-                                                            "message": "turn failed: internal error (RuntimeError)"}}
+    assert reply.last_frame == {
+        "type": "failed",
+        "error": {"code": 50001, "message": "turn failed: internal error (RuntimeError)"},
+    }
     assert await stored_state(rpc, session_id) == before
     await llm_stub.control.script(*turn_script())
     reply = await run_turn(rpc.http, session_id, "Hello")
@@ -202,9 +229,7 @@ async def test_a_crash_inside_the_actor_is_survived(crashing_rpc: RpcClient, llm
 # -- a server killed mid-turn ------------------------------------------------------------
 
 
-async def test_a_server_killed_mid_turn_restarts_with_the_pre_turn_state(
-    tmp_path: Path, llm_stub: RunningStub
-) -> None:
+async def test_a_server_killed_mid_turn_restarts_with_the_pre_turn_state(tmp_path: Path, llm_stub: RunningStub) -> None:
     data_dir = tmp_path / "data"
     first = ServerProcess(data_dir)
     await first.start()
@@ -239,6 +264,3 @@ async def test_a_server_killed_mid_turn_restarts_with_the_pre_turn_state(
             assert reply.last_frame["type"] == "completed" and reply.bodies[0]["next_turn_index"] == 2
     finally:
         await second.terminate()
-
-
-

@@ -17,9 +17,17 @@ NOTE = {"kind": "narration", "speaker_id": "narrator", "speaker_name": "Narrator
 async def session_with_characters(rpc: RpcClient, stub: RunningStub) -> str:
     """A session whose first turn created `ferryman` and `pilot` (both in the scene)."""
     session_id = await playable_session(rpc, stub)
-    actions = [{"type": "create_and_enter", "session_character_id": character_id, "display_name": name,
-                "personality": "quiet", "style": "terse", "system_prompt": f"You are {name}."}
-               for character_id, name in (("ferryman", "Ferryman"), ("pilot", "Pilot"))]
+    actions = [
+        {
+            "type": "create_and_enter",
+            "session_character_id": character_id,
+            "display_name": name,
+            "personality": "quiet",
+            "style": "terse",
+            "system_prompt": f"You are {name}.",
+        }
+        for character_id, name in (("ferryman", "Ferryman"), ("pilot", "Pilot"))
+    ]
     await stub.control.script(*turn_script(director=plan(role_actions=actions), beats=[]))
     reply = await run_turn(rpc.http, session_id, "Call for help.")
     assert reply.last_frame["type"] == "completed", reply.last_frame
@@ -39,10 +47,19 @@ async def test_messages_are_created_with_the_next_sequence_and_the_current_turn(
     assert envelope["session_id"] == session_id
     first = envelope["result"]
     stamp = first["created_at_ms"]
-    assert first == {"type": "session_message", "message_id": "session-message-0", "kind": "narration",
-                     "sequence": 0, "turn_index": 0, "recorded_at_ms": stamp, "created_at_ms": stamp,
-                     "updated_at_ms": stamp, "speaker_id": "narrator", "speaker_name": "Narrator",
-                     "text": "Rain falls."}
+    assert first == {
+        "type": "session_message",
+        "message_id": "session-message-0",
+        "kind": "narration",
+        "sequence": 0,
+        "turn_index": 0,
+        "recorded_at_ms": stamp,
+        "created_at_ms": stamp,
+        "updated_at_ms": stamp,
+        "speaker_id": "narrator",
+        "speaker_name": "Narrator",
+        "text": "Rain falls.",
+    }
     second = await rpc.result("session_message.create", {**NOTE, "kind": "dialogue"}, session_id=session_id)
     assert (second["message_id"], second["sequence"]) == ("session-message-1", 1)
     after = await rpc.result("session.get", session_id=session_id)
@@ -63,21 +80,39 @@ async def test_get_update_and_delete_a_message(rpc: RpcClient, llm_stub: Running
     created = await rpc.result("session_message.create", NOTE, session_id=session_id)
     message_id = created["message_id"]
     assert await rpc.result("session_message.get", {"message_id": message_id}, session_id=session_id) == created
-    updated = await rpc.result("session_message.update", {"message_id": message_id, "kind": "action",
-                                                          "speaker_id": "merchant", "speaker_name": "Old Merchant",
-                                                          "text": "Counts coins."}, session_id=session_id)
+    updated = await rpc.result(
+        "session_message.update",
+        {
+            "message_id": message_id,
+            "kind": "action",
+            "speaker_id": "merchant",
+            "speaker_name": "Old Merchant",
+            "text": "Counts coins.",
+        },
+        session_id=session_id,
+    )
     assert {key: updated[key] for key in ("kind", "speaker_id", "speaker_name", "text", "sequence")} == {
-        "kind": "action", "speaker_id": "merchant", "speaker_name": "Old Merchant", "text": "Counts coins.",
-        "sequence": 0}
+        "kind": "action",
+        "speaker_id": "merchant",
+        "speaker_name": "Old Merchant",
+        "text": "Counts coins.",
+        "sequence": 0,
+    }
     assert updated["created_at_ms"] == created["created_at_ms"]
     assert updated["updated_at_ms"] >= created["updated_at_ms"]
     assert await rpc.result("session_message.delete", {"message_id": message_id}, session_id=session_id) == {
-        "type": "session_message_deleted", "message_id": message_id}
+        "type": "session_message_deleted",
+        "message_id": message_id,
+    }
     assert (await rpc.result("session_message.list", session_id=session_id))["messages"] == []
-    for method, params in (("session_message.delete", {"message_id": message_id}),
-                           ("session_message.get", {"message_id": message_id})):
+    for method, params in (
+        ("session_message.delete", {"message_id": message_id}),
+        ("session_message.get", {"message_id": message_id}),
+    ):
         assert await rpc.error(method, params, session_id=session_id) == {
-            "code": 40404, "message": f"session message '{message_id}' not found"}
+            "code": 40404,
+            "message": f"session message '{message_id}' not found",
+        }
 
 
 async def test_a_message_of_another_session_is_not_found(rpc: RpcClient, llm_stub: RunningStub) -> None:
@@ -90,20 +125,27 @@ async def test_a_message_of_another_session_is_not_found(rpc: RpcClient, llm_stu
     update = {"message_id": message_id, **NOTE}
     assert await rpc.error("session_message.update", update, session_id=second) == not_found
     assert await rpc.error("session_message.delete", {"message_id": message_id}, session_id=second) == not_found
-    assert (await rpc.result("session_message.get", {"message_id": message_id}, session_id=first))["text"] == \
-        NOTE["text"]
+    assert (await rpc.result("session_message.get", {"message_id": message_id}, session_id=first))["text"] == NOTE[
+        "text"
+    ]
 
 
 async def test_message_inputs_are_checked(rpc: RpcClient, llm_stub: RunningStub) -> None:
     session_id = await playable_session(rpc, llm_stub)
-    envelope = await rpc.call("session_message.create", {**NOTE, "kind": "thought"}, session_id=session_id,
-                              expect_status=400)
+    envelope = await rpc.call(
+        "session_message.create", {**NOTE, "kind": "thought"}, session_id=session_id, expect_status=400
+    )
     assert envelope["error"]["message"] == (
-        'params.kind: expected one of player_input, narration, dialogue, action, got "thought"')
+        'params.kind: expected one of player_input, narration, dialogue, action, got "thought"'
+    )
     assert await rpc.error("session_message.create", NOTE, session_id="session-9") == {
-        "code": 40404, "message": "session 'session-9' not found"}
+        "code": 40404,
+        "message": "session 'session-9' not found",
+    }
     assert await rpc.error("session_message.list", session_id="session-9") == {
-        "code": 40404, "message": "session 'session-9' not found"}
+        "code": 40404,
+        "message": "session 'session-9' not found",
+    }
 
 
 async def test_session_characters_are_listed_by_creation(rpc: RpcClient, llm_stub: RunningStub) -> None:
@@ -113,37 +155,53 @@ async def test_session_characters_are_listed_by_creation(rpc: RpcClient, llm_stu
     listed = envelope["result"]["session_characters"]
     assert [c["session_character_id"] for c in listed] == ["ferryman", "pilot"]
     stamp = listed[0]["created_at_ms"]
-    assert listed[0] == {"session_character_id": "ferryman", "display_name": "Ferryman", "personality": "quiet",
-                         "style": "terse", "system_prompt": "You are Ferryman.", "in_scene": True,
-                         "created_at_ms": stamp, "updated_at_ms": stamp}
+    assert listed[0] == {
+        "session_character_id": "ferryman",
+        "display_name": "Ferryman",
+        "personality": "quiet",
+        "style": "terse",
+        "system_prompt": "You are Ferryman.",
+        "in_scene": True,
+        "created_at_ms": stamp,
+        "updated_at_ms": stamp,
+    }
     got = await rpc.result("session_character.get", {"session_character_id": "pilot"}, session_id=session_id)
     assert got == {"type": "session_character", **listed[1]}
 
 
 async def test_update_a_session_character(rpc: RpcClient, llm_stub: RunningStub) -> None:
     session_id = await session_with_characters(rpc, llm_stub)
-    card = {"session_character_id": "pilot", "display_name": "Harbor Pilot", "personality": "bold",
-            "style": "loud", "system_prompt": "You guide ships."}
+    card = {
+        "session_character_id": "pilot",
+        "display_name": "Harbor Pilot",
+        "personality": "bold",
+        "style": "loud",
+        "system_prompt": "You guide ships.",
+    }
     updated = await rpc.result("session_character.update", card, session_id=session_id)
     assert {key: updated[key] for key in card} == card and updated["in_scene"] is True
     assert updated["updated_at_ms"] >= updated["created_at_ms"]
-    incomplete = await rpc.call("session_character.update", {"session_character_id": "pilot"},
-                                session_id=session_id, expect_status=400)
+    incomplete = await rpc.call(
+        "session_character.update", {"session_character_id": "pilot"}, session_id=session_id, expect_status=400
+    )
     assert incomplete["error"]["message"].endswith(": missing required field")
 
 
 async def test_leave_and_enter_the_scene(rpc: RpcClient, llm_stub: RunningStub) -> None:
     session_id = await session_with_characters(rpc, llm_stub)
     before = await rpc.result("session.get", session_id=session_id)
-    left = await rpc.result("session_character.leave_scene", {"session_character_id": "ferryman"},
-                            session_id=session_id)
+    left = await rpc.result(
+        "session_character.leave_scene", {"session_character_id": "ferryman"}, session_id=session_id
+    )
     assert left["in_scene"] is False
     assert (await snapshot(rpc, session_id))["world_state"]["active_characters"] == ["merchant", "pilot"]
-    entered = await rpc.result("session_character.enter_scene", {"session_character_id": "ferryman"},
-                               session_id=session_id)
+    entered = await rpc.result(
+        "session_character.enter_scene", {"session_character_id": "ferryman"}, session_id=session_id
+    )
     assert entered["in_scene"] is True
-    again = await rpc.result("session_character.enter_scene", {"session_character_id": "ferryman"},
-                             session_id=session_id)
+    again = await rpc.result(
+        "session_character.enter_scene", {"session_character_id": "ferryman"}, session_id=session_id
+    )
     assert again["in_scene"] is True
     after = await rpc.result("session.get", session_id=session_id)
     assert after["snapshot"]["world_state"]["active_characters"] == ["merchant", "pilot", "ferryman"]
@@ -152,10 +210,17 @@ async def test_leave_and_enter_the_scene(rpc: RpcClient, llm_stub: RunningStub) 
 
 async def test_delete_a_session_character_forgets_it_in_the_state(rpc: RpcClient, llm_stub: RunningStub) -> None:
     session_id = await session_with_characters(rpc, llm_stub)
-    await rpc.result("session.update_variables", {"update": {"ops": [
-        {"type": "SetCharacterState", "character": "pilot", "key": "mood", "value": "calm"}]}}, session_id=session_id)
-    await llm_stub.control.script(*turn_script(director=plan(actor_beat("pilot")), beats=[
-        {"text": "<thought>Storm ahead.</thought><dialogue>Hold on.</dialogue>"}]))
+    await rpc.result(
+        "session.update_variables",
+        {"update": {"ops": [{"type": "SetCharacterState", "character": "pilot", "key": "mood", "value": "calm"}]}},
+        session_id=session_id,
+    )
+    await llm_stub.control.script(
+        *turn_script(
+            director=plan(actor_beat("pilot")),
+            beats=[{"text": "<thought>Storm ahead.</thought><dialogue>Hold on.</dialogue>"}],
+        )
+    )
     assert (await run_turn(rpc.http, session_id)).last_frame["type"] == "completed"
     world = (await snapshot(rpc, session_id))["world_state"]
     assert "pilot" in world["actor_private_memory"] and "pilot" in world["character_state"]
@@ -176,14 +241,21 @@ async def test_session_characters_of_other_or_missing_sessions_are_not_found(
     story_id = (await rpc.result("session.get", session_id=session_id))["story_id"]
     other = await start_session(rpc, story_id)
     not_found = {"code": 40404, "message": "session character 'ferryman' not found"}
-    for method in ("session_character.get", "session_character.delete", "session_character.enter_scene",
-                   "session_character.leave_scene"):
+    for method in (
+        "session_character.get",
+        "session_character.delete",
+        "session_character.enter_scene",
+        "session_character.leave_scene",
+    ):
         assert await rpc.error(method, {"session_character_id": "ferryman"}, session_id=other) == not_found
-    assert await rpc.error("session_character.get", {"session_character_id": "merchant"},
-                           session_id=session_id) == {"code": 40404,
-                                                      "message": "session character 'merchant' not found"}
+    assert await rpc.error("session_character.get", {"session_character_id": "merchant"}, session_id=session_id) == {
+        "code": 40404,
+        "message": "session character 'merchant' not found",
+    }
     assert await rpc.error("session_character.list", session_id="session-9") == {
-        "code": 40404, "message": "session 'session-9' not found"}
+        "code": 40404,
+        "message": "session 'session-9' not found",
+    }
     assert (await snapshot(rpc, other))["world_state"]["active_characters"] == ["merchant"]
 
 
@@ -194,10 +266,14 @@ async def test_deleting_a_session_deletes_its_transcript_and_characters(
     session_id = await session_with_characters(rpc, llm_stub)
     await rpc.result("session_message.create", NOTE, session_id=session_id)
     await rpc.result("session.delete", session_id=session_id)
-    assert await rpc.error("session_character.get", {"session_character_id": "ferryman"},
-                           session_id=session_id) == {"code": 40404, "message": f"session '{session_id}' not found"}
+    assert await rpc.error("session_character.get", {"session_character_id": "ferryman"}, session_id=session_id) == {
+        "code": 40404,
+        "message": f"session '{session_id}' not found",
+    }
     await server.stop()
     with duckdb.connect(str(server.data_dir / DATABASE_FILE_NAME), read_only=True) as database:
-        counts = [database.execute(f"SELECT count(*) FROM {table} WHERE session_id = ?", [session_id]).fetchone()[0]
-                  for table in ("sessions", "session_messages", "session_characters")]
+        counts = [
+            database.execute(f"SELECT count(*) FROM {table} WHERE session_id = ?", [session_id]).fetchone()[0]
+            for table in ("sessions", "session_messages", "session_characters")
+        ]
     assert counts == [0, 0, 0]

@@ -17,8 +17,18 @@ from tests.support.generation import answer, bind_engine_to_stub, create_resourc
 from tests.support.llm_stub import RunningStub
 from tests.support.server import RpcClient
 
-STORY_KEYS = {"type", "story_id", "resource_id", "display_name", "graph", "world_schema_id", "player_schema_id",
-              "introduction", "common_variables", "graph_warnings"}
+STORY_KEYS = {
+    "type",
+    "story_id",
+    "resource_id",
+    "display_name",
+    "graph",
+    "world_schema_id",
+    "player_schema_id",
+    "introduction",
+    "common_variables",
+    "graph_warnings",
+}
 
 
 async def story_inputs(rpc: RpcClient) -> str:
@@ -34,8 +44,14 @@ def graph(*nodes: dict[str, Any], start: str = "dock") -> dict[str, Any]:
 
 
 def create_params(resource_id: str, **changes: Any) -> dict[str, Any]:
-    return {"resource_id": resource_id, "graph": graph(), "world_schema_id": "world", "player_schema_id": "player",
-            "introduction": "You arrive.", **changes}
+    return {
+        "resource_id": resource_id,
+        "graph": graph(),
+        "world_schema_id": "world",
+        "player_schema_id": "player",
+        "introduction": "You arrive.",
+        **changes,
+    }
 
 
 async def test_create_get_list_update_delete(rpc: RpcClient) -> None:
@@ -54,8 +70,9 @@ async def test_create_get_list_update_delete(rpc: RpcClient) -> None:
     assert set(listed["stories"][0]) == STORY_KEYS - {"type", "graph", "graph_warnings"}
 
     variables = [{"scope": "world", "key": "gate_open", "display_name": "Gate", "pinned": False}]
-    updated = await rpc.result("story.update", {"story_id": "story-0", "display_name": "Renamed",
-                                                "common_variables": variables})
+    updated = await rpc.result(
+        "story.update", {"story_id": "story-0", "display_name": "Renamed", "common_variables": variables}
+    )
     assert (updated["type"], updated["display_name"], updated["common_variables"]) == ("story", "Renamed", variables)
     kept = await rpc.result("story.update", {"story_id": "story-0"})
     assert kept["display_name"] == "Renamed" and kept["common_variables"] == variables
@@ -65,9 +82,14 @@ async def test_create_get_list_update_delete(rpc: RpcClient) -> None:
     assert regraphed["graph"]["nodes"] == [{**node("dock"), "on_enter_updates": []}]
 
     assert await rpc.result("story.delete", {"story_id": "story-1"}) == {"type": "story_deleted", "story_id": "story-1"}
-    assert await rpc.error("story.get", {"story_id": "story-1"}) == {"code": 40404, "message": "story 'story-1' not found"}
+    assert await rpc.error("story.get", {"story_id": "story-1"}) == {
+        "code": 40404,
+        "message": "story 'story-1' not found",
+    }
     assert await rpc.error("story.delete", {"story_id": "story-1"}) == {
-        "code": 40404, "message": "story 'story-1' not found"}
+        "code": 40404,
+        "message": "story 'story-1' not found",
+    }
     third = await rpc.result("story.create", create_params(resource_id))
     assert third["story_id"] == "story-2"  # never reused (R1)
     assert (await rpc.result("schema.get", {"schema_id": "world"}))["schema_id"] == "world"  # schemas stay
@@ -76,12 +98,16 @@ async def test_create_get_list_update_delete(rpc: RpcClient) -> None:
 async def test_create_checks_references_in_order(rpc: RpcClient) -> None:
     resource_id = await story_inputs(rpc)
     assert await rpc.error("story.create", create_params("resource-9", world_schema_id="nope")) == {
-        "code": 40404, "message": "story resources 'resource-9' not found"}
-    assert await rpc.error("story.create", create_params(resource_id, world_schema_id="nope",
-                                                         player_schema_id="nada")) == {
-        "code": 40404, "message": "schema 'nope' not found"}
+        "code": 40404,
+        "message": "story resources 'resource-9' not found",
+    }
+    assert await rpc.error(
+        "story.create", create_params(resource_id, world_schema_id="nope", player_schema_id="nada")
+    ) == {"code": 40404, "message": "schema 'nope' not found"}
     assert await rpc.error("story.create", create_params(resource_id, player_schema_id="nada")) == {
-        "code": 40404, "message": "schema 'nada' not found"}
+        "code": 40404,
+        "message": "schema 'nada' not found",
+    }
     assert (await rpc.result("story.list"))["stories"] == []
 
 
@@ -90,11 +116,22 @@ INVALID_GRAPHS = [
     (graph(node("dock", "pier")), "transition from 'dock' points to missing node 'pier'"),
     (graph(node("dock"), start="pier"), "start node 'pier' does not exist"),
     ({"start_node": "dock", "nodes": []}, "start node 'dock' does not exist"),
-    (graph(node("dock", characters=["merchant", "ghost"])),
-     "node 'dock' references character 'ghost' that is not part of the story cast"),
-    (graph(node("dock", on_enter_updates=[{"type": "SetState", "key": "k", "value": 1},
-                                          {"type": "SetCurrentNode", "node_id": "dock"}])),
-     "node 'dock' on_enter_updates must not contain SetCurrentNode"),
+    (
+        graph(node("dock", characters=["merchant", "ghost"])),
+        "node 'dock' references character 'ghost' that is not part of the story cast",
+    ),
+    (
+        graph(
+            node(
+                "dock",
+                on_enter_updates=[
+                    {"type": "SetState", "key": "k", "value": 1},
+                    {"type": "SetCurrentNode", "node_id": "dock"},
+                ],
+            )
+        ),
+        "node 'dock' on_enter_updates must not contain SetCurrentNode",
+    ),
 ]
 
 
@@ -126,13 +163,18 @@ async def test_warnings_report_unreachable_dead_end_and_unbound_keys(rpc: RpcCli
     dock["transitions"] = [
         {"to": "loop", "condition": {"scope": "global", "key": "gate_open", "op": "eq", "value": True}},
         {"to": "end", "condition": {"scope": "player", "key": "luck", "op": "gt", "value": 1}},
-        {"to": "end", "condition": {"scope": "character", "character": "merchant", "key": "trust", "op": "gte",
-                                    "value": 2}},
-        {"to": "end", "condition": {"scope": "character", "character": "merchant", "key": "fear", "op": "gte",
-                                    "value": 2}},
+        {
+            "to": "end",
+            "condition": {"scope": "character", "character": "merchant", "key": "trust", "op": "gte", "value": 2},
+        },
+        {
+            "to": "end",
+            "condition": {"scope": "character", "character": "merchant", "key": "fear", "op": "gte", "value": 2},
+        },
     ]
-    story = await rpc.result("story.create", create_params(
-        resource_id, graph=graph(dock, node("loop", "loop"), node("end"), node("island"))))
+    story = await rpc.result(
+        "story.create", create_params(resource_id, graph=graph(dock, node("loop", "loop"), node("end"), node("island")))
+    )
     assert story["graph_warnings"] == [
         "node 'island' is unreachable from start node 'dock'",
         "node 'loop' cannot reach any terminal node",
@@ -146,12 +188,18 @@ async def test_warnings_report_unreachable_dead_end_and_unbound_keys(rpc: RpcCli
     ("variables", "message"),
     [
         ([{"scope": "world", "key": " ", "display_name": "X"}], "key must not be empty"),
-        ([{"scope": "world", "key": "gate_open", "display_name": ""}],
-         "display_name must not be empty for key 'gate_open'"),
-        ([{"scope": "world", "key": "tide", "display_name": "Tide"}],
-         "world variable 'tide' does not exist in the bound schema"),
-        ([{"scope": "character", "key": "trust", "display_name": "Trust", "character_id": "stranger"}],
-         "character variable 'stranger.trust' references a character not used by this story"),
+        (
+            [{"scope": "world", "key": "gate_open", "display_name": ""}],
+            "display_name must not be empty for key 'gate_open'",
+        ),
+        (
+            [{"scope": "world", "key": "tide", "display_name": "Tide"}],
+            "world variable 'tide' does not exist in the bound schema",
+        ),
+        (
+            [{"scope": "character", "key": "trust", "display_name": "Trust", "character_id": "stranger"}],
+            "character variable 'stranger.trust' references a character not used by this story",
+        ),
         ([{"scope": "player", "key": "coins", "display_name": "Coins"}] * 2, "duplicate player variable 'coins'"),
     ],
 )
@@ -197,28 +245,40 @@ async def test_generate_plan_returns_the_planner_text_and_saves_nothing(rpc: Rpc
     resource_id = await create_resource(rpc, concept="A drowned lighthouse")
     await llm_stub.control.script({"text": "First part.\n\nSecond part."})
     planned = await rpc.result("story.generate_plan", {"resource_id": resource_id})
-    assert planned == {"type": "story_planned", "resource_id": resource_id, "story_script": "First part.\n\nSecond part."}
+    assert planned == {
+        "type": "story_planned",
+        "resource_id": resource_id,
+        "story_script": "First part.\n\nSecond part.",
+    }
     assert (await rpc.result("story_resources.get", {"resource_id": resource_id}))["planned_story"] is None
     [call] = await llm_stub.control.requests()
     system, user = (message["content"] for message in call["body"]["messages"])
     assert "Output contract for the Planner:" in system and "response_format" not in call["body"]
     assert "A drowned lighthouse" in user
-    assert "- merchant | Merchant | personality=curious | style=plain | state_schema=trust:\"int\" default=0" in user
+    assert '- merchant | Merchant | personality=curious | style=plain | state_schema=trust:"int" default=0' in user
     assert (call["body"]["temperature"], call["body"]["max_tokens"]) == (0.5, 1024)
 
 
 async def test_generate_plan_checks_the_resource_and_the_binding(rpc: RpcClient, llm_stub: RunningStub) -> None:
     resource_id = await create_resource(rpc)
     assert await rpc.error("story.generate_plan", {"resource_id": resource_id}) == {
-        "code": 40909, "message": "llm engine config is not initialized"}
+        "code": 40909,
+        "message": "llm engine config is not initialized",
+    }
     await bind_engine_to_stub(rpc, llm_stub)
     assert await rpc.error("story.generate_plan", {"resource_id": "resource-5"}) == {
-        "code": 40404, "message": "story resources 'resource-5' not found"}
+        "code": 40404,
+        "message": "story resources 'resource-5' not found",
+    }
     assert await rpc.error("story.generate_plan", {"resource_id": resource_id, "preset_id": "  "}) == {
-        "code": -32602, "message": "preset_id must not be empty"}
-    blank = (await rpc.result("story_resources.create", {"story_concept": " ", "character_ids": ["guard"]}))
+        "code": -32602,
+        "message": "preset_id must not be empty",
+    }
+    blank = await rpc.result("story_resources.create", {"story_concept": " ", "character_ids": ["guard"]})
     assert await rpc.error("story.generate_plan", {"resource_id": blank["resource_id"]}) == {
-        "code": -32602, "message": "story_concept cannot be empty"}
+        "code": -32602,
+        "message": "story_concept cannot be empty",
+    }
     assert await llm_stub.control.requests() == []
 
 
@@ -229,8 +289,9 @@ async def test_generate_builds_a_whole_story_and_removes_its_draft(
     await bind_engine_to_stub(rpc, llm_stub, provider=provider)
     resource_id = await create_resource(rpc, planned_story=plan_of(3))
     variables = [{"scope": "world", "key": "clue_found", "display_name": "Clue"}]
-    story = await rpc.result("story.generate", {"resource_id": resource_id, "display_name": "Storm",
-                                                "common_variables": variables})
+    story = await rpc.result(
+        "story.generate", {"resource_id": resource_id, "display_name": "Storm", "common_variables": variables}
+    )
     assert set(story) == STORY_KEYS and story["type"] == "story_generated"
     assert (story["story_id"], story["display_name"]) == ("story-0", "Storm")
     assert (story["world_schema_id"], story["player_schema_id"]) == ("schema-generated-0", "schema-generated-1")

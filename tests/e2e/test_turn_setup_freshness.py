@@ -46,8 +46,10 @@ async def test_changed_bindings_and_cast_reach_the_next_turn(rpc: RpcClient, llm
 
     await rpc.result("player_profile.update", {"player_profile_id": PROFILE_ID, "display_name": "Captain Rhea"})
     merchant = await rpc.result("character.get", {"character_id": "merchant"})
-    await rpc.result("character.update", {"character_id": "merchant",
-                                          "content": {**merchant["content"], "personality": "newly paranoid"}})
+    await rpc.result(
+        "character.update",
+        {"character_id": "merchant", "content": {**merchant["content"], "personality": "newly paranoid"}},
+    )
     await rpc.result("api.update", {"api_id": API_ID, "model": "stub-model-2"})
 
     second = await _requests_of_next_turn(rpc, llm_stub, session_id)
@@ -81,20 +83,37 @@ async def test_a_message_added_between_turns_is_followed_by_the_next_turn(
 
     history = (await rpc.result("session_message.list", session_id=session_id))["messages"]
     assert [(m["sequence"], m["turn_index"], m["text"]) for m in history] == [
-        (0, 1, "Look around."), (1, 1, "Fog."), (2, 1, "A bell rings."), (3, 2, "Look around."), (4, 2, "Rain.")]
+        (0, 1, "Look around."),
+        (1, 1, "Fog."),
+        (2, 1, "A bell rings."),
+        (3, 2, "Look around."),
+        (4, 2, "Rain."),
+    ]
 
 
 async def test_session_characters_created_or_deleted_between_turns_are_in_the_next_cast(
     rpc: RpcClient, llm_stub: RunningStub
 ) -> None:
     session_id = await playable_session(rpc, llm_stub)
-    ferryman = {"type": "create_and_enter", "session_character_id": "ferryman", "display_name": "Ferryman",
-                "personality": "quiet", "style": "terse", "system_prompt": "You row the boat."}
-    await _play(rpc, llm_stub, session_id, director=plan(actor_beat("ferryman"), role_actions=[ferryman]),
-                beats=[performance(dialogue="Get in.")])
+    ferryman = {
+        "type": "create_and_enter",
+        "session_character_id": "ferryman",
+        "display_name": "Ferryman",
+        "personality": "quiet",
+        "style": "terse",
+        "system_prompt": "You row the boat.",
+    }
+    await _play(
+        rpc,
+        llm_stub,
+        session_id,
+        director=plan(actor_beat("ferryman"), role_actions=[ferryman]),
+        beats=[performance(dialogue="Get in.")],
+    )
     # the next turn's Director may cast the character the previous turn created
-    await _play(rpc, llm_stub, session_id, director=plan(actor_beat("ferryman")),
-                beats=[performance(dialogue="Sit down.")])
+    await _play(
+        rpc, llm_stub, session_id, director=plan(actor_beat("ferryman")), beats=[performance(dialogue="Sit down.")]
+    )
 
     await rpc.result("session_character.delete", {"session_character_id": "ferryman"}, session_id=session_id)
     # deleted, the id is new again: a Director that creates it creates and stores it anew

@@ -146,7 +146,9 @@ def test_one_character_deltas_give_the_same_segments() -> None:
 def test_several_segments_in_one_delta_give_events_in_order() -> None:
     parser = ActorOutputParser()
     assert parser.feed("<thought>a</thought><action>b</action><dialogue>c</dialogue>") == [
-        ThoughtDelta("a"), ActionComplete("b"), DialogueDelta("c")
+        ThoughtDelta("a"),
+        ActionComplete("b"),
+        DialogueDelta("c"),
     ]
 
 

@@ -30,24 +30,35 @@ from runtime.model.apis import Agent
 from runtime.model.cast import CastMember
 from runtime.model.graph import StoryGraph
 from runtime.model.lorebooks import LorebookEntry
-from runtime.model.presets import AgentConfig, ArchitectMode
+from runtime.model.presets import AgentConfig, AgentSpec, ArchitectMode
 from runtime.model.schemas import StateFieldSchema, ValueType
 from runtime.presets import normalize_agent
-from runtime.model.presets import AgentSpec
 
 CAST = ["merchant", "guard"]
 
 
 def node(node_id: str, *targets: str, **extra: Any) -> dict[str, Any]:
-    return {"id": node_id, "title": node_id, "scene": "s", "goal": "g", "characters": ["merchant"],
-            "transitions": [{"to": target} for target in targets], **extra}
+    return {
+        "id": node_id,
+        "title": node_id,
+        "scene": "s",
+        "goal": "g",
+        "characters": ["merchant"],
+        "transitions": [{"to": target} for target in targets],
+        **extra,
+    }
 
 
 def init_bundle(**changes: Any) -> dict[str, Any]:
-    bundle = {"nodes": [node("dock", "market"), node("market")], "transition_patches": [],
-              "section_summary": "It begins.", "start_node": "dock",
-              "world_state_schema": {"fields": {"gate_open": {"value_type": "bool", "default": False}}},
-              "player_state_schema": {"fields": {}}, "introduction": "You arrive."}
+    bundle = {
+        "nodes": [node("dock", "market"), node("market")],
+        "transition_patches": [],
+        "section_summary": "It begins.",
+        "start_node": "dock",
+        "world_state_schema": {"fields": {"gate_open": {"value_type": "bool", "default": False}}},
+        "player_state_schema": {"fields": {}},
+        "introduction": "You arrive.",
+    }
     bundle.update(changes)
     return bundle
 
@@ -59,9 +70,11 @@ def without(bundle: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def test_a_draft_start_bundle_decodes_with_its_patches_applied() -> None:
-    bundle = init_bundle(nodes=[node("dock"), node("market")],
-                         transition_patches=[{"node_id": "dock", "add_transitions": [{"to": "market"}]}],
-                         extra_note="ignored")
+    bundle = init_bundle(
+        nodes=[node("dock"), node("market")],
+        transition_patches=[{"node_id": "dock", "add_transitions": [{"to": "market"}]}],
+        extra_note="ignored",
+    )
     start = decode_draft_start(without(bundle, "player_state_schema"), CAST)
     assert [t.to for t in start.nodes[0].transitions] == ["market"]
     assert start.player_state_schema.fields == {}
@@ -79,20 +92,31 @@ def test_a_draft_start_bundle_decodes_with_its_patches_applied() -> None:
         (init_bundle(introduction="  "), "draft_init output is missing introduction"),
         (without(init_bundle(), "section_summary"), "draft_init output is missing section_summary"),
         (init_bundle(nodes=[node("dock"), node("dock")]), "node id 'dock' is returned more than once"),
-        (init_bundle(nodes=[node("dock", "future")]),
-         "transition from 'dock' points to 'future', which is not a node returned in this response"),
-        (init_bundle(transition_patches=[{"node_id": "pier", "add_transitions": []}]),
-         "transition patch names node 'pier', which is not a node returned in this response"),
-        (init_bundle(transition_patches=[{"node_id": "dock", "add_transitions": [{"to": "pier"}]}]),
-         "transition patch on 'dock' points to 'pier', which is not a node returned in this response"),
-        (init_bundle(nodes=[node("dock", characters=["stranger"])]),
-         "node 'dock' references character 'stranger' that is not part of the story cast"),
-        (init_bundle(nodes=[node("dock", on_enter_updates=[{"type": "SetCurrentNode", "node_id": "dock"}])]),
-         "node 'dock' on_enter_updates must not contain SetCurrentNode"),
-        (init_bundle(nodes=[{"id": "dock"}]),
-         "output.nodes[0].title: missing required field"),
-        (init_bundle(world_state_schema={"fields": {"x": {"default": 1}}}),
-         "output.world_state_schema.fields.x.value_type: missing required field"),
+        (
+            init_bundle(nodes=[node("dock", "future")]),
+            "transition from 'dock' points to 'future', which is not a node returned in this response",
+        ),
+        (
+            init_bundle(transition_patches=[{"node_id": "pier", "add_transitions": []}]),
+            "transition patch names node 'pier', which is not a node returned in this response",
+        ),
+        (
+            init_bundle(transition_patches=[{"node_id": "dock", "add_transitions": [{"to": "pier"}]}]),
+            "transition patch on 'dock' points to 'pier', which is not a node returned in this response",
+        ),
+        (
+            init_bundle(nodes=[node("dock", characters=["stranger"])]),
+            "node 'dock' references character 'stranger' that is not part of the story cast",
+        ),
+        (
+            init_bundle(nodes=[node("dock", on_enter_updates=[{"type": "SetCurrentNode", "node_id": "dock"}])]),
+            "node 'dock' on_enter_updates must not contain SetCurrentNode",
+        ),
+        (init_bundle(nodes=[{"id": "dock"}]), "output.nodes[0].title: missing required field"),
+        (
+            init_bundle(world_state_schema={"fields": {"x": {"default": 1}}}),
+            "output.world_state_schema.fields.x.value_type: missing required field",
+        ),
     ],
 )
 def test_draft_start_checks_name_the_problem(bundle: dict[str, Any], message: str) -> None:
@@ -105,8 +129,11 @@ EXISTING = ["dock", "market"]
 
 
 def continue_bundle(**changes: Any) -> dict[str, Any]:
-    bundle = {"nodes": [node("alley", "dock")], "transition_patches": [
-        {"node_id": "market", "add_transitions": [{"to": "alley"}]}], "section_summary": "More."}
+    bundle = {
+        "nodes": [node("alley", "dock")],
+        "transition_patches": [{"node_id": "market", "add_transitions": [{"to": "alley"}]}],
+        "section_summary": "More.",
+    }
     bundle.update(changes)
     return bundle
 
@@ -127,16 +154,24 @@ def test_a_continuation_merges_after_the_existing_nodes() -> None:
         (continue_bundle(section_summary=""), "draft_continue output is missing section_summary"),
         (continue_bundle(start_node="alley"), "draft_continue output must not contain start_node"),
         (continue_bundle(introduction="Again."), "draft_continue output must not contain introduction"),
-        (continue_bundle(world_state_schema={"fields": {}}),
-         "draft_continue output must not contain world_state_schema"),
+        (
+            continue_bundle(world_state_schema={"fields": {}}),
+            "draft_continue output must not contain world_state_schema",
+        ),
         (continue_bundle(nodes=[node("market")]), "node id 'market' already exists in the story graph"),
         (continue_bundle(nodes=[node("alley"), node("alley")]), "node id 'alley' is returned more than once"),
-        (continue_bundle(nodes=[node("alley", "void")]),
-         "transition from 'alley' points to 'void', which is not an existing or a new node"),
-        (continue_bundle(transition_patches=[{"node_id": "void", "add_transitions": []}]),
-         "transition patch names node 'void', which is not an existing or a new node"),
-        (continue_bundle(nodes=[node("alley", characters=["merchant", "ghost"])]),
-         "node 'alley' references character 'ghost' that is not part of the story cast"),
+        (
+            continue_bundle(nodes=[node("alley", "void")]),
+            "transition from 'alley' points to 'void', which is not an existing or a new node",
+        ),
+        (
+            continue_bundle(transition_patches=[{"node_id": "void", "add_transitions": []}]),
+            "transition patch names node 'void', which is not an existing or a new node",
+        ),
+        (
+            continue_bundle(nodes=[node("alley", characters=["merchant", "ghost"])]),
+            "node 'alley' references character 'ghost' that is not part of the story cast",
+        ),
     ],
 )
 def test_continuation_checks_name_the_problem(bundle: dict[str, Any], message: str) -> None:
@@ -145,11 +180,14 @@ def test_continuation_checks_name_the_problem(bundle: dict[str, Any], message: s
 
 
 def test_graph_mode_bundles_use_the_graph_rules() -> None:
-    bundle = {"graph": {"start_node": "dock", "nodes": [node("dock")]},
-              "world_state_schema": {"fields": {}}, "introduction": "Hello."}
+    bundle = {
+        "graph": {"start_node": "dock", "nodes": [node("dock")]},
+        "world_state_schema": {"fields": {}},
+        "introduction": "Hello.",
+    }
     assert decode_graph_bundle(bundle, CAST).player_state_schema.fields == {}
     bundle["graph"]["start_node"] = "pier"
-    with pytest.raises(InvalidParams, match="^story graph start node 'pier' does not exist$"):
+    with pytest.raises(InvalidParams, match=r"^story graph start node 'pier' does not exist$"):
         decode_graph_bundle(bundle, CAST)
 
 
@@ -171,15 +209,22 @@ def test_request_defaults_apply_only_when_the_preset_sets_nothing(mode: Architec
     assert (tuned.temperature, tuned.max_tokens) == (0.7, 900)
 
 
-MERCHANT = CastMember("merchant", "Old Merchant", "shrewd", "clipped", "secret",
-                      {"trust": StateFieldSchema(ValueType.INT, 1, "how much")})
+MERCHANT = CastMember(
+    "merchant", "Old Merchant", "shrewd", "clipped", "secret", {"trust": StateFieldSchema(ValueType.INT, 1, "how much")}
+)
 LORE = (
     LorebookEntry("tides", "Tides", "The tide rises at dusk.", ["tide"], True, False),
     LorebookEntry("gate", "Gate", "Always shown.", [], True, True),
     LorebookEntry("vault", "Vault", "Under the market.", ["vault"], True, False),
 )
-MATERIAL = StoryMaterial("A harbor at high tide", None, (MERCHANT,), LORE,
-                         {"gate_open": StateFieldSchema(ValueType.BOOL, False, "open?")}, None)
+MATERIAL = StoryMaterial(
+    "A harbor at high tide",
+    None,
+    (MERCHANT,),
+    LORE,
+    {"gate_open": StateFieldSchema(ValueType.BOOL, False, "open?")},
+    None,
+)
 
 
 def test_draft_init_context_shows_section_zero_and_an_empty_graph() -> None:
@@ -194,13 +239,22 @@ def test_draft_init_context_shows_section_zero_and_an_empty_graph() -> None:
     assert context["lorebook_base"] == "- gate | Gate | keywords= | Always shown."
     assert context["lorebook_matched"] == "- tides | Tides | keywords=tide | The tide rises at dusk."
     assert context["available_characters"] == (
-        '- merchant | Old Merchant | role=shrewd | clipped | state_schema=trust:"int" default=1')
+        '- merchant | Old Merchant | role=shrewd | clipped | state_schema=trust:"int" default=1'
+    )
 
 
 def test_draft_continue_context_shows_the_draft_so_far_and_no_plan() -> None:
     graph = decode_draft_start(init_bundle(), CAST).graph
-    task = SectionTask("plan", ["a", "b", "the vault"], 2, ["opening", "middle"], graph, graph.nodes[1:],
-                       {"gate_open": StateFieldSchema(ValueType.BOOL)}, {})
+    task = SectionTask(
+        "plan",
+        ["a", "b", "the vault"],
+        2,
+        ["opening", "middle"],
+        graph,
+        graph.nodes[1:],
+        {"gate_open": StateFieldSchema(ValueType.BOOL)},
+        {},
+    )
     context = draft_continue_context(MATERIAL, task)
     assert context["current_section"] == "the vault" and context["section_index"] == "2"
     assert context["section_summaries"] == "- [0] opening\n- [1] middle"
@@ -208,7 +262,8 @@ def test_draft_continue_context_shows_the_draft_so_far_and_no_plan() -> None:
     assert [item["id"] for item in json.loads(context["recent_section_detail"] or "")] == ["market"]
     assert context["player_state_schema"] == '{"fields":{}}'
     assert context["lorebook_matched"] == (
-        "- tides | Tides | keywords=tide | The tide rises at dusk.\n- vault | Vault | keywords=vault | Under the market.")
+        "- tides | Tides | keywords=tide | The tide rises at dusk.\n- vault | Vault | keywords=vault | Under the market."
+    )
     request = architect_request(architect_config(), ArchitectMode.DRAFT_CONTINUE, context)
     assert "plan" not in request.user.split("\n\n") and "Draft continuation output shape:" in request.system
 
@@ -217,7 +272,8 @@ def test_graph_context_writes_a_missing_plan_as_null_and_the_planner_sees_the_fu
     assert graph_context(MATERIAL)["planned_story"] == "null"
     planner = planner_context(MATERIAL)
     assert planner["available_characters"] == (
-        '- merchant | Old Merchant | personality=shrewd | style=clipped | state_schema=trust:"int" default=1 desc=how much')
+        '- merchant | Old Merchant | personality=shrewd | style=clipped | state_schema=trust:"int" default=1 desc=how much'
+    )
     request = planner_request(normalize_agent(Agent.PLANNER, AgentSpec()), planner)
     assert request.temperature is None and request.max_tokens is None
     assert "A harbor at high tide" in request.user and "Output contract for the Planner:" in request.system
@@ -264,10 +320,14 @@ async def test_a_continuation_still_bad_after_repair_is_a_provider_error() -> No
 
 
 async def test_graph_mode_repairs_with_the_full_graph_target() -> None:
-    good = {"graph": {"start_node": "dock", "nodes": [node("dock")]}, "world_state_schema": {"fields": {}},
-            "introduction": "Hello."}
+    good = {
+        "graph": {"start_node": "dock", "nodes": [node("dock")]},
+        "world_state_schema": {"fields": {}},
+        "introduction": "Hello.",
+    }
     client = QueuedClient(['{"graph": {"start_node": "dock", "nodes": []}}', json.dumps(good)])
     bundle = await build_graph(client, REQUEST, CAST)
     assert [n.id for n in bundle.graph.nodes] == ["dock"]
     assert client.requests[1].user.startswith(
-        "TARGET:\nfull_graph\n\nPARSER_ERROR:\nstory graph must contain at least one node")
+        "TARGET:\nfull_graph\n\nPARSER_ERROR:\nstory graph must contain at least one node"
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
@@ -62,19 +62,19 @@ async def test_missing_ids_default_to_the_first(services: Services) -> None:
 
 async def test_unknown_given_ids_are_not_found(services: Services) -> None:
     await add_rows(services, ["a"], ["p"])
-    with pytest.raises(NotFound, match="^api group 'ghost' not found$"):
+    with pytest.raises(NotFound, match=r"^api group 'ghost' not found$"):
         await resolve(services, "ghost", "p")
-    with pytest.raises(NotFound, match="^preset 'ghost' not found$"):
+    with pytest.raises(NotFound, match=r"^preset 'ghost' not found$"):
         await resolve(services, "a", "ghost")
-    with pytest.raises(NotFound, match="^preset 'ghost' not found$"):
+    with pytest.raises(NotFound, match=r"^preset 'ghost' not found$"):
         await resolve(services, None, "ghost")
 
 
 async def test_blank_given_ids_are_refused(services: Services) -> None:
     await add_rows(services, ["a"], ["p"])
-    with pytest.raises(InvalidParams, match="^api_group_id must not be empty$"):
+    with pytest.raises(InvalidParams, match=r"^api_group_id must not be empty$"):
         await resolve(services, " ", None)
-    with pytest.raises(InvalidParams, match="^preset_id must not be empty$"):
+    with pytest.raises(InvalidParams, match=r"^preset_id must not be empty$"):
         await resolve(services, None, "")
 
 
@@ -92,5 +92,5 @@ async def test_nothing_to_default_to_is_a_conflict(
     services: Services, groups: list[str], presets: list[str], api_group_id: str | None, preset_id: str | None
 ) -> None:
     await add_rows(services, groups, presets)
-    with pytest.raises(Conflict, match="^llm engine config is not initialized$"):
+    with pytest.raises(Conflict, match=r"^llm engine config is not initialized$"):
         await resolve(services, api_group_id, preset_id)

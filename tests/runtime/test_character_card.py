@@ -15,16 +15,34 @@ from runtime.errors import Conflict, InvalidParams
 from runtime.model.characters import CharacterCardContent, CoverMimeType
 
 CONTENT = CharacterCardContent(
-    id="merchant", name="Old Merchant", personality="Greedy {{char}}", style="terse", schema_id="npc",
-    system_prompt="Stay in character.", tags=["trader", "old"], folder="town/market",
+    id="merchant",
+    name="Old Merchant",
+    personality="Greedy {{char}}",
+    style="terse",
+    schema_id="npc",
+    system_prompt="Stay in character.",
+    tags=["trader", "old"],
+    folder="town/market",
 )
 COVER = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 NOW_MS = 1_774_000_000_000
 
-MANIFEST = {"format": CHR_FORMAT, "version": 1, "character_id": "merchant", "content_path": "content.json",
-            "cover_path": "cover.png", "cover_mime_type": "image/png"}
-CONTENT_JSON = {"id": "merchant", "name": "Old Merchant", "personality": "p", "style": "s", "schema_id": "npc",
-                "system_prompt": "sp"}
+MANIFEST = {
+    "format": CHR_FORMAT,
+    "version": 1,
+    "character_id": "merchant",
+    "content_path": "content.json",
+    "cover_path": "cover.png",
+    "cover_mime_type": "image/png",
+}
+CONTENT_JSON = {
+    "id": "merchant",
+    "name": "Old Merchant",
+    "personality": "p",
+    "style": "s",
+    "schema_id": "npc",
+    "system_prompt": "sp",
+}
 
 
 def chr_bytes(entries: dict[str, Any]) -> bytes:
@@ -57,8 +75,14 @@ def test_export_has_three_deflated_0644_entries_with_pretty_json() -> None:
     assert json.loads(manifest_text) == MANIFEST
     assert manifest_text.startswith('{\n  "format": ')
     assert json.loads(archive.read("content.json")) == {
-        "id": "merchant", "name": "Old Merchant", "personality": "Greedy {{char}}", "style": "terse",
-        "schema_id": "npc", "system_prompt": "Stay in character.", "tags": ["trader", "old"], "folder": "town/market",
+        "id": "merchant",
+        "name": "Old Merchant",
+        "personality": "Greedy {{char}}",
+        "style": "terse",
+        "schema_id": "npc",
+        "system_prompt": "Stay in character.",
+        "tags": ["trader", "old"],
+        "folder": "town/market",
     }
     assert archive.read("cover.png") == COVER
 
@@ -77,7 +101,10 @@ def test_cover_entry_is_named_from_the_mime_type(mime_type: CoverMimeType, entry
 def test_written_archive_reads_back_the_same() -> None:
     card = read_character_archive(write_character_archive(CONTENT, CoverMimeType.WEBP, COVER, NOW_MS))
     assert (card.content, card.cover_path, card.cover_mime_type, card.cover) == (
-        CONTENT, "cover.webp", CoverMimeType.WEBP, COVER,
+        CONTENT,
+        "cover.webp",
+        CoverMimeType.WEBP,
+        COVER,
     )
 
 
@@ -88,15 +115,21 @@ def test_empty_cover_cannot_be_written() -> None:
 
 
 def test_reference_archive_without_tags_or_folder_reads_with_defaults_and_unknown_keys_ignored() -> None:
-    data = chr_bytes({"manifest.json": {**MANIFEST, "extra": 1}, "content.json": {**CONTENT_JSON, "mood": "x"},
-                      "cover.png": COVER})
+    data = chr_bytes(
+        {"manifest.json": {**MANIFEST, "extra": 1}, "content.json": {**CONTENT_JSON, "mood": "x"}, "cover.png": COVER}
+    )
     card = read_character_archive(data)
     assert card.content == CharacterCardContent("merchant", "Old Merchant", "p", "s", "npc", "sp", [], "")
 
 
 def test_any_cover_path_starting_with_cover_dot_is_read_and_an_empty_cover_is_accepted() -> None:
-    data = chr_bytes({"manifest.json": {**MANIFEST, "cover_path": "cover.portrait.png"},
-                      "content.json": CONTENT_JSON, "cover.portrait.png": b""})
+    data = chr_bytes(
+        {
+            "manifest.json": {**MANIFEST, "cover_path": "cover.portrait.png"},
+            "content.json": CONTENT_JSON,
+            "cover.portrait.png": b"",
+        }
+    )
     card = read_character_archive(data)
     assert (card.cover_path, card.cover) == ("cover.portrait.png", b"")
 
@@ -106,14 +139,20 @@ def test_any_cover_path_starting_with_cover_dot_is_read_and_an_empty_cover_is_ac
     [
         ({**MANIFEST, "format": "other"}, "unsupported character archive format: other"),
         ({**MANIFEST, "version": 2}, "unsupported character archive version: 2"),
-        ({**MANIFEST, "content_path": "card.json"},
-         "character archive content path must be content.json, got card.json"),
+        (
+            {**MANIFEST, "content_path": "card.json"},
+            "character archive content path must be content.json, got card.json",
+        ),
         ({**MANIFEST, "cover_path": "face.png"}, "character archive cover path must start with cover., got face.png"),
-        ({**MANIFEST, "cover_mime_type": "image/gif"},
-         'invalid character archive: manifest.json.cover_mime_type: expected one of image/png, image/jpeg, '
-         'image/webp, got "image/gif"'),
-        ({key: value for key, value in MANIFEST.items() if key != "character_id"},
-         "invalid character archive: manifest.json.character_id: missing required field"),
+        (
+            {**MANIFEST, "cover_mime_type": "image/gif"},
+            "invalid character archive: manifest.json.cover_mime_type: expected one of image/png, image/jpeg, "
+            'image/webp, got "image/gif"',
+        ),
+        (
+            {key: value for key, value in MANIFEST.items() if key != "character_id"},
+            "invalid character archive: manifest.json.character_id: missing required field",
+        ),
     ],
 )
 def test_manifest_rules(manifest: dict[str, Any], message: str) -> None:
@@ -136,8 +175,9 @@ def test_missing_entries_are_named() -> None:
 def test_json_that_does_not_parse_or_fit_is_refused() -> None:
     broken = refusal(chr_bytes({"manifest.json": b"{nope", "content.json": CONTENT_JSON, "cover.png": COVER}))
     assert broken.startswith("invalid character archive: manifest.json is not valid JSON (")
-    wrong_type = refusal(chr_bytes({"manifest.json": MANIFEST, "content.json": {**CONTENT_JSON, "tags": "a"},
-                                    "cover.png": COVER}))
+    wrong_type = refusal(
+        chr_bytes({"manifest.json": MANIFEST, "content.json": {**CONTENT_JSON, "tags": "a"}, "cover.png": COVER})
+    )
     assert wrong_type == "invalid character archive: content.json.tags: expected array, got string"
     not_object = refusal(chr_bytes({"manifest.json": MANIFEST, "content.json": b"[1]", "cover.png": COVER}))
     assert not_object == "invalid character archive: content.json: expected object, got array"
@@ -149,8 +189,7 @@ def test_content_id_must_match_the_manifest() -> None:
 
 
 def test_unexpected_entries_are_refused() -> None:
-    data = chr_bytes({"manifest.json": MANIFEST, "content.json": CONTENT_JSON, "cover.png": COVER,
-                      "notes.txt": b"hi"})
+    data = chr_bytes({"manifest.json": MANIFEST, "content.json": CONTENT_JSON, "cover.png": COVER, "notes.txt": b"hi"})
     assert refusal(data) == "invalid character archive: unexpected entry 'notes.txt'"
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import AbstractSet, Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import pytest
 
@@ -61,7 +61,9 @@ def test_no_variables_are_valid() -> None:
 def test_same_key_in_different_scopes_is_not_a_duplicate() -> None:
     validate_common_variables(
         [var(WORLD, "trust"), var(PLAYER, "trust"), var(CHARACTER, "trust", "merchant")],
-        world_fields={"trust"}, player_fields={"trust"}, character_ids=["merchant"],
+        world_fields={"trust"},
+        player_fields={"trust"},
+        character_ids=["merchant"],
         character_fields={"merchant": {"trust"}},
     )
 
@@ -69,7 +71,9 @@ def test_same_key_in_different_scopes_is_not_a_duplicate() -> None:
 def test_same_key_of_two_characters_is_not_a_duplicate() -> None:
     validate_common_variables(
         [var(CHARACTER, "trust", "merchant"), var(CHARACTER, "trust", "guard")],
-        world_fields=set(), player_fields=set(), character_ids=["merchant", "guard"],
+        world_fields=set(),
+        player_fields=set(),
+        character_ids=["merchant", "guard"],
         character_fields={"merchant": {"trust"}, "guard": {"trust"}},
     )
 
@@ -184,10 +188,14 @@ def test_definition_writes_a_character_id_when_set() -> None:
         scope=CHARACTER, key="trust", display_name="Trust", character_id="merchant", pinned=False
     )
     assert CODEC.unstructure(definition) == {
-        "scope": "character", "key": "trust", "display_name": "Trust", "character_id": "merchant", "pinned": False
+        "scope": "character",
+        "key": "trust",
+        "display_name": "Trust",
+        "character_id": "merchant",
+        "pinned": False,
     }
 
 
 def test_definition_with_an_unknown_scope_is_refused() -> None:
-    with pytest.raises(InvalidParams, match="params.scope"):
+    with pytest.raises(InvalidParams, match=r"params.scope"):
         CODEC.structure({"scope": "global", "key": "k", "display_name": "K"}, CommonVariableDefinition)

@@ -137,10 +137,14 @@ def test_array_does_not_equal_object() -> None:
 @pytest.mark.parametrize(
     ("op", "actual", "expected", "result"),
     [
-        ("gt", 3, 2, True), ("gt", 2, 2, False),
-        ("gte", 2, 2.0, True), ("gte", 1.5, 2, False),
-        ("lt", 1, 1.5, True), ("lt", 2, 2, False),
-        ("lte", 2.0, 2, True), ("lte", 3, 2, False),
+        ("gt", 3, 2, True),
+        ("gt", 2, 2, False),
+        ("gte", 2, 2.0, True),
+        ("gte", 1.5, 2, False),
+        ("lt", 1, 1.5, True),
+        ("lt", 2, 2, False),
+        ("lte", 2.0, 2, True),
+        ("lte", 3, 2, False),
     ],
 )
 def test_ordering_compares_numbers(op: str, actual: Any, expected: Any, result: bool) -> None:

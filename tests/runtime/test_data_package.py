@@ -7,8 +7,9 @@ import io
 import json
 import struct
 import zipfile
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import attrs
 import duckdb
@@ -70,10 +71,18 @@ def test_layout_is_the_manifest_then_one_deflated_entry_per_record_kind_by_kind(
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
     assert [info.filename for info in infos] == [
-        "manifest.json", "presets/tuned.json", "schemas/npc.json", "schemas/player-schema.json",
-        "schemas/world-schema.json", "lorebooks/harbor.json", "player_profiles/hero.json",
-        "characters/guard/content.json", "characters/merchant/content.json", "characters/merchant/cover.bin",
-        "story_resources/resource-0.json", "stories/story-0.json",
+        "manifest.json",
+        "presets/tuned.json",
+        "schemas/npc.json",
+        "schemas/player-schema.json",
+        "schemas/world-schema.json",
+        "lorebooks/harbor.json",
+        "player_profiles/hero.json",
+        "characters/guard/content.json",
+        "characters/merchant/content.json",
+        "characters/merchant/cover.bin",
+        "story_resources/resource-0.json",
+        "stories/story-0.json",
     ]
     assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
     assert dict(zip_entries(data))["characters/merchant/cover.bin"] == PNG
@@ -87,9 +96,13 @@ def test_manifest_lists_sorted_contents_and_where_each_character_and_cover_is() 
     assert manifest["contents"]["characters"] == {"ids": ["guard", "merchant"], "count": 2}
     assert manifest["characters"] == [
         {"character_id": "guard", "content_path": "characters/guard/content.json"},
-        {"character_id": "merchant", "content_path": "characters/merchant/content.json",
-         "cover_path": "characters/merchant/cover.bin", "cover_file_name": "merchant.png",
-         "cover_content_type": "image/png"},
+        {
+            "character_id": "merchant",
+            "content_path": "characters/merchant/content.json",
+            "cover_path": "characters/merchant/cover.bin",
+            "cover_file_name": "merchant.png",
+            "cover_content_type": "image/png",
+        },
     ]
 
 
@@ -174,34 +187,58 @@ def test_the_total_decompressed_size_and_the_entry_count_are_limited() -> None:
     [
         (lambda m: m.update(format="zip"), "unsupported data package format: zip"),
         (lambda m: m.update(version=2), "unsupported data package version: 2"),
-        (lambda m: m["contents"]["schemas"].update(count=2),
-         "invalid data package: contents.schemas.count is 2, but contents.schemas.ids holds 3"),
-        (lambda m: m["contents"]["presets"].update(ids=["tuned", "tuned"], count=2),
-         "invalid data package: contents.presets.ids lists 'tuned' more than once"),
-        (lambda m: m["contents"]["presets"].update(ids=[" "], count=1),
-         'invalid data package: contents.presets.ids contains the blank or untrimmed id " "'),
-        (lambda m: m["contents"]["lorebooks"].update(ids=["harbor", "docks"], count=2),
-         "missing data package archive entry: lorebooks/docks.json"),
-        (lambda m: m["contents"]["lorebooks"].update(ids=[], count=0),
-         "invalid data package: entry 'lorebooks/harbor.json' is not listed in the manifest"),
+        (
+            lambda m: m["contents"]["schemas"].update(count=2),
+            "invalid data package: contents.schemas.count is 2, but contents.schemas.ids holds 3",
+        ),
+        (
+            lambda m: m["contents"]["presets"].update(ids=["tuned", "tuned"], count=2),
+            "invalid data package: contents.presets.ids lists 'tuned' more than once",
+        ),
+        (
+            lambda m: m["contents"]["presets"].update(ids=[" "], count=1),
+            'invalid data package: contents.presets.ids contains the blank or untrimmed id " "',
+        ),
+        (
+            lambda m: m["contents"]["lorebooks"].update(ids=["harbor", "docks"], count=2),
+            "missing data package archive entry: lorebooks/docks.json",
+        ),
+        (
+            lambda m: m["contents"]["lorebooks"].update(ids=[], count=0),
+            "invalid data package: entry 'lorebooks/harbor.json' is not listed in the manifest",
+        ),
         (lambda m: m.pop("contents"), "invalid data package: manifest.json.contents: missing required field"),
-        (lambda m: m["characters"].pop(0),
-         "invalid data package: manifest characters have no entry for 'guard' of contents.characters"),
-        (lambda m: m["characters"].append(dict(m["characters"][0])),
-         "invalid data package: manifest characters list 'guard' more than once"),
-        (lambda m: m["characters"][0].update(content_path="guard.json"),
-         "invalid data package: character 'guard' content_path must be 'characters/guard/content.json', "
-         "got 'guard.json'"),
-        (lambda m: m["characters"][1].pop("cover_file_name"),
-         "invalid data package: character 'merchant' must give cover_path, cover_file_name and "
-         "cover_content_type together"),
-        (lambda m: m["characters"][1].update(cover_path="characters/merchant/cover.png"),
-         "invalid data package: character 'merchant' cover_path must be 'characters/merchant/cover.bin', "
-         "got 'characters/merchant/cover.png'"),
-        (lambda m: m["characters"][1].update(cover_file_name="  "),
-         "invalid data package: character 'merchant' cover_file_name must not be blank"),
-        (lambda m: m["characters"][1].update(cover_content_type="image/gif"),
-         "invalid data package: character 'merchant' has unsupported cover_content_type 'image/gif'"),
+        (
+            lambda m: m["characters"].pop(0),
+            "invalid data package: manifest characters have no entry for 'guard' of contents.characters",
+        ),
+        (
+            lambda m: m["characters"].append(dict(m["characters"][0])),
+            "invalid data package: manifest characters list 'guard' more than once",
+        ),
+        (
+            lambda m: m["characters"][0].update(content_path="guard.json"),
+            "invalid data package: character 'guard' content_path must be 'characters/guard/content.json', "
+            "got 'guard.json'",
+        ),
+        (
+            lambda m: m["characters"][1].pop("cover_file_name"),
+            "invalid data package: character 'merchant' must give cover_path, cover_file_name and "
+            "cover_content_type together",
+        ),
+        (
+            lambda m: m["characters"][1].update(cover_path="characters/merchant/cover.png"),
+            "invalid data package: character 'merchant' cover_path must be 'characters/merchant/cover.bin', "
+            "got 'characters/merchant/cover.png'",
+        ),
+        (
+            lambda m: m["characters"][1].update(cover_file_name="  "),
+            "invalid data package: character 'merchant' cover_file_name must not be blank",
+        ),
+        (
+            lambda m: m["characters"][1].update(cover_content_type="image/gif"),
+            "invalid data package: character 'merchant' has unsupported cover_content_type 'image/gif'",
+        ),
     ],
 )
 def test_a_manifest_that_disagrees_with_the_rules_or_the_files_is_refused(
@@ -222,15 +259,28 @@ def test_a_cover_type_with_parameters_is_read_as_the_bare_type() -> None:
         ("schemas/npc.json", b"{not json", "invalid data package: schemas/npc.json is not valid JSON"),
         ("schemas/npc.json", b"\xff\xfe", "invalid data package: schemas/npc.json is not valid JSON"),
         ("manifest.json", b"[1, 2", "invalid data package: manifest.json is not valid JSON"),
-        ("schemas/npc.json", json_entry({"schema_id": "npc", "display_name": "N", "tags": []}),
-         "invalid data package: schemas/npc.json.fields: missing required field"),
-        ("stories/story-0.json", json_entry({**STORY, "graph_warnings": []}),
-         "invalid data package: stories/story-0.json.graph_warnings: unknown field"),
-        ("schemas/npc.json", json_entry({"schema_id": "other", "display_name": "N", "tags": [], "fields": {}}),
-         "invalid data package: schemas/npc.json holds schema_id 'other', expected 'npc'"),
-        ("characters/guard/content.json", json_entry({"id": "warden", "name": "W", "personality": "", "style": "",
-                                                      "schema_id": "npc", "system_prompt": ""}),
-         "invalid data package: characters/guard/content.json holds id 'warden', expected 'guard'"),
+        (
+            "schemas/npc.json",
+            json_entry({"schema_id": "npc", "display_name": "N", "tags": []}),
+            "invalid data package: schemas/npc.json.fields: missing required field",
+        ),
+        (
+            "stories/story-0.json",
+            json_entry({**STORY, "graph_warnings": []}),
+            "invalid data package: stories/story-0.json.graph_warnings: unknown field",
+        ),
+        (
+            "schemas/npc.json",
+            json_entry({"schema_id": "other", "display_name": "N", "tags": [], "fields": {}}),
+            "invalid data package: schemas/npc.json holds schema_id 'other', expected 'npc'",
+        ),
+        (
+            "characters/guard/content.json",
+            json_entry(
+                {"id": "warden", "name": "W", "personality": "", "style": "", "schema_id": "npc", "system_prompt": ""}
+            ),
+            "invalid data package: characters/guard/content.json holds id 'warden', expected 'guard'",
+        ),
         ("characters/merchant/cover.bin", b"", "invalid data package: cover of character 'merchant' is empty"),
         ("characters/merchant/cover.bin", None, "missing data package archive entry: characters/merchant/cover.bin"),
         ("manifest.json", None, "missing data package archive entry: manifest.json"),
@@ -246,9 +296,21 @@ def test_entries_that_do_not_parse_or_do_not_match_the_manifest_are_refused(
 
 def test_unknown_keys_in_the_manifest_and_in_character_content_are_ignored() -> None:
     data = changed_manifest(lambda m: m.update(generator="reference 1.2"))
-    data = with_entry(data, "characters/guard/content.json", json_entry(
-        {"id": "guard", "name": "Guard", "personality": "stern", "style": "short", "schema_id": "npc",
-         "system_prompt": "Guard the gate.", "avatar": "x.png"}))
+    data = with_entry(
+        data,
+        "characters/guard/content.json",
+        json_entry(
+            {
+                "id": "guard",
+                "name": "Guard",
+                "personality": "stern",
+                "style": "short",
+                "schema_id": "npc",
+                "system_prompt": "Guard the gate.",
+                "avatar": "x.png",
+            }
+        ),
+    )
     assert read_data_package(data).characters[0].content.name == "Guard"
 
 
@@ -297,7 +359,7 @@ async def test_an_export_slot_expires_thirty_minutes_after_it_was_made(services:
     clock.now += SLOT_LIFETIME_MS - 1
     assert (await service.download_export_archive(services, prepared.export_id)).data
     clock.now += 1
-    with pytest.raises(NotFound, match="^data package export 'package-export-0' not found$"):
+    with pytest.raises(NotFound, match=r"^data package export 'package-export-0' not found$"):
         await service.download_export_archive(services, prepared.export_id)
 
 
@@ -352,9 +414,16 @@ async def test_a_write_that_fails_midway_rolls_everything_back(services: Service
 async def test_import_allocates_cover_blobs_past_existing_ones(services: Services) -> None:
     await imported(services, package_zip())
     second = sample_package(
-        presets=[], schemas=[], lorebooks=[], player_profiles=[], story_resources=[], stories=[],
-        characters=[attrs.evolve(c, content=attrs.evolve(c.content, id=f"{c.content.id}-2"))
-                    for c in sample_package().characters],
+        presets=[],
+        schemas=[],
+        lorebooks=[],
+        player_profiles=[],
+        story_resources=[],
+        stories=[],
+        characters=[
+            attrs.evolve(c, content=attrs.evolve(c.content, id=f"{c.content.id}-2"))
+            for c in sample_package().characters
+        ],
     )
     await imported(services, write_data_package(second))
     blob_ids = await services.store.read(
@@ -432,18 +501,22 @@ async def test_export_pulls_in_dependencies_unless_told_not_to(services: Service
 
 
 async def test_export_of_nothing_or_of_a_missing_record_is_refused(services: Services) -> None:
-    with pytest.raises(InvalidParams, match="^data package selection must not be empty$"):
+    with pytest.raises(InvalidParams, match=r"^data package selection must not be empty$"):
         await service.export_prepare(services, ExportPrepareParams(schema_ids=["  ", ""]))
-    with pytest.raises(NotFound, match="^story 'story-7' not found$"):
+    with pytest.raises(NotFound, match=r"^story 'story-7' not found$"):
         await service.export_prepare(services, ExportPrepareParams(story_ids=["story-7"], schema_ids=["x"]))
-    with pytest.raises(NotFound, match="^player profile 'nobody' not found$"):
+    with pytest.raises(NotFound, match=r"^player profile 'nobody' not found$"):
         await service.export_prepare(services, ExportPrepareParams(player_profile_ids=["nobody"]))
 
 
 async def test_records_pointing_at_stored_records_import_without_them(services: Services) -> None:
     await imported(services, package_zip())
     more = sample_package(
-        presets=[], schemas=[], lorebooks=[], player_profiles=[], characters=[],
+        presets=[],
+        schemas=[],
+        lorebooks=[],
+        player_profiles=[],
+        characters=[],
         story_resources=[resources_record(resource_id="resource-1")],
         stories=[story_record(story_id="story-1", resource_id="resource-1"), story_record(story_id="story-2")],
     )

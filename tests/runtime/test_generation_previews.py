@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from runtime.errors import InvalidParams, NotFound
 from runtime.model.apis import Agent
 from runtime.model.characters import CharacterCardContent, CharacterRecord
 from runtime.model.graph import NarrativeNode, StoryGraph
-from runtime.model.presets import AgentSpecs, AgentSpec, ArchitectMode, Preset, PromptPreviewParams
+from runtime.model.presets import AgentSpec, AgentSpecs, ArchitectMode, Preset, PromptPreviewParams
 from runtime.model.schemas import Schema, StateFieldSchema, ValueType
 from runtime.model.stories import StoryDraftRecord
 from runtime.model.story_resources import StoryResourcesRecord
@@ -35,16 +36,35 @@ def seed(cursor: Cursor) -> None:
     SCHEMAS.insert(cursor, "gen-player", Schema("gen-player", "P", [], {}))
     content = CharacterCardContent("merchant", "Merchant", "shrewd", "dry", "char", "secret")
     CHARACTERS.insert(cursor, "merchant", CharacterRecord(content))
-    STORY_RESOURCES.insert(cursor, "resource-0", StoryResourcesRecord(
-        "resource-0", "A storm over the harbor", ["merchant"], None, None, [], None))
+    STORY_RESOURCES.insert(
+        cursor,
+        "resource-0",
+        StoryResourcesRecord("resource-0", "A storm over the harbor", ["merchant"], None, None, [], None),
+    )
     specs = AgentSpecs(*(AgentSpec() for _ in range(7)))
     insert_preset(cursor, Preset("preset", "Preset", normalize_agents(specs)))
     dock = NarrativeNode("dock", "Dock", "Wet planks.", "Find the boat.", ["merchant"], [])
-    STORY_DRAFTS.insert(cursor, "draft-0", StoryDraftRecord(
-        draft_id="draft-0", display_name="D", resource_id="resource-0", api_group_id="g", preset_id="preset",
-        planned_story="Part one.\n\nPart two.", outline_sections=["Part one.", "Part two."], next_section_index=1,
-        partial_graph=StoryGraph("dock", [dock]), world_schema_id="gen-world", player_schema_id="gen-player",
-        introduction="Hi.", common_variables=[], section_summaries=["It began."], section_node_ids=[["dock"]]))
+    STORY_DRAFTS.insert(
+        cursor,
+        "draft-0",
+        StoryDraftRecord(
+            draft_id="draft-0",
+            display_name="D",
+            resource_id="resource-0",
+            api_group_id="g",
+            preset_id="preset",
+            planned_story="Part one.\n\nPart two.",
+            outline_sections=["Part one.", "Part two."],
+            next_section_index=1,
+            partial_graph=StoryGraph("dock", [dock]),
+            world_schema_id="gen-world",
+            player_schema_id="gen-player",
+            introduction="Hi.",
+            common_variables=[],
+            section_summaries=["It began."],
+            section_node_ids=[["dock"]],
+        ),
+    )
 
 
 @pytest.fixture
@@ -60,8 +80,12 @@ def params(agent: Agent, **fields: Any) -> PromptPreviewParams:
 
 def entries(preview: Any) -> dict[str, dict[str, Any]]:
     body = CODEC.unstructure(preview)
-    return {entry["entry_id"]: entry for message in body["messages"] for module in message["modules"]
-            for entry in module["entries"]}
+    return {
+        entry["entry_id"]: entry
+        for message in body["messages"]
+        for module in message["modules"]
+        for entry in module["entries"]
+    }
 
 
 async def test_the_planner_preview_reads_the_resource(services: Services) -> None:
@@ -76,7 +100,8 @@ async def test_the_planner_preview_reads_the_resource(services: Services) -> Non
 
 async def test_the_architect_graph_preview_injects_its_contract(services: Services) -> None:
     preview = await preview_generation_runtime(
-        services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.GRAPH, resource_id="resource-0"))
+        services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.GRAPH, resource_id="resource-0")
+    )
     found = entries(preview)
     assert found["architect_planned_story"]["compiled_text"] == "null"
     assert found["__injected_architect_graph_output_contract"]["source"] == "synthetic"
@@ -84,16 +109,25 @@ async def test_the_architect_graph_preview_injects_its_contract(services: Servic
 
 
 async def test_draft_mode_previews_read_the_draft(services: Services) -> None:
-    init = entries(await preview_generation_runtime(
-        services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.DRAFT_INIT, draft_id="draft-0")))
+    init = entries(
+        await preview_generation_runtime(
+            services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.DRAFT_INIT, draft_id="draft-0")
+        )
+    )
     assert init["architect_current_section"]["compiled_text"] == "Part one."
     assert init["architect_graph_summary"]["compiled_text"] == "[]"
     assert init["architect_planned_story"]["compiled_text"] == "Part one.\n\nPart two."
-    follow_up = entries(await preview_generation_runtime(
-        services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.DRAFT_CONTINUE, draft_id=" draft-0 ")))
+    follow_up = entries(
+        await preview_generation_runtime(
+            services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.DRAFT_CONTINUE, draft_id=" draft-0 ")
+        )
+    )
     assert follow_up["architect_current_section"]["compiled_text"] == "Part two."
     assert follow_up["architect_section_index"]["compiled_text"] == "1"
-    assert follow_up["architect_world_state_schema"]["compiled_text"] == '{"fields":{"tide":{"value_type":"int","default":2}}}'
+    assert (
+        follow_up["architect_world_state_schema"]["compiled_text"]
+        == '{"fields":{"tide":{"value_type":"int","default":2}}}'
+    )
     assert follow_up["architect_section_summaries"]["compiled_text"] == "- [0] It began."
     assert '"id":"dock"' in follow_up["architect_recent_section_detail"]["compiled_text"]
     assert "architect_planned_story" not in follow_up
@@ -101,7 +135,8 @@ async def test_draft_mode_previews_read_the_draft(services: Services) -> None:
 
 async def test_one_module_can_be_previewed(services: Services) -> None:
     preview = await preview_generation_runtime(
-        services, params(Agent.PLANNER, resource_id="resource-0", module_id="static_context"))
+        services, params(Agent.PLANNER, resource_id="resource-0", module_id="static_context")
+    )
     body = CODEC.unstructure(preview)
     assert (body["module_id"], body["message_role"]) == ("static_context", "user")
     assert [module["module_id"] for module in body["messages"][0]["modules"]] == ["static_context"]
@@ -111,20 +146,37 @@ async def test_one_module_can_be_previewed(services: Services) -> None:
 @pytest.mark.parametrize(
     ("fields", "error", "message"),
     [
-        ({"agent": Agent.PLANNER}, InvalidParams,
-         "invalid prompt preview: resource_id is required for agent 'planner'"),
-        ({"agent": Agent.ARCHITECT, "architect_mode": ArchitectMode.GRAPH, "draft_id": "draft-0"}, InvalidParams,
-         "invalid prompt preview: resource_id is required for agent 'architect' in architect_mode 'graph'"),
-        ({"agent": Agent.ARCHITECT, "architect_mode": ArchitectMode.DRAFT_CONTINUE, "resource_id": "resource-0"},
-         InvalidParams,
-         "invalid prompt preview: draft_id is required for agent 'architect' in architect_mode 'draft_continue'"),
-        ({"agent": Agent.ARCHITECT, "resource_id": "resource-0"}, InvalidParams,
-         "invalid prompt preview: architect_mode is required for agent 'architect'"),
+        (
+            {"agent": Agent.PLANNER},
+            InvalidParams,
+            "invalid prompt preview: resource_id is required for agent 'planner'",
+        ),
+        (
+            {"agent": Agent.ARCHITECT, "architect_mode": ArchitectMode.GRAPH, "draft_id": "draft-0"},
+            InvalidParams,
+            "invalid prompt preview: resource_id is required for agent 'architect' in architect_mode 'graph'",
+        ),
+        (
+            {"agent": Agent.ARCHITECT, "architect_mode": ArchitectMode.DRAFT_CONTINUE, "resource_id": "resource-0"},
+            InvalidParams,
+            "invalid prompt preview: draft_id is required for agent 'architect' in architect_mode 'draft_continue'",
+        ),
+        (
+            {"agent": Agent.ARCHITECT, "resource_id": "resource-0"},
+            InvalidParams,
+            "invalid prompt preview: architect_mode is required for agent 'architect'",
+        ),
         ({"agent": Agent.PLANNER, "resource_id": "resource-9"}, NotFound, "story resources 'resource-9' not found"),
-        ({"agent": Agent.ARCHITECT, "architect_mode": ArchitectMode.DRAFT_INIT, "draft_id": "draft-9"}, NotFound,
-         "story draft 'draft-9' not found"),
-        ({"agent": Agent.PLANNER, "resource_id": "resource-0", "preset_id": "nope"}, NotFound,
-         "preset 'nope' not found"),
+        (
+            {"agent": Agent.ARCHITECT, "architect_mode": ArchitectMode.DRAFT_INIT, "draft_id": "draft-9"},
+            NotFound,
+            "story draft 'draft-9' not found",
+        ),
+        (
+            {"agent": Agent.PLANNER, "resource_id": "resource-0", "preset_id": "nope"},
+            NotFound,
+            "preset 'nope' not found",
+        ),
     ],
 )
 async def test_missing_or_unknown_sources_are_refused(

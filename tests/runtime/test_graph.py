@@ -134,8 +134,15 @@ def test_graph_decoded_from_wire_json_is_validated() -> None:
     wire = {
         "start_node": "dock",
         "nodes": [
-            {"id": "dock", "title": "Dock", "scene": "s", "goal": "g", "characters": [],
-             "transitions": [{"to": "market", "condition": None}], "extra": "ignored"},
+            {
+                "id": "dock",
+                "title": "Dock",
+                "scene": "s",
+                "goal": "g",
+                "characters": [],
+                "transitions": [{"to": "market", "condition": None}],
+                "extra": "ignored",
+            },
         ],
     }
     story = CODEC.structure(wire, StoryGraph)
@@ -255,8 +262,11 @@ def test_player_condition_key_is_checked_against_the_player_schema() -> None:
 def test_character_condition_key_is_checked_against_that_characters_schema() -> None:
     story = graph(
         "a",
-        node("a", conditional("b", "trust", ConditionScope.CHARACTER, "merchant"),
-             conditional("b", "trust", ConditionScope.CHARACTER, "guard")),
+        node(
+            "a",
+            conditional("b", "trust", ConditionScope.CHARACTER, "merchant"),
+            conditional("b", "trust", ConditionScope.CHARACTER, "guard"),
+        ),
         node("b"),
     )
     assert graph_warnings(story, set(), set(), {"merchant": {"trust"}, "guard": {"mood"}}) == [

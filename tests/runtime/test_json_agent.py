@@ -56,6 +56,6 @@ async def test_bad_output_gets_one_repair_call_with_the_four_sections() -> None:
 
 async def test_output_still_bad_after_the_repair_is_a_provider_error() -> None:
     client = QueuedClient(["not json", "still not json"])
-    with pytest.raises(ProviderError, match="^structured output parse error: invalid JSON") as caught:
+    with pytest.raises(ProviderError, match=r"^structured output parse error: invalid JSON") as caught:
         await call_json_agent(client, REQUEST, decode_update, RepairTarget.STATE_UPDATE)
     assert caught.value.code == 50002 and len(client.requests) == 2

@@ -130,8 +130,7 @@ def test_entries_render_as_list_lines() -> None:
         Entry("moon", ["moon"], title="Moon", content="Pale."),
     ]
     assert render_lore_entries(entries) == (
-        "- gate | The Gate | keywords=gate, door | An old gate.\n"
-        "- moon | Moon | keywords=moon | Pale."
+        "- gate | The Gate | keywords=gate, door | An old gate.\n- moon | Moon | keywords=moon | Pale."
     )
 
 

@@ -93,7 +93,8 @@ def test_paragraph_chunks_are_trimmed_and_empty_ones_dropped() -> None:
 
 def test_chunks_ending_with_a_colon_are_dropped() -> None:
     assert outline_sections("Act one:\n\nThe courier arrives.\n\nAct two:\n\nThe gate opens.") == [
-        "The courier arrives.", "The gate opens."
+        "The courier arrives.",
+        "The gate opens.",
     ]
 
 

@@ -5,8 +5,8 @@ Drafts and sessions are written as raw rows with only the columns the reference 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
@@ -17,12 +17,17 @@ from runtime.services import Services
 from runtime.services.presets import create_preset, delete_preset, get_preset
 from runtime.store import Cursor, open_store
 
-AGENTS = {agent: {"modules": []} for agent in
-          ("planner", "architect", "director", "actor", "narrator", "keeper", "replyer")}
-DRAFT_ROW = ("INSERT INTO story_drafts (draft_id, resource_id, api_group_id, preset_id, doc)"
-             " VALUES ('draft-0', 'resource-0', 'g', ?, '{}')")
-SESSION_ROW = ("INSERT INTO sessions (session_id, story_id, player_schema_id, api_group_id, preset_id, turn_index,"
-               " doc) VALUES ('session-0', 'story-0', 's', 'g', ?, 0, '{}')")
+AGENTS = {
+    agent: {"modules": []} for agent in ("planner", "architect", "director", "actor", "narrator", "keeper", "replyer")
+}
+DRAFT_ROW = (
+    "INSERT INTO story_drafts (draft_id, resource_id, api_group_id, preset_id, doc)"
+    " VALUES ('draft-0', 'resource-0', 'g', ?, '{}')"
+)
+SESSION_ROW = (
+    "INSERT INTO sessions (session_id, story_id, player_schema_id, api_group_id, preset_id, turn_index,"
+    " doc) VALUES ('session-0', 'story-0', 's', 'g', ?, 0, '{}')"
+)
 
 
 @pytest.fixture

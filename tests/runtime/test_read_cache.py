@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import trio
 import trio.testing
@@ -83,9 +84,11 @@ async def test_writes_of_session_data_only_keep_the_cached_reads(tmp_path: Path)
     read = CountedRead()
 
     def record_session_data(cursor: Cursor) -> None:
-        cursor.execute("INSERT INTO llm_calls (call_id, started_at_ms, agent, provider, model, streamed, latency_ms,"
-                       " attempts, outcome) SELECT count(*), 0, 'keeper', 'open_ai', 'm', false, 1, 1, 'ok'"
-                       " FROM llm_calls")
+        cursor.execute(
+            "INSERT INTO llm_calls (call_id, started_at_ms, agent, provider, model, streamed, latency_ms,"
+            " attempts, outcome) SELECT count(*), 0, 'keeper', 'open_ai', 'm', false, 1, 1, 'ok'"
+            " FROM llm_calls"
+        )
 
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
@@ -110,10 +113,8 @@ async def test_a_failed_write_leaves_cached_reads_correct(tmp_path: Path) -> Non
     async with open_store(tmp_path) as store:
         await _store_with_value(store)
         await store.read_cached(("value",), read)
-        try:
+        with contextlib.suppress(Conflict):
             await store.write(change_then_refuse)
-        except Conflict:
-            pass
         assert await store.read_cached(("value",), read) == ("first",)
 
 
@@ -130,10 +131,8 @@ async def test_keys_are_cached_apart_and_errors_are_not_cached(tmp_path: Path) -
         assert await store.read_cached(("a",), lambda cursor: "a") == "a"
         assert await store.read_cached(("b",), lambda cursor: "b") == "b"
         for _ in range(2):
-            try:
+            with contextlib.suppress(NotFound):
                 await store.read_cached(("missing",), missing)
-            except NotFound:
-                pass
         assert calls == 2
 
 

@@ -10,12 +10,13 @@ from runtime.errors import ProviderError
 from runtime.model.apis import Agent
 from runtime.model.sessions import MessageKind, SessionMessage, SuggestedReplies, SuggestedReply
 from runtime.turns import select_reply_history, suggest_replies
-from tests.runtime.turn_rig import TurnRig, default_configs, turn_rig  # noqa: F401  (turn_rig is a fixture)
+from tests.runtime.turn_rig import TurnRig, default_configs
 
 
 def message(sequence: int, kind: MessageKind, turn: int, text: str) -> SessionMessage:
     speaker = {"player_input": ("player", "Player"), "narration": ("narrator", "Narrator")}.get(
-        kind.value, ("merchant", "Old Merchant"))
+        kind.value, ("merchant", "Old Merchant")
+    )
     return SessionMessage(f"m-{sequence}", kind, sequence, turn, 0, 0, 0, *speaker, text)
 
 
@@ -56,7 +57,10 @@ def test_sanitizing_trims_and_drops_empty_and_duplicate_texts() -> None:
 def test_sanitizing_replaces_blank_and_duplicate_ids() -> None:
     items = [ReplyItem(" ", "One."), ReplyItem("x", "Two."), ReplyItem("x", "Three.")]
     assert sanitize_replies(items, 5) == [
-        SuggestedReply("reply-1", "One."), SuggestedReply("x", "Two."), SuggestedReply("reply-3", "Three.")]
+        SuggestedReply("reply-1", "One."),
+        SuggestedReply("x", "Two."),
+        SuggestedReply("reply-3", "Three."),
+    ]
 
 
 def test_sanitizing_stops_at_the_limit() -> None:
@@ -68,13 +72,25 @@ def test_sanitizing_stops_at_the_limit() -> None:
 
 
 async def test_suggestions_come_back_sanitized_and_the_prompt_shows_limit_and_history(turn_rig: TurnRig) -> None:
-    await turn_rig.script_json(Agent.REPLYER, {"replies": [
-        {"id": "ask", "text": " Ask about the gate. "}, {"id": "ask", "text": "Leave."},
-        {"id": "wait", "text": "Wait."}, {"id": "more", "text": "One too many."}]})
+    await turn_rig.script_json(
+        Agent.REPLYER,
+        {
+            "replies": [
+                {"id": "ask", "text": " Ask about the gate. "},
+                {"id": "ask", "text": "Leave."},
+                {"id": "wait", "text": "Wait."},
+                {"id": "more", "text": "One too many."},
+            ]
+        },
+    )
     replies = await suggest_replies(turn_rig.setup(), TRANSCRIPT, 3)
-    assert replies == SuggestedReplies([
-        SuggestedReply("ask", "Ask about the gate."), SuggestedReply("reply-2", "Leave."),
-        SuggestedReply("wait", "Wait.")])
+    assert replies == SuggestedReplies(
+        [
+            SuggestedReply("ask", "Ask about the gate."),
+            SuggestedReply("reply-2", "Leave."),
+            SuggestedReply("wait", "Wait."),
+        ]
+    )
     [request] = await turn_rig.requests(Agent.REPLYER)
     assert request["body"]["response_format"] == {"type": "json_object"}
     user = request["body"]["messages"][1]["content"]
@@ -93,8 +109,9 @@ async def test_the_replyer_window_comes_from_its_config(turn_rig: TurnRig) -> No
 
 
 async def test_no_usable_reply_earns_one_repair_call(turn_rig: TurnRig) -> None:
-    await turn_rig.script_json(Agent.REPLYER, {"replies": [{"id": "a", "text": "  "}]},
-                               {"replies": [{"id": "b", "text": "Fine."}]})
+    await turn_rig.script_json(
+        Agent.REPLYER, {"replies": [{"id": "a", "text": "  "}]}, {"replies": [{"id": "b", "text": "Fine."}]}
+    )
     replies = await suggest_replies(turn_rig.setup(), TRANSCRIPT, 2)
     assert replies.replies == [SuggestedReply("b", "Fine.")]
     _, (_, repair_user) = await turn_rig.prompts(Agent.REPLYER)
@@ -103,7 +120,7 @@ async def test_no_usable_reply_earns_one_repair_call(turn_rig: TurnRig) -> None:
 
 async def test_no_usable_reply_after_the_repair_is_a_provider_error(turn_rig: TurnRig) -> None:
     await turn_rig.script_json(Agent.REPLYER, {"replies": []}, {"replies": [{"id": "a"}]})
-    with pytest.raises(ProviderError, match="^structured output parse error: output.replies") as caught:
+    with pytest.raises(ProviderError, match=r"^structured output parse error: output.replies") as caught:
         await suggest_replies(turn_rig.setup(), TRANSCRIPT, 2)
     assert caught.value.code == 50002
     assert len(await turn_rig.requests(Agent.REPLYER)) == 2
@@ -111,5 +128,5 @@ async def test_no_usable_reply_after_the_repair_is_a_provider_error(turn_rig: Tu
 
 async def test_a_provider_failure_is_reported_as_it_is(turn_rig: TurnRig) -> None:
     await turn_rig.script(Agent.REPLYER, {"status": 401})
-    with pytest.raises(ProviderError, match="^authentication failed$"):
+    with pytest.raises(ProviderError, match=r"^authentication failed$"):
         await suggest_replies(turn_rig.setup(), TRANSCRIPT, 2)

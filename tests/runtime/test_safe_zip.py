@@ -28,10 +28,12 @@ def zeros_zip(name: str, size_bytes: int) -> bytes:
     """One deflated entry of zeros, written in chunks so the test never holds the whole of it."""
     buffer = io.BytesIO()
     chunk = bytes(MIB)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open(name, "w") as entry:
-            for _ in range(size_bytes // MIB):
-                entry.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open(name, "w") as entry,
+    ):
+        for _ in range(size_bytes // MIB):
+            entry.write(chunk)
     return buffer.getvalue()
 
 

@@ -61,7 +61,7 @@ def test_default_of_the_wrong_type_is_named_with_its_compact_json() -> None:
     field = StateFieldSchema(ValueType.INT, default="x")
     assert state_field_problem(field) == "default must match value_type 'int', got \"x\""
     nested = StateFieldSchema(ValueType.STRING, default={"a": [1, 2]})
-    assert state_field_problem(nested) == 'default must match value_type \'string\', got {"a":[1,2]}'
+    assert state_field_problem(nested) == "default must match value_type 'string', got {\"a\":[1,2]}"
 
 
 def test_bool_default_is_not_an_int() -> None:

@@ -48,8 +48,13 @@ def node(
     on_enter: Sequence[StateOp] = (),
 ) -> NarrativeNode:
     return NarrativeNode(
-        id=node_id, title="T", scene="S", goal="G",
-        characters=list(characters), transitions=list(transitions), on_enter_updates=list(on_enter),
+        id=node_id,
+        title="T",
+        scene="S",
+        goal="G",
+        characters=list(characters),
+        transitions=list(transitions),
+        on_enter_updates=list(on_enter),
     )
 
 
@@ -57,8 +62,14 @@ def entry(text: str, speaker: str = "merchant") -> ActorMemoryEntry:
     return ActorMemoryEntry(speaker_id=speaker, speaker_name=speaker.title(), kind=MemoryKind.DIALOGUE, text=text)
 
 
-def eq_transition(to: str, key: str, value: Any, scope: ConditionScope = ConditionScope.GLOBAL,
-                  character: str | None = None, op: ConditionOp = ConditionOp.EQ) -> Transition:
+def eq_transition(
+    to: str,
+    key: str,
+    value: Any,
+    scope: ConditionScope = ConditionScope.GLOBAL,
+    character: str | None = None,
+    op: ConditionOp = ConditionOp.EQ,
+) -> Transition:
     return Transition(to=to, condition=Condition(key=key, op=op, value=value, scope=scope, character=character))
 
 
@@ -156,8 +167,9 @@ def test_removing_one_of_several_character_keys_keeps_the_map() -> None:
 
 
 def test_removing_character_state_of_an_unknown_character_is_a_no_op() -> None:
-    world = apply_state_op(world_with(character_state={"mira": {"mood": "calm"}}),
-                           RemoveCharacterState(character="ghost", key="mood"))
+    world = apply_state_op(
+        world_with(character_state={"mira": {"mood": "calm"}}), RemoveCharacterState(character="ghost", key="mood")
+    )
     assert world.character_state == {"mira": {"mood": "calm"}}
 
 
@@ -169,10 +181,15 @@ def test_applying_an_op_leaves_the_original_state_unchanged() -> None:
         active_characters=["a"], custom={"k": 1}, player_state={"p": 1}, character_state={"c": {"x": 1}}
     )
     ops: list[StateOp] = [
-        SetState(key="k", value=2), RemoveState(key="k"), SetPlayerState(key="p", value=2),
-        RemovePlayerState(key="p"), SetCharacterState(character="c", key="x", value=2),
-        RemoveCharacterState(character="c", key="x"), AddActiveCharacter(character="b"),
-        RemoveActiveCharacter(character="a"), SetActiveCharacters(characters=[]),
+        SetState(key="k", value=2),
+        RemoveState(key="k"),
+        SetPlayerState(key="p", value=2),
+        RemovePlayerState(key="p"),
+        SetCharacterState(character="c", key="x", value=2),
+        RemoveCharacterState(character="c", key="x"),
+        AddActiveCharacter(character="b"),
+        RemoveActiveCharacter(character="a"),
+        SetActiveCharacters(characters=[]),
     ]
     for op in ops:
         apply_state_op(original, op)
@@ -213,12 +230,14 @@ def test_entering_a_node_sets_node_cast_and_applies_on_enter_ops() -> None:
 
 
 def test_keeper_filter_drops_ops_naming_unknown_characters() -> None:
-    update = StateUpdate(ops=[
-        AddActiveCharacter(character="ghost"),
-        RemoveActiveCharacter(character="ghost"),
-        SetCharacterState(character="ghost", key="k", value=1),
-        RemoveCharacterState(character="ghost", key="k"),
-    ])
+    update = StateUpdate(
+        ops=[
+            AddActiveCharacter(character="ghost"),
+            RemoveActiveCharacter(character="ghost"),
+            SetCharacterState(character="ghost", key="k", value=1),
+            RemoveCharacterState(character="ghost", key="k"),
+        ]
+    )
     assert filter_keeper_update(update, ["merchant"]) == StateUpdate(ops=[])
 
 
@@ -239,14 +258,18 @@ def test_keeper_filter_drops_set_active_characters_with_any_unknown_id() -> None
 
 
 def test_keeper_filter_keeps_variable_ops_and_order() -> None:
-    update = StateUpdate(ops=[
+    update = StateUpdate(
+        ops=[
+            SetState(key="a", value=1),
+            AddActiveCharacter(character="ghost"),
+            SetPlayerState(key="b", value=2),
+            RemoveState(key="c"),
+        ]
+    )
+    assert filter_keeper_update(update, []).ops == [
         SetState(key="a", value=1),
-        AddActiveCharacter(character="ghost"),
         SetPlayerState(key="b", value=2),
         RemoveState(key="c"),
-    ])
-    assert filter_keeper_update(update, []).ops == [
-        SetState(key="a", value=1), SetPlayerState(key="b", value=2), RemoveState(key="c")
     ]
 
 
@@ -276,11 +299,14 @@ def test_fallback_restates_a_character_eq_condition() -> None:
 
 
 def test_fallback_uses_the_first_transition_to_the_new_node() -> None:
-    previous = node("dock", [
-        eq_transition("alley", "x", 1),
-        eq_transition("market", "first", 1),
-        eq_transition("market", "second", 2),
-    ])
+    previous = node(
+        "dock",
+        [
+            eq_transition("alley", "x", 1),
+            eq_transition("market", "first", 1),
+            eq_transition("market", "second", 2),
+        ],
+    )
     assert progression_fallback_ops(previous, "market", StateUpdate(ops=[])) == [SetState(key="first", value=1)]
 
 
@@ -354,7 +380,8 @@ def test_private_memory_is_kept_per_character() -> None:
     world = append_private_memory(world_with(), "merchant", entry("hmm"), 8)
     world = append_private_memory(world, "guard", entry("halt", "guard"), 8)
     assert {c: [e.text for e in m] for c, m in world.actor_private_memory.items()} == {
-        "merchant": ["hmm"], "guard": ["halt"]
+        "merchant": ["hmm"],
+        "guard": ["halt"],
     }
 
 
@@ -412,13 +439,25 @@ def test_character_gets_state_only_when_one_of_its_fields_has_a_default() -> Non
 
 
 def test_start_node_on_enter_ops_apply_after_the_defaults() -> None:
-    start = node("dock", on_enter=[SetState(key="gate_open", value=True), RemovePlayerState(key="coins"),
-                                   SetCharacterState(character="merchant", key="trust", value=9)])
-    snapshot = seed(start_node=start, world_defaults={"gate_open": False}, player_defaults={"coins": 5},
-                    character_defaults={"merchant": {"trust": 1}})
+    start = node(
+        "dock",
+        on_enter=[
+            SetState(key="gate_open", value=True),
+            RemovePlayerState(key="coins"),
+            SetCharacterState(character="merchant", key="trust", value=9),
+        ],
+    )
+    snapshot = seed(
+        start_node=start,
+        world_defaults={"gate_open": False},
+        player_defaults={"coins": 5},
+        character_defaults={"merchant": {"trust": 1}},
+    )
     world = snapshot.world_state
     assert (world.custom, world.player_state, world.character_state) == (
-        {"gate_open": True}, {}, {"merchant": {"trust": 9}}
+        {"gate_open": True},
+        {},
+        {"merchant": {"trust": 9}},
     )
 
 

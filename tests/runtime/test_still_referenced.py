@@ -6,8 +6,8 @@ rows, with only the columns the reference queries read, so each reference is tes
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 

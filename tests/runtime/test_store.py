@@ -70,6 +70,7 @@ async def test_ids_count_per_prefix_skip_taken_ones_and_survive_restart(tmp_path
 
 async def test_an_id_allocated_in_a_failed_write_is_not_consumed(tmp_path: Path) -> None:
     async with open_store(tmp_path) as store:
+
         def allocate_then_fail(cursor: Cursor) -> None:
             allocate_id(cursor, "blob-", lambda _: False)
             raise Conflict("no")

@@ -3,10 +3,12 @@ group changes nothing while every other write of the group commits exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 import pytest
@@ -122,10 +124,8 @@ async def test_a_write_that_swallows_a_duckdb_error_fails_instead_of_losing_the_
 
         def swallow(cursor: Cursor) -> None:
             cursor.execute("INSERT INTO rows VALUES ('lost')")
-            try:
+            with contextlib.suppress(Exception):  # exactly the mistake under test
                 cursor.execute("INSERT INTO rows VALUES ('taken')")
-            except Exception:  # noqa: BLE001 - exactly the mistake under test
-                pass
 
         runs = Runs()
         results = await _write_as_one_group(store, [runs.insert("x"), swallow, runs.insert("y")])
@@ -179,8 +179,9 @@ def _create_notes(cursor: Cursor) -> None:
 
 def _new_note(note_id: str, book_id: str = "book") -> NewDocument:
     book = Requirement("books", "book_id", book_id, lambda: NotFound.record("book", book_id))
-    return NOTES.new_document(note_id, Note(note_id, book_id, f"text of {note_id}"),
-                              lambda: Conflict.exists("note", note_id), book)
+    return NOTES.new_document(
+        note_id, Note(note_id, book_id, f"text of {note_id}"), lambda: Conflict.exists("note", note_id), book
+    )
 
 
 def _note_ids(cursor: Cursor) -> list[str]:
@@ -238,11 +239,21 @@ async def test_a_taken_or_unsatisfied_new_document_fails_alone_with_its_own_erro
         await store.write(_create_notes)
         await store.write(_new_note("old"))
         changes: list[Change] = [
-            _new_note("a"), _new_note("old"), _new_note("b"), _new_note("c", "no-book"), _new_note("a"), _new_note("d"),
+            _new_note("a"),
+            _new_note("old"),
+            _new_note("b"),
+            _new_note("c", "no-book"),
+            _new_note("a"),
+            _new_note("d"),
         ]
         results = await _write_as_one_group(store, changes)
         assert [type(result).__name__ for result in results] == [
-            "NoneType", "Conflict", "NoneType", "NotFound", "Conflict", "NoneType"
+            "NoneType",
+            "Conflict",
+            "NoneType",
+            "NotFound",
+            "Conflict",
+            "NoneType",
         ]
         assert results[3].message == "book 'no-book' not found"
         assert results[4].message == "note 'a' already exists"

@@ -53,18 +53,24 @@ def test_a_plan_without_lists_is_an_empty_plan() -> None:
 
 
 def test_a_plan_decodes_role_actions_and_beats() -> None:
-    plan = decode_response_plan({
-        "role_actions": [{"type": "leave_scene", "session_character_id": "guard"}],
-        "beats": [{"type": "Actor", "speaker_id": "merchant", "purpose": "CommentOnScene"}],
-    })
+    plan = decode_response_plan(
+        {
+            "role_actions": [{"type": "leave_scene", "session_character_id": "guard"}],
+            "beats": [{"type": "Actor", "speaker_id": "merchant", "purpose": "CommentOnScene"}],
+        }
+    )
     assert CODEC.unstructure(plan)["role_actions"] == [{"type": "leave_scene", "session_character_id": "guard"}]
     assert plan.beats[0].purpose is ActorPurpose.COMMENT_ON_SCENE  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     "beat",
-    [{"type": "Singer", "purpose": "DescribeScene"}, {"type": "Narrator", "purpose": "describe_scene"},
-     {"type": "Actor", "purpose": "AdvanceGoal"}, {"type": "narrator", "purpose": "DescribeScene"}],
+    [
+        {"type": "Singer", "purpose": "DescribeScene"},
+        {"type": "Narrator", "purpose": "describe_scene"},
+        {"type": "Actor", "purpose": "AdvanceGoal"},
+        {"type": "narrator", "purpose": "DescribeScene"},
+    ],
     ids=["unknown_type", "unknown_purpose", "missing_speaker", "lower_case_type"],
 )
 def test_a_plan_with_a_bad_beat_is_invalid_output(beat: dict[str, Any]) -> None:
@@ -74,8 +80,9 @@ def test_a_plan_with_a_bad_beat_is_invalid_output(beat: dict[str, Any]) -> None:
 
 def test_a_keeper_update_with_set_current_node_is_invalid_output() -> None:
     with pytest.raises(InvalidParams, match=r"^output\.ops\[1\]: SetCurrentNode is not allowed"):
-        decode_state_update({"ops": [{"type": "SetState", "key": "k", "value": 1},
-                                     {"type": "SetCurrentNode", "node_id": "alley"}]})
+        decode_state_update(
+            {"ops": [{"type": "SetState", "key": "k", "value": 1}, {"type": "SetCurrentNode", "node_id": "alley"}]}
+        )
 
 
 def test_a_keeper_op_missing_a_field_is_invalid_output() -> None:
@@ -102,7 +109,12 @@ def test_each_window_is_read_from_its_own_agent() -> None:
     )
     windows = HistoryWindows.of(configs)
     assert (windows.director, windows.actor, windows.actor_private, windows.narrator, windows.replyer) == (
-        3, 12, 0, 5, 2)
+        3,
+        12,
+        0,
+        5,
+        2,
+    )
     assert windows.storage == 12
 
 
@@ -114,7 +126,10 @@ def test_the_director_sees_its_window_of_shared_history_and_the_full_world_state
     base = scene(actor_shared_history=history, player_state={"coins": 2})
     narrow = attrs.evolve(base, windows=HistoryWindows(director=2))
     values = director_context(narrow, transitioned=True)
-    assert values["shared_history"] == "- [player|Player|player_input] line 2 more\n- [player|Player|player_input] line 3 more"
+    assert (
+        values["shared_history"]
+        == "- [player|Player|player_input] line 2 more\n- [player|Player|player_input] line 3 more"
+    )
     assert "player_state:\ncoins=2" in values["world_state"]  # type: ignore[operator]
     assert values["transitioned_this_turn"] == "true"
     assert values["current_cast"].startswith("- merchant | Old Merchant | personality=")  # type: ignore[union-attr]
@@ -129,8 +144,13 @@ def test_lorebook_values_come_from_the_node_the_history_and_the_input() -> None:
 
 def test_the_keeper_never_gets_shared_history_and_writes_its_phase_as_on_the_wire() -> None:
     history = [ActorMemoryEntry("player", "Player", MemoryKind.PLAYER_INPUT, "secret words")]
-    values = keeper_context(scene(actor_shared_history=history), KeeperPhase.AFTER_PLAYER_INPUT,
-                            previous=None, transitioned=False, completed_beats=None)
+    values = keeper_context(
+        scene(actor_shared_history=history),
+        KeeperPhase.AFTER_PLAYER_INPUT,
+        previous=None,
+        transitioned=False,
+        completed_beats=None,
+    )
     assert "shared_history" not in values
     assert not any("secret words" in (value or "") for value in values.values())
     assert values["keeper_phase"] == '"after_player_input"'
@@ -139,7 +159,8 @@ def test_the_keeper_never_gets_shared_history_and_writes_its_phase_as_on_the_wir
     assert values["player_input"] == "I ask about the gate."
     assert "candidate_transitions:\n- to node=market when global.gate_open == true" in values["current_node"]  # type: ignore[operator]
     assert values["progression_hints"].startswith(  # type: ignore[union-attr]
-        "- target_node=market | condition=global.gate_open eq true | likely_state_scope=global | tracked_key=gate_open")
+        "- target_node=market | condition=global.gate_open eq true | likely_state_scope=global | tracked_key=gate_open"
+    )
 
 
 def test_the_keeper_after_outputs_sees_the_node_change_and_the_visible_beats() -> None:
@@ -147,16 +168,29 @@ def test_the_keeper_after_outputs_sees_the_node_change_and_the_visible_beats() -
     dock = moved.node("dock")
     beats = [
         ExecutedNarratorBeat(NarratorPurpose.DESCRIBE_TRANSITION, NarratorResponse(" You  walk.\n", " You  walk.\n")),
-        ExecutedActorBeat("merchant", ActorPurpose.ADVANCE_GOAL, ActorResponse("merchant", "Old Merchant", [
-            ActorSegment(SegmentKind.THOUGHT, "hidden"), ActorSegment(SegmentKind.DIALOGUE, "Come."),
-            ActorSegment(SegmentKind.ACTION, "Waves.")], "raw")),
+        ExecutedActorBeat(
+            "merchant",
+            ActorPurpose.ADVANCE_GOAL,
+            ActorResponse(
+                "merchant",
+                "Old Merchant",
+                [
+                    ActorSegment(SegmentKind.THOUGHT, "hidden"),
+                    ActorSegment(SegmentKind.DIALOGUE, "Come."),
+                    ActorSegment(SegmentKind.ACTION, "Waves."),
+                ],
+                "raw",
+            ),
+        ),
     ]
-    values = keeper_context(moved, KeeperPhase.AFTER_TURN_OUTPUTS, previous=dock, transitioned=True,
-                            completed_beats=beats)
+    values = keeper_context(
+        moved, KeeperPhase.AFTER_TURN_OUTPUTS, previous=dock, transitioned=True, completed_beats=beats
+    )
     assert values["keeper_phase"] == '"after_turn_outputs"'
     assert values["node_change"].startswith("transitioned:\ntrue\n\nfrom:\ndock\n\nto:\nmarket")  # type: ignore[union-attr]
     assert values["completed_beats"] == (
-        '- [narrator|"DescribeTransition"] You walk.\n- [actor|merchant|"AdvanceGoal"] "dialogue":Come. | "action":Waves.')
+        '- [narrator|"DescribeTransition"] You walk.\n- [actor|merchant|"AdvanceGoal"] "dialogue":Come. | "action":Waves.'
+    )
     assert values["previous_cast"].startswith("- merchant | Old Merchant")  # type: ignore[union-attr]
 
 
@@ -181,15 +215,17 @@ def test_the_actor_sees_its_own_thoughts_and_no_player_state() -> None:
 
 def test_the_actor_request_ends_with_the_character_block_expanded_with_the_current_state() -> None:
     current = scene(character_state={"merchant": {"trust": 2}})
-    request = actor_request(default_configs(actor={"temperature": 0.9})["actor"], current, STORY_CAST["merchant"],
-                            ActorPurpose.ADVANCE_GOAL)
+    request = actor_request(
+        default_configs(actor={"temperature": 0.9})["actor"], current, STORY_CAST["merchant"], ActorPurpose.ADVANCE_GOAL
+    )
     assert request.agent is Agent.ACTOR and request.temperature == 0.9 and request.max_tokens is None
     assert request.system.endswith(
         "\n\nCHARACTER_ID:\nmerchant\n\nCHARACTER_NAME:\nOld Merchant\n\n"
         "CHARACTER_PERSONALITY:\nGreedy but fair; trusts Mira at level 2.\n\n"
         "CHARACTER_STYLE:\nSpeaks in short sentences.\n\n"
         'CHARACTER_STATE_SCHEMA:\ntrust:"int" default=0 desc=How much he trusts\n\n'
-        "CHARACTER_SYSTEM_PROMPT:\nNever reveal the {{secret}} to Mira.")
+        "CHARACTER_SYSTEM_PROMPT:\nNever reveal the {{secret}} to Mira."
+    )
     assert "Output contract for the Actor:" in request.system
     assert request.user.startswith("Static Context:\n")
 
@@ -234,9 +270,9 @@ def test_a_keeper_preview_writes_the_phase_the_preview_way_and_lists_missing_val
 
 
 def test_an_actor_preview_needs_a_character_of_the_cast() -> None:
-    with pytest.raises(InvalidParams, match="^invalid prompt preview: character_id is required for agent 'actor'$"):
+    with pytest.raises(InvalidParams, match=r"^invalid prompt preview: character_id is required for agent 'actor'$"):
         preview(agent="actor")
-    with pytest.raises(InvalidParams, match="^invalid prompt preview: character 'ghost' is not part of the session"):
+    with pytest.raises(InvalidParams, match=r"^invalid prompt preview: character 'ghost' is not part of the session"):
         preview(agent="actor", character_id="ghost")
     texts = entry_texts(preview(agent="actor", character_id="merchant"))
     assert texts["actor_purpose"] == '"ReactToPlayer"'
@@ -245,7 +281,7 @@ def test_an_actor_preview_needs_a_character_of_the_cast() -> None:
 
 
 def test_a_previous_node_must_be_a_node_of_the_graph() -> None:
-    with pytest.raises(InvalidParams, match="^invalid prompt preview: previous_node_id 'nowhere' is not a node"):
+    with pytest.raises(InvalidParams, match=r"^invalid prompt preview: previous_node_id 'nowhere' is not a node"):
         preview(agent="narrator", previous_node_id="nowhere")
     texts = entry_texts(preview(agent="narrator", previous_node_id="alley", narrator_purpose="describe_transition"))
     assert texts["narrator_previous_node"].startswith("id:\nalley")
@@ -262,9 +298,9 @@ def test_a_module_preview_and_its_errors() -> None:
 
 
 def test_planner_architect_and_architect_modes_are_not_session_previews() -> None:
-    with pytest.raises(InvalidParams, match="^invalid prompt preview: "):
+    with pytest.raises(InvalidParams, match=r"^invalid prompt preview: "):
         preview(agent="planner")
-    with pytest.raises(InvalidParams, match="^invalid prompt preview: architect_mode"):
+    with pytest.raises(InvalidParams, match=r"^invalid prompt preview: architect_mode"):
         preview(agent="director", architect_mode="graph")
 
 

@@ -14,14 +14,13 @@ from runtime.model.cast import CastMember
 from runtime.model.sessions import MessageKind
 from runtime.model.turns import CreateAndEnter, TurnStage
 from runtime.turns import TranscriptLine, TurnFailed, TurnOutcome, run_turn
-from tests.runtime.turn_rig import (  # noqa: F401  (turn_rig is a fixture)
+from tests.runtime.turn_rig import (
     NOW_MS,
     TURN_AGENTS,
     EventLog,
     TurnRig,
     default_configs,
     start_snapshot,
-    turn_rig,
 )
 
 NO_OPS: dict[str, Any] = {"ops": []}
@@ -40,8 +39,14 @@ def actor_beat(speaker_id: str = "merchant", purpose: str = "ReactToPlayer") -> 
 
 
 def create(character_id: str, name: str = "Dock Hand") -> dict[str, Any]:
-    return {"type": "create_and_enter", "session_character_id": character_id, "display_name": name,
-            "personality": "Nervous.", "style": "Mumbles.", "system_prompt": "You owe money."}
+    return {
+        "type": "create_and_enter",
+        "session_character_id": character_id,
+        "display_name": name,
+        "personality": "Nervous.",
+        "style": "Mumbles.",
+        "system_prompt": "You owe money.",
+    }
 
 
 async def play(
@@ -79,8 +84,13 @@ async def fail(rig: TurnRig, **kwargs: Any) -> tuple[TurnFailed, EventLog]:
 # -- a whole turn, event by event ------------------------------------------------------------
 
 
-ACTOR_CHUNKS = ["<thought>Can I", " trust them?</thought>\n<dia", "logue>Welcome, ", "traveller.</dia",
-                "logue><action> Bows low. </action>"]
+ACTOR_CHUNKS = [
+    "<thought>Can I",
+    " trust them?</thought>\n<dia",
+    "logue>Welcome, ",
+    "traveller.</dia",
+    "logue><action> Bows low. </action>",
+]
 
 
 async def test_a_full_turn_streams_every_event_in_order(turn_rig: TurnRig) -> None:
@@ -93,58 +103,96 @@ async def test_a_full_turn_streams_every_event_in_order(turn_rig: TurnRig) -> No
         actor=[ACTOR_CHUNKS],
     )
     assert log.types() == [
-        "turn_started", "player_input_recorded", "keeper_applied", "director_completed",
-        "narrator_started", "narrator_text_delta", "narrator_text_delta", "narrator_text_delta", "narrator_completed",
-        "actor_started", "actor_thought_delta", "actor_thought_delta", "actor_dialogue_delta",
-        "actor_dialogue_delta", "actor_action_complete", "actor_completed",
+        "turn_started",
+        "player_input_recorded",
+        "keeper_applied",
+        "director_completed",
+        "narrator_started",
+        "narrator_text_delta",
+        "narrator_text_delta",
+        "narrator_text_delta",
+        "narrator_completed",
+        "actor_started",
+        "actor_thought_delta",
+        "actor_thought_delta",
+        "actor_dialogue_delta",
+        "actor_dialogue_delta",
+        "actor_action_complete",
+        "actor_completed",
         "keeper_applied",
     ]
     wire = log.wire()
     assert wire[0] == {"type": "turn_started", "next_turn_index": 1, "player_input": "I ask about the gate."}
 
     recorded = wire[1]
-    assert recorded["entry"] == {"speaker_id": "player", "speaker_name": "Player", "kind": "player_input",
-                                 "text": "I ask about the gate."}
+    assert recorded["entry"] == {
+        "speaker_id": "player",
+        "speaker_name": "Player",
+        "kind": "player_input",
+        "text": "I ask about the gate.",
+    }
     assert recorded["snapshot"]["turn_index"] == 0
     assert recorded["snapshot"]["world_state"]["actor_shared_history"] == [recorded["entry"]]
 
     first = wire[2]
     assert first["phase"] == "after_player_input"
-    assert first["update"] == {"ops": [{"type": "SetCharacterState", "character": "merchant", "key": "mood",
-                                        "value": "wary"}]}
+    assert first["update"] == {
+        "ops": [{"type": "SetCharacterState", "character": "merchant", "key": "mood", "value": "wary"}]
+    }
     assert first["snapshot"]["turn_index"] == 1
     assert first["snapshot"]["world_state"]["character_state"] == {"merchant": {"mood": "wary"}}
 
     director = wire[3]
     assert director["result"] == {
-        "previous_node_id": "dock", "current_node_id": "dock", "transitioned": False,
-        "response_plan": {"role_actions": [],
-                          "beats": [{"type": "Narrator", "purpose": "DescribeScene"},
-                                    {"type": "Actor", "speaker_id": "merchant", "purpose": "ReactToPlayer"}]},
+        "previous_node_id": "dock",
+        "current_node_id": "dock",
+        "transitioned": False,
+        "response_plan": {
+            "role_actions": [],
+            "beats": [
+                {"type": "Narrator", "purpose": "DescribeScene"},
+                {"type": "Actor", "speaker_id": "merchant", "purpose": "ReactToPlayer"},
+            ],
+        },
     }
     assert director["snapshot"] == first["snapshot"]
 
     assert wire[4] == {"type": "narrator_started", "beat_index": 0, "purpose": "DescribeScene"}
     assert [e["delta"] for e in log.of_type("narrator_text_delta")] == ["The tide ", "rises ", "around you."]
     assert all(e["beat_index"] == 0 and e["purpose"] == "DescribeScene" for e in log.of_type("narrator_text_delta"))
-    assert wire[8] == {"type": "narrator_completed", "beat_index": 0, "purpose": "DescribeScene",
-                       "response": {"text": "The tide rises around you.", "raw_output": "The tide rises around you."}}
+    assert wire[8] == {
+        "type": "narrator_completed",
+        "beat_index": 0,
+        "purpose": "DescribeScene",
+        "response": {"text": "The tide rises around you.", "raw_output": "The tide rises around you."},
+    }
 
     assert wire[9] == {"type": "actor_started", "beat_index": 1, "speaker_id": "merchant", "purpose": "ReactToPlayer"}
     thoughts = "".join(e["delta"] for e in log.of_type("actor_thought_delta"))
     dialogue = "".join(e["delta"] for e in log.of_type("actor_dialogue_delta"))
     assert thoughts == "Can I trust them?" and dialogue == "Welcome, traveller."
-    assert all(e["beat_index"] == 1 and e["speaker_id"] == "merchant"
-               for e in log.of_type("actor_thought_delta") + log.of_type("actor_dialogue_delta"))
+    assert all(
+        e["beat_index"] == 1 and e["speaker_id"] == "merchant"
+        for e in log.of_type("actor_thought_delta") + log.of_type("actor_dialogue_delta")
+    )
     assert log.of_type("actor_action_complete") == [
-        {"type": "actor_action_complete", "beat_index": 1, "speaker_id": "merchant", "text": " Bows low. "}]
+        {"type": "actor_action_complete", "beat_index": 1, "speaker_id": "merchant", "text": " Bows low. "}
+    ]
     assert wire[15] == {
-        "type": "actor_completed", "beat_index": 1, "speaker_id": "merchant", "purpose": "ReactToPlayer",
-        "response": {"speaker_id": "merchant", "speaker_name": "Old Merchant",
-                     "segments": [{"kind": "thought", "text": "Can I trust them?"},
-                                  {"kind": "dialogue", "text": "Welcome, traveller."},
-                                  {"kind": "action", "text": " Bows low. "}],
-                     "raw_output": "".join(ACTOR_CHUNKS)},
+        "type": "actor_completed",
+        "beat_index": 1,
+        "speaker_id": "merchant",
+        "purpose": "ReactToPlayer",
+        "response": {
+            "speaker_id": "merchant",
+            "speaker_name": "Old Merchant",
+            "segments": [
+                {"kind": "thought", "text": "Can I trust them?"},
+                {"kind": "dialogue", "text": "Welcome, traveller."},
+                {"kind": "action", "text": " Bows low. "},
+            ],
+            "raw_output": "".join(ACTOR_CHUNKS),
+        },
     }
 
     second = wire[16]
@@ -155,14 +203,20 @@ async def test_a_full_turn_streams_every_event_in_order(turn_rig: TurnRig) -> No
     assert final["world_state"]["player_state"] == {"coins": 4}
     assert final["world_state"]["actor_shared_history"] == [
         {"speaker_id": "player", "speaker_name": "Player", "kind": "player_input", "text": "I ask about the gate."},
-        {"speaker_id": "narrator", "speaker_name": "Narrator", "kind": "narration",
-         "text": "The tide rises around you."},
+        {
+            "speaker_id": "narrator",
+            "speaker_name": "Narrator",
+            "kind": "narration",
+            "text": "The tide rises around you.",
+        },
         {"speaker_id": "merchant", "speaker_name": "Old Merchant", "kind": "dialogue", "text": "Welcome, traveller."},
         {"speaker_id": "merchant", "speaker_name": "Old Merchant", "kind": "action", "text": "Bows low."},
     ]
     assert final["world_state"]["actor_private_memory"] == {
-        "merchant": [{"speaker_id": "merchant", "speaker_name": "Old Merchant", "kind": "thought",
-                      "text": "Can I trust them?"}]}
+        "merchant": [
+            {"speaker_id": "merchant", "speaker_name": "Old Merchant", "kind": "thought", "text": "Can I trust them?"}
+        ]
+    }
 
     result = CODEC.unstructure(outcome.result)
     assert result["turn_index"] == 1 and result["player_input"] == "I ask about the gate."
@@ -171,7 +225,9 @@ async def test_a_full_turn_streams_every_event_in_order(turn_rig: TurnRig) -> No
     assert result["first_keeper"]["update"] == first["update"]
     assert result["second_keeper"]["update"] == second["update"]
     assert result["second_keeper"]["output"]["message"] == {
-        "role": "assistant", "content": '{"ops": [{"type": "SetPlayerState", "key": "coins", "value": 4}]}'}
+        "role": "assistant",
+        "content": '{"ops": [{"type": "SetPlayerState", "key": "coins", "value": 4}]}',
+    }
     assert result["completed_beats"] == [
         {"type": "narrator", "purpose": "DescribeScene", "response": wire[8]["response"]},
         {"type": "actor", "speaker_id": "merchant", "purpose": "ReactToPlayer", "response": wire[15]["response"]},
@@ -186,8 +242,12 @@ async def test_a_full_turn_streams_every_event_in_order(turn_rig: TurnRig) -> No
 
 
 async def test_each_agent_gets_its_prompt_and_the_keeper_never_sees_shared_history(turn_rig: TurnRig) -> None:
-    await play(turn_rig, director=plan(narrator_beat()), narrator=[["Rain."]],
-               agents=default_configs(director={"temperature": 0.3, "max_tokens": 500}))
+    await play(
+        turn_rig,
+        director=plan(narrator_beat()),
+        narrator=[["Rain."]],
+        agents=default_configs(director={"temperature": 0.3, "max_tokens": 500}),
+    )
     director_request = (await turn_rig.requests(Agent.DIRECTOR))[0]["body"]
     assert director_request["temperature"] == 0.3 and director_request["max_tokens"] == 500
     assert director_request["response_format"] == {"type": "json_object"}
@@ -201,24 +261,36 @@ async def test_each_agent_gets_its_prompt_and_the_keeper_never_sees_shared_histo
         assert "I ask about the gate." in user  # as the player_input value
         assert "candidate_transitions:" in user
     assert '"after_player_input"' in first[1] and '"after_turn_outputs"' in second[1]
-    assert "[narrator|\"DescribeScene\"] Rain." not in first[1]
-    assert "- [narrator|\"DescribeScene\"] Rain." in second[1]
+    assert '[narrator|"DescribeScene"] Rain.' not in first[1]
+    assert '- [narrator|"DescribeScene"] Rain.' in second[1]
     narrator_body = (await turn_rig.requests(Agent.NARRATOR))[0]["body"]
     assert narrator_body["stream"] is True and "response_format" not in narrator_body
 
 
 async def test_an_empty_plan_is_a_quiet_turn(turn_rig: TurnRig) -> None:
     outcome, log = await play(turn_rig, director=plan())
-    assert log.types() == ["turn_started", "player_input_recorded", "keeper_applied", "director_completed",
-                           "keeper_applied"]
+    assert log.types() == [
+        "turn_started",
+        "player_input_recorded",
+        "keeper_applied",
+        "director_completed",
+        "keeper_applied",
+    ]
     assert outcome.transcript == [TranscriptLine(MessageKind.PLAYER_INPUT, "player", "Player", "I ask about the gate.")]
 
 
 async def test_shared_history_is_kept_to_the_largest_shared_window(turn_rig: TurnRig) -> None:
-    configs = default_configs(director={"director_shared_history_limit": 1}, actor={"actor_shared_history_limit": 2},
-                       narrator={"narrator_shared_history_limit": 3})
-    outcome, _ = await play(turn_rig, director=plan(narrator_beat(), narrator_beat(), narrator_beat()),
-                            narrator=[["One."], ["Two."], ["Three."]], agents=configs)
+    configs = default_configs(
+        director={"director_shared_history_limit": 1},
+        actor={"actor_shared_history_limit": 2},
+        narrator={"narrator_shared_history_limit": 3},
+    )
+    outcome, _ = await play(
+        turn_rig,
+        director=plan(narrator_beat(), narrator_beat(), narrator_beat()),
+        narrator=[["One."], ["Two."], ["Three."]],
+        agents=configs,
+    )
     history = outcome.result.snapshot.world_state.actor_shared_history
     assert [entry.text for entry in history] == ["One.", "Two.", "Three."]
     [(_, director_user)] = await turn_rig.prompts(Agent.DIRECTOR)
@@ -247,8 +319,9 @@ async def test_a_later_transition_is_taken_when_only_its_condition_holds(turn_ri
 
 
 async def test_the_keepers_first_update_can_open_a_transition_in_the_same_turn(turn_rig: TurnRig) -> None:
-    outcome, _ = await play(turn_rig, director=plan(),
-                            first={"ops": [{"type": "SetState", "key": "gate_open", "value": True}]})
+    outcome, _ = await play(
+        turn_rig, director=plan(), first={"ops": [{"type": "SetState", "key": "gate_open", "value": True}]}
+    )
     assert outcome.result.director.transitioned
     [(_, director_user)] = await turn_rig.prompts(Agent.DIRECTOR)
     assert "id:\nmarket" in director_user
@@ -271,8 +344,12 @@ async def test_no_matching_transition_keeps_the_node(turn_rig: TurnRig) -> None:
 
 async def test_describe_transition_shows_the_previous_node_to_the_narrator(turn_rig: TurnRig) -> None:
     snapshot = start_snapshot(custom={"gate_open": True})
-    await play(turn_rig, director=plan(narrator_beat("DescribeTransition"), narrator_beat("DescribeScene")),
-               narrator=[["You walk."], ["Lanterns."]], snapshot=snapshot)
+    await play(
+        turn_rig,
+        director=plan(narrator_beat("DescribeTransition"), narrator_beat("DescribeScene")),
+        narrator=[["You walk."], ["Lanterns."]],
+        snapshot=snapshot,
+    )
     (_, transition_user), (_, scene_user) = await turn_rig.prompts(Agent.NARRATOR)
     assert "id:\ndock" in transition_user and "id:\nmarket" in transition_user
     assert "id:\ndock" not in scene_user and "\nnull\n" in scene_user
@@ -282,21 +359,30 @@ async def test_describe_transition_shows_the_previous_node_to_the_narrator(turn_
 
 
 async def test_progression_fallback_restates_the_condition_of_the_transition_taken(turn_rig: TurnRig) -> None:
-    outcome, log = await play(turn_rig, director=plan(),
-                              first={"ops": [{"type": "SetState", "key": "gate_open", "value": True}]},
-                              second={"ops": [{"type": "SetState", "key": "noise", "value": 1}]})
-    expected = [{"type": "SetState", "key": "noise", "value": 1},
-                {"type": "SetState", "key": "gate_open", "value": True}]
+    outcome, log = await play(
+        turn_rig,
+        director=plan(),
+        first={"ops": [{"type": "SetState", "key": "gate_open", "value": True}]},
+        second={"ops": [{"type": "SetState", "key": "noise", "value": 1}]},
+    )
+    expected = [
+        {"type": "SetState", "key": "noise", "value": 1},
+        {"type": "SetState", "key": "gate_open", "value": True},
+    ]
     assert log.of_type("keeper_applied")[1]["update"] == {"ops": expected}
     assert CODEC.unstructure(outcome.result.second_keeper.update) == {"ops": expected}
 
 
 async def test_progression_fallback_yields_to_the_keepers_own_op_on_that_key(turn_rig: TurnRig) -> None:
-    outcome, _ = await play(turn_rig, director=plan(),
-                            first={"ops": [{"type": "SetState", "key": "gate_open", "value": True}]},
-                            second={"ops": [{"type": "RemoveState", "key": "gate_open"}]})
+    outcome, _ = await play(
+        turn_rig,
+        director=plan(),
+        first={"ops": [{"type": "SetState", "key": "gate_open", "value": True}]},
+        second={"ops": [{"type": "RemoveState", "key": "gate_open"}]},
+    )
     assert CODEC.unstructure(outcome.result.second_keeper.update) == {
-        "ops": [{"type": "RemoveState", "key": "gate_open"}]}
+        "ops": [{"type": "RemoveState", "key": "gate_open"}]
+    }
     assert "gate_open" not in outcome.result.snapshot.world_state.custom
 
 
@@ -332,19 +418,33 @@ async def test_create_and_enter_creates_a_session_character_that_can_act(turn_ri
         actor=[["<dialogue>Psst.</dialogue>"]],
         second={"ops": [{"type": "SetCharacterState", "character": "dock_hand", "key": "owes", "value": 3}]},
     )
-    assert log.types()[3:7] == ["director_completed", "session_character_created",
-                                "session_character_entered_scene", "actor_started"]
+    assert log.types()[3:7] == [
+        "director_completed",
+        "session_character_created",
+        "session_character_entered_scene",
+        "actor_started",
+    ]
     director, created, entered = log.wire()[3:6]
     assert director["snapshot"]["world_state"]["active_characters"] == ["merchant"]
     assert created["session_character"] == {
-        "session_character_id": "dock_hand", "display_name": "Dock Hand", "personality": "Nervous.",
-        "style": "Mumbles.", "system_prompt": "You owe money.", "in_scene": True,
-        "created_at_ms": NOW_MS, "updated_at_ms": NOW_MS}
+        "session_character_id": "dock_hand",
+        "display_name": "Dock Hand",
+        "personality": "Nervous.",
+        "style": "Mumbles.",
+        "system_prompt": "You owe money.",
+        "in_scene": True,
+        "created_at_ms": NOW_MS,
+        "updated_at_ms": NOW_MS,
+    }
     assert created["snapshot"]["world_state"]["active_characters"] == ["merchant", "dock_hand"]
-    assert entered == {"type": "session_character_entered_scene", "session_character_id": "dock_hand",
-                       "snapshot": created["snapshot"]}
+    assert entered == {
+        "type": "session_character_entered_scene",
+        "session_character_id": "dock_hand",
+        "snapshot": created["snapshot"],
+    }
     assert outcome.new_session_characters == [
-        CreateAndEnter("dock_hand", "Dock Hand", "Nervous.", "Mumbles.", "You owe money.")]
+        CreateAndEnter("dock_hand", "Dock Hand", "Nervous.", "Mumbles.", "You owe money.")
+    ]
     assert outcome.created_at_ms == {"dock_hand": NOW_MS}
     assert outcome.transcript[-1] == TranscriptLine(MessageKind.DIALOGUE, "dock_hand", "Dock Hand", "Psst.")
     # the new character is part of the cast for the Keeper filter
@@ -369,13 +469,22 @@ async def test_create_and_enter_of_a_known_session_character_reenters_it(turn_ri
 
 
 async def test_leave_scene_removes_an_active_character_and_ignores_an_absent_one(turn_rig: TurnRig) -> None:
-    outcome, log = await play(turn_rig, director=plan(role_actions=[
-        {"type": "leave_scene", "session_character_id": "guard"},
-        {"type": "leave_scene", "session_character_id": "merchant"},
-    ]))
+    outcome, log = await play(
+        turn_rig,
+        director=plan(
+            role_actions=[
+                {"type": "leave_scene", "session_character_id": "guard"},
+                {"type": "leave_scene", "session_character_id": "merchant"},
+            ]
+        ),
+    )
     assert log.of_type("session_character_left_scene") == [
-        {"type": "session_character_left_scene", "session_character_id": "merchant",
-         "snapshot": log.of_type("session_character_left_scene")[0]["snapshot"]}]
+        {
+            "type": "session_character_left_scene",
+            "session_character_id": "merchant",
+            "snapshot": log.of_type("session_character_left_scene")[0]["snapshot"],
+        }
+    ]
     assert log.of_type("session_character_left_scene")[0]["snapshot"]["world_state"]["active_characters"] == []
     assert outcome.result.snapshot.world_state.active_characters == []
 
@@ -383,7 +492,9 @@ async def test_leave_scene_removes_an_active_character_and_ignores_an_absent_one
 async def test_a_session_character_id_of_a_story_character_fails_the_turn_at_the_director(turn_rig: TurnRig) -> None:
     failure, log = await fail(turn_rig, director=plan(role_actions=[create("guard")]))
     assert failure.stage is TurnStage.DIRECTOR and failure.code == 50001
-    assert failure.message == "turn failed during Director: session character id 'guard' conflicts with a story character"
+    assert (
+        failure.message == "turn failed during Director: session character id 'guard' conflicts with a story character"
+    )
     assert log.types()[-1] == "director_completed"
 
 
@@ -395,16 +506,19 @@ async def test_an_actor_beat_for_an_invalid_speaker_fails_after_earlier_beats(tu
     failure, log = await fail(turn_rig, director=plan(narrator_beat(), actor_beat(speaker)), narrator=[["Fog."]])
     assert failure.stage is TurnStage.ACTOR and failure.code == 50001
     assert failure.message == (
-        f"turn failed during Actor: actor beat references invalid speaker_id '{speaker}' for node 'dock'")
+        f"turn failed during Actor: actor beat references invalid speaker_id '{speaker}' for node 'dock'"
+    )
     assert log.types()[-1] == "narrator_completed"
 
 
 async def test_actor_text_outside_the_tags_fails_the_turn(turn_rig: TurnRig) -> None:
-    failure, log = await fail(turn_rig, director=plan(actor_beat()),
-                              actor=[["<dialogue>Hi.</dialogue>", " Merchant: hello"]])
+    failure, log = await fail(
+        turn_rig, director=plan(actor_beat()), actor=[["<dialogue>Hi.</dialogue>", " Merchant: hello"]]
+    )
     assert failure.stage is TurnStage.ACTOR and failure.code == 50001
     assert failure.message == (
-        "turn failed during Actor: stream parse error: actor output contained text outside segment tags")
+        "turn failed during Actor: stream parse error: actor output contained text outside segment tags"
+    )
     assert log.types()[-2:] == ["actor_started", "actor_dialogue_delta"]
     assert len(await turn_rig.requests(Agent.ACTOR)) == 1
 
@@ -423,7 +537,7 @@ async def test_invalid_director_output_is_repaired_once(turn_rig: TurnRig) -> No
     await turn_rig.script(Agent.DIRECTOR, {"text": '```json\n{"beats": [{"type": "Singer"}]}\n```'})
     outcome, _ = await play(turn_rig, director=plan(narrator_beat()), narrator=[["Calm."]])
     assert [type(beat).__name__ for beat in outcome.result.director.response_plan.beats] == ["NarratorBeat"]
-    first, repair = await turn_rig.prompts(Agent.DIRECTOR)
+    _first, repair = await turn_rig.prompts(Agent.DIRECTOR)
     assert repair[1].startswith("TARGET:\nresponse_plan\n\nPARSER_ERROR:\n")
 
 
@@ -437,8 +551,7 @@ async def test_director_output_still_invalid_after_the_repair_fails_with_50002(t
 
 async def test_a_keeper_set_current_node_is_invalid_and_repaired(turn_rig: TurnRig) -> None:
     await turn_rig.script_json(Agent.KEEPER, {"ops": [{"type": "SetCurrentNode", "node_id": "alley"}]})
-    outcome, _ = await play(turn_rig, director=plan(),
-                            first={"ops": [{"type": "SetState", "key": "x", "value": 1}]})
+    outcome, _ = await play(turn_rig, director=plan(), first={"ops": [{"type": "SetState", "key": "x", "value": 1}]})
     assert outcome.result.snapshot.world_state.current_node == "dock"
     assert outcome.result.snapshot.world_state.custom == {"x": 1}
     _, repair, _ = await turn_rig.prompts(Agent.KEEPER)
@@ -503,8 +616,13 @@ async def test_a_transient_failure_before_any_delta_is_retried(turn_rig: TurnRig
 
 async def test_a_turn_over_the_anthropic_provider(turn_rig: TurnRig) -> None:
     clients = {agent.value: turn_rig.llm.client_for(turn_rig.api(agent, Provider.ANTHROPIC)) for agent in TURN_AGENTS}
-    outcome, log = await play(turn_rig, director=plan(narrator_beat(), actor_beat()), narrator=[["Gulls ", "cry."]],
-                              actor=[["<dialogue>Ahoy</dia", "logue>"]], clients=clients)
+    outcome, log = await play(
+        turn_rig,
+        director=plan(narrator_beat(), actor_beat()),
+        narrator=[["Gulls ", "cry."]],
+        actor=[["<dialogue>Ahoy</dia", "logue>"]],
+        clients=clients,
+    )
     assert [e["delta"] for e in log.of_type("narrator_text_delta")] == ["Gulls ", "cry."]
     assert [e["delta"] for e in log.of_type("actor_dialogue_delta")] == ["Ahoy"]
     assert [line.text for line in outcome.transcript] == ["I ask about the gate.", "Gulls cry.", "Ahoy"]

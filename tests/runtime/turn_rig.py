@@ -7,8 +7,9 @@ agent: `await rig.script(Agent.KEEPER, {"text": ...})`.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import attrs
 import pytest
@@ -36,23 +37,41 @@ GRAPH = CODEC.structure(
         "start_node": "dock",
         "nodes": [
             {
-                "id": "dock", "title": "Flooded Dock", "scene": "Water laps at the planks.", "goal": "Reach the gate",
+                "id": "dock",
+                "title": "Flooded Dock",
+                "scene": "Water laps at the planks.",
+                "goal": "Reach the gate",
                 "characters": ["merchant"],
                 "transitions": [
                     {"to": "market", "condition": {"scope": "global", "key": "gate_open", "op": "eq", "value": True}},
-                    {"to": "alley", "condition": {"scope": "character", "character": "merchant", "key": "trust",
-                                                  "op": "gte", "value": 3}},
+                    {
+                        "to": "alley",
+                        "condition": {
+                            "scope": "character",
+                            "character": "merchant",
+                            "key": "trust",
+                            "op": "gte",
+                            "value": 3,
+                        },
+                    },
                 ],
             },
             {
-                "id": "market", "title": "Night Market", "scene": "Lanterns sway.", "goal": "Find the smuggler",
+                "id": "market",
+                "title": "Night Market",
+                "scene": "Lanterns sway.",
+                "goal": "Find the smuggler",
                 "characters": ["merchant", "guard"],
                 "transitions": [{"to": "market", "condition": None}],
                 "on_enter_updates": [{"type": "SetState", "key": "current_event", "value": "market_day"}],
             },
             {
-                "id": "alley", "title": "Back Alley", "scene": "A narrow passage.", "goal": "Escape",
-                "characters": ["guard"], "transitions": [],
+                "id": "alley",
+                "title": "Back Alley",
+                "scene": "A narrow passage.",
+                "goal": "Escape",
+                "characters": ["guard"],
+                "transitions": [],
             },
         ],
     },

@@ -10,14 +10,23 @@ AGENTS = ("planner", "architect", "director", "actor", "narrator", "keeper", "re
 
 
 async def create_schema(rpc: RpcClient, schema_id: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return await rpc.result("schema.create", {"schema_id": schema_id, "display_name": schema_id.title(),
-                                              "fields": fields or {}})
+    return await rpc.result(
+        "schema.create", {"schema_id": schema_id, "display_name": schema_id.title(), "fields": fields or {}}
+    )
 
 
-async def create_character(rpc: RpcClient, character_id: str, schema_id: str = "schema-char",
-                           **content: Any) -> dict[str, Any]:
-    card = {"id": character_id, "name": character_id.replace("_", " ").title(), "personality": "curious",
-            "style": "plain", "schema_id": schema_id, "system_prompt": "You are {{char}}.", **content}
+async def create_character(
+    rpc: RpcClient, character_id: str, schema_id: str = "schema-char", **content: Any
+) -> dict[str, Any]:
+    card = {
+        "id": character_id,
+        "name": character_id.replace("_", " ").title(),
+        "personality": "curious",
+        "style": "plain",
+        "schema_id": schema_id,
+        "system_prompt": "You are {{char}}.",
+        **content,
+    }
     return await rpc.result("character.create", {"content": card})
 
 
@@ -29,7 +38,9 @@ async def create_cast(rpc: RpcClient, *character_ids: str) -> None:
 
 
 async def create_lorebook(rpc: RpcClient, lorebook_id: str, entries: list[dict[str, Any]] | None = None) -> None:
-    await rpc.result("lorebook.create", {"lorebook_id": lorebook_id, "display_name": lorebook_id, "entries": entries or []})
+    await rpc.result(
+        "lorebook.create", {"lorebook_id": lorebook_id, "display_name": lorebook_id, "entries": entries or []}
+    )
 
 
 def web_client_preset(preset_id: str = "preset-default") -> dict[str, Any]:

@@ -21,15 +21,31 @@ async def bind_engine_to_stub(
 ) -> None:
     """One api on the stub, an api group binding every agent to it, and a preset."""
     base_url = stub.openai_base_url if provider == "open_ai" else stub.anthropic_base_url
-    await rpc.result("api.create", {"api_id": API_ID, "display_name": "Stub", "provider": provider,
-                                    "base_url": base_url, "api_key": api_key, "model": model})
-    await rpc.result("api_group.create", {"api_group_id": API_GROUP_ID, "display_name": "Default",
-                                          "bindings": {f"{agent}_api_id": API_ID for agent in AGENTS}})
+    await rpc.result(
+        "api.create",
+        {
+            "api_id": API_ID,
+            "display_name": "Stub",
+            "provider": provider,
+            "base_url": base_url,
+            "api_key": api_key,
+            "model": model,
+        },
+    )
+    await rpc.result(
+        "api_group.create",
+        {
+            "api_group_id": API_GROUP_ID,
+            "display_name": "Default",
+            "bindings": {f"{agent}_api_id": API_ID for agent in AGENTS},
+        },
+    )
     await rpc.result("preset.create", web_client_preset(PRESET_ID))
 
 
-async def create_resource(rpc: RpcClient, *, planned_story: str | None = None, concept: str = "A flooded harbor town",
-                          **extra: Any) -> str:
+async def create_resource(
+    rpc: RpcClient, *, planned_story: str | None = None, concept: str = "A flooded harbor town", **extra: Any
+) -> str:
     """The cast (merchant, guard) and a story resources bundle over it; returns its id."""
     await create_cast(rpc, *CAST)
     params: dict[str, Any] = {"story_concept": concept, "character_ids": list(CAST), **extra}
@@ -44,9 +60,15 @@ def plan_of(sections: int) -> str:
 
 
 def node(node_id: str, *targets: str, characters: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"id": node_id, "title": node_id.title(), "scene": f"The {node_id}.", "goal": f"Leave the {node_id}.",
-            "characters": characters if characters is not None else ["merchant"],
-            "transitions": [{"to": target, "condition": None} for target in targets], **extra}
+    return {
+        "id": node_id,
+        "title": node_id.title(),
+        "scene": f"The {node_id}.",
+        "goal": f"Leave the {node_id}.",
+        "characters": characters if characters is not None else ["merchant"],
+        "transitions": [{"to": target, "condition": None} for target in targets],
+        **extra,
+    }
 
 
 WORLD_SCHEMA = {"fields": {"gate_open": {"value_type": "bool", "default": False, "description": "gate"}}}
@@ -55,15 +77,22 @@ PLAYER_SCHEMA = {"fields": {"coins": {"value_type": "int", "default": 3, "descri
 
 def draft_init_bundle(nodes: list[dict[str, Any]] | None = None, **changes: Any) -> dict[str, Any]:
     nodes = nodes if nodes is not None else [node("dock", "market"), node("market")]
-    bundle = {"nodes": nodes, "transition_patches": [], "section_summary": "The story opens at the dock.",
-              "start_node": nodes[0]["id"] if nodes else "dock", "world_state_schema": WORLD_SCHEMA,
-              "player_state_schema": PLAYER_SCHEMA, "introduction": "You arrive at the dock."}
+    bundle = {
+        "nodes": nodes,
+        "transition_patches": [],
+        "section_summary": "The story opens at the dock.",
+        "start_node": nodes[0]["id"] if nodes else "dock",
+        "world_state_schema": WORLD_SCHEMA,
+        "player_state_schema": PLAYER_SCHEMA,
+        "introduction": "You arrive at the dock.",
+    }
     bundle.update(changes)
     return bundle
 
 
-def draft_continue_bundle(nodes: list[dict[str, Any]], patches: list[dict[str, Any]] | None = None,
-                          **changes: Any) -> dict[str, Any]:
+def draft_continue_bundle(
+    nodes: list[dict[str, Any]], patches: list[dict[str, Any]] | None = None, **changes: Any
+) -> dict[str, Any]:
     bundle = {"nodes": nodes, "transition_patches": patches or [], "section_summary": "The story goes on."}
     bundle.update(changes)
     return bundle

@@ -27,66 +27,185 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 CREATED_AT_MS = 1_774_000_000_000
 
 SCHEMAS: list[dict[str, Any]] = [
-    {"schema_id": "npc", "display_name": "NPC", "tags": ["character"],
-     "fields": {"trust": {"value_type": "int", "default": 0, "description": "how much they trust you"}}},
-    {"schema_id": "player-schema", "display_name": "Player", "tags": ["player"],
-     "fields": {"coins": {"value_type": "int", "default": 5, "description": None}}},
-    {"schema_id": "world-schema", "display_name": "World", "tags": ["world"],
-     "fields": {"gate_open": {"value_type": "bool", "default": False, "description": None},
-                "weather": {"value_type": "string", "default": "rain", "description": None,
-                            "enum_values": ["rain", "sun"]}}},
+    {
+        "schema_id": "npc",
+        "display_name": "NPC",
+        "tags": ["character"],
+        "fields": {"trust": {"value_type": "int", "default": 0, "description": "how much they trust you"}},
+    },
+    {
+        "schema_id": "player-schema",
+        "display_name": "Player",
+        "tags": ["player"],
+        "fields": {"coins": {"value_type": "int", "default": 5, "description": None}},
+    },
+    {
+        "schema_id": "world-schema",
+        "display_name": "World",
+        "tags": ["world"],
+        "fields": {
+            "gate_open": {"value_type": "bool", "default": False, "description": None},
+            "weather": {"value_type": "string", "default": "rain", "description": None, "enum_values": ["rain", "sun"]},
+        },
+    },
 ]
 PRESET: dict[str, Any] = {
-    "preset_id": "tuned", "display_name": "Tuned",
-    "agents": {agent: {"modules": []} for agent in AGENTS} | {"director": {
-        "temperature": 0.3, "max_tokens": 900, "director_shared_history_limit": 4, "extra": {"note": [1, 2]},
-        "modules": [{"module_id": "house_rules", "display_name": "House rules", "message_role": "system", "order": 15,
-                     "entries": [{"entry_id": "no_magic", "display_name": "No magic", "kind": "custom_text",
-                                  "text": "Magic does not exist here."}]}]}},
+    "preset_id": "tuned",
+    "display_name": "Tuned",
+    "agents": {agent: {"modules": []} for agent in AGENTS}
+    | {
+        "director": {
+            "temperature": 0.3,
+            "max_tokens": 900,
+            "director_shared_history_limit": 4,
+            "extra": {"note": [1, 2]},
+            "modules": [
+                {
+                    "module_id": "house_rules",
+                    "display_name": "House rules",
+                    "message_role": "system",
+                    "order": 15,
+                    "entries": [
+                        {
+                            "entry_id": "no_magic",
+                            "display_name": "No magic",
+                            "kind": "custom_text",
+                            "text": "Magic does not exist here.",
+                        }
+                    ],
+                }
+            ],
+        }
+    },
 }
-LOREBOOK: dict[str, Any] = {"lorebook_id": "harbor", "display_name": "Harbor lore", "entries": [
-    {"entry_id": "tides", "title": "Tides", "content": "The tide turns at dusk.", "keywords": ["tide"],
-     "enabled": True, "always_include": False},
-    {"entry_id": "guild", "title": "Guild", "content": "Merchants answer to the guild.", "keywords": [],
-     "enabled": False, "always_include": True},
-]}
+LOREBOOK: dict[str, Any] = {
+    "lorebook_id": "harbor",
+    "display_name": "Harbor lore",
+    "entries": [
+        {
+            "entry_id": "tides",
+            "title": "Tides",
+            "content": "The tide turns at dusk.",
+            "keywords": ["tide"],
+            "enabled": True,
+            "always_include": False,
+        },
+        {
+            "entry_id": "guild",
+            "title": "Guild",
+            "content": "Merchants answer to the guild.",
+            "keywords": [],
+            "enabled": False,
+            "always_include": True,
+        },
+    ],
+}
 PLAYER_PROFILE: dict[str, Any] = {"player_profile_id": "hero", "display_name": "Ash", "description": "A stranger."}
 CHARACTERS: list[dict[str, Any]] = [
-    {"id": "guard", "name": "Guard", "personality": "stern", "style": "short", "schema_id": "npc",
-     "system_prompt": "Guard the gate.", "tags": [], "folder": ""},
-    {"id": "merchant", "name": "Old Merchant", "personality": "greedy", "style": "terse", "schema_id": "npc",
-     "system_prompt": "Sell {{char}}'s wares.", "tags": ["trader", "old"], "folder": "town/market"},
+    {
+        "id": "guard",
+        "name": "Guard",
+        "personality": "stern",
+        "style": "short",
+        "schema_id": "npc",
+        "system_prompt": "Guard the gate.",
+        "tags": [],
+        "folder": "",
+    },
+    {
+        "id": "merchant",
+        "name": "Old Merchant",
+        "personality": "greedy",
+        "style": "terse",
+        "schema_id": "npc",
+        "system_prompt": "Sell {{char}}'s wares.",
+        "tags": ["trader", "old"],
+        "folder": "town/market",
+    },
 ]
 RESOURCES: dict[str, Any] = {
-    "resource_id": "resource-0", "display_name": "Harbor", "story_concept": "A flooded harbor town.",
-    "character_ids": ["merchant", "guard"], "player_schema_id_seed": "player-schema",
-    "world_schema_id_seed": "world-schema", "lorebook_ids": ["harbor"], "planned_story": "Reach the market.",
+    "resource_id": "resource-0",
+    "display_name": "Harbor",
+    "story_concept": "A flooded harbor town.",
+    "character_ids": ["merchant", "guard"],
+    "player_schema_id_seed": "player-schema",
+    "world_schema_id_seed": "world-schema",
+    "lorebook_ids": ["harbor"],
+    "planned_story": "Reach the market.",
 }
 STORY: dict[str, Any] = {
-    "story_id": "story-0", "display_name": "The Flooded Dock", "resource_id": "resource-0",
-    "graph": {"start_node": "dock", "nodes": [
-        {"id": "dock", "title": "Dock", "scene": "Water everywhere.", "goal": "Find a way in.",
-         "characters": ["merchant"], "transitions": [
-             {"to": "market", "condition": {"scope": "global", "key": "gate_open", "op": "eq", "value": True}},
-             {"to": "alley", "condition": {"scope": "character", "character": "merchant", "key": "trust",
-                                           "op": "gte", "value": 3}},
-             {"to": "gate", "condition": None}],
-         "on_enter_updates": [{"type": "SetState", "key": "weather", "value": "rain"}]},
-        {"id": "gate", "title": "Gate", "scene": "A shut gate.", "goal": "Talk to the guard.",
-         "characters": ["guard"], "transitions": [{"to": "market", "condition": None}], "on_enter_updates": []},
-        {"id": "market", "title": "Market", "scene": "Stalls.", "goal": "Trade.", "characters": [],
-         "transitions": [], "on_enter_updates": []},
-        {"id": "alley", "title": "Alley", "scene": "Dark.", "goal": "Hide.", "characters": ["merchant"],
-         "transitions": [], "on_enter_updates": []},
-    ]},
-    "world_schema_id": "world-schema", "player_schema_id": "player-schema",
+    "story_id": "story-0",
+    "display_name": "The Flooded Dock",
+    "resource_id": "resource-0",
+    "graph": {
+        "start_node": "dock",
+        "nodes": [
+            {
+                "id": "dock",
+                "title": "Dock",
+                "scene": "Water everywhere.",
+                "goal": "Find a way in.",
+                "characters": ["merchant"],
+                "transitions": [
+                    {"to": "market", "condition": {"scope": "global", "key": "gate_open", "op": "eq", "value": True}},
+                    {
+                        "to": "alley",
+                        "condition": {
+                            "scope": "character",
+                            "character": "merchant",
+                            "key": "trust",
+                            "op": "gte",
+                            "value": 3,
+                        },
+                    },
+                    {"to": "gate", "condition": None},
+                ],
+                "on_enter_updates": [{"type": "SetState", "key": "weather", "value": "rain"}],
+            },
+            {
+                "id": "gate",
+                "title": "Gate",
+                "scene": "A shut gate.",
+                "goal": "Talk to the guard.",
+                "characters": ["guard"],
+                "transitions": [{"to": "market", "condition": None}],
+                "on_enter_updates": [],
+            },
+            {
+                "id": "market",
+                "title": "Market",
+                "scene": "Stalls.",
+                "goal": "Trade.",
+                "characters": [],
+                "transitions": [],
+                "on_enter_updates": [],
+            },
+            {
+                "id": "alley",
+                "title": "Alley",
+                "scene": "Dark.",
+                "goal": "Hide.",
+                "characters": ["merchant"],
+                "transitions": [],
+                "on_enter_updates": [],
+            },
+        ],
+    },
+    "world_schema_id": "world-schema",
+    "player_schema_id": "player-schema",
     "introduction": "You arrive by boat.",
     "common_variables": [
         {"scope": "world", "key": "gate_open", "display_name": "Gate open", "pinned": True},
-        {"scope": "character", "key": "trust", "display_name": "Merchant trust", "character_id": "merchant",
-         "pinned": False},
+        {
+            "scope": "character",
+            "key": "trust",
+            "display_name": "Merchant trust",
+            "character_id": "merchant",
+            "pinned": False,
+        },
     ],
-    "created_at_ms": 1_700_000_000_000, "updated_at_ms": 1_700_000_500_000,
+    "created_at_ms": 1_700_000_000_000,
+    "updated_at_ms": 1_700_000_500_000,
 }
 
 
@@ -104,8 +223,9 @@ def sample_package(**changes: Any) -> DataPackage:
         player_profiles=[structure(PLAYER_PROFILE, PlayerProfile)],
         characters=[
             PackagedCharacter(structure(CHARACTERS[0], CharacterCardContent)),
-            PackagedCharacter(structure(CHARACTERS[1], CharacterCardContent),
-                              PackagedCover("merchant.png", CoverMimeType.PNG, PNG)),
+            PackagedCharacter(
+                structure(CHARACTERS[1], CharacterCardContent), PackagedCover("merchant.png", CoverMimeType.PNG, PNG)
+            ),
         ],
         story_resources=[structure(RESOURCES, StoryResourcesRecord)],
         stories=[structure(STORY, StoryRecord)],
@@ -151,8 +271,9 @@ def manifest_of(data: bytes) -> dict[str, Any]:
 
 def with_manifest(data: bytes, manifest: dict[str, Any]) -> bytes:
     """The same package with its manifest replaced."""
-    return build_zip([(name, json_entry(manifest) if name == "manifest.json" else body)
-                      for name, body in zip_entries(data)])
+    return build_zip(
+        [(name, json_entry(manifest) if name == "manifest.json" else body) for name, body in zip_entries(data)]
+    )
 
 
 def with_entry(data: bytes, name: str, body: bytes | None) -> bytes:

@@ -31,8 +31,18 @@ class ServerProcess:
         self.process: trio.Process | None = None
 
     async def start(self) -> None:
-        command = [sys.executable, "-m", "transport.cli", "serve", "--listen", f"127.0.0.1:{self.port}",
-                   "--data-dir", str(self.data_dir), "--log-level", "WARNING"]
+        command = [
+            sys.executable,
+            "-m",
+            "transport.cli",
+            "serve",
+            "--listen",
+            f"127.0.0.1:{self.port}",
+            "--data-dir",
+            str(self.data_dir),
+            "--log-level",
+            "WARNING",
+        ]
         self.process = await trio.lowlevel.open_process(command, env={**os.environ}, stdout=subprocess.DEVNULL)
         with trio.fail_after(STARTUP_TIMEOUT_S):
             async with httpx.AsyncClient(base_url=self.url) as http:

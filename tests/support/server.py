@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import attrs
 import httpx
@@ -21,11 +22,21 @@ class RpcClient:
     http: httpx.AsyncClient
     _ids: Any = attrs.field(factory=lambda: itertools.count(1))
 
-    async def call(self, method: str, params: dict[str, Any] | None = None, *, session_id: str | None = None,
-                   expect_status: int | None = None) -> dict[str, Any]:
+    async def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        session_id: str | None = None,
+        expect_status: int | None = None,
+    ) -> dict[str, Any]:
         """Send one request; return the whole response envelope."""
-        envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": f"req-{next(self._ids)}", "method": method,
-                                    "params": {} if params is None else params}
+        envelope: dict[str, Any] = {
+            "jsonrpc": "2.0",
+            "id": f"req-{next(self._ids)}",
+            "method": method,
+            "params": {} if params is None else params,
+        }
         if session_id is not None:
             envelope["session_id"] = session_id
         response = await self.http.post("/rpc", json=envelope)
@@ -60,8 +71,9 @@ class RunningServer:
         await self.stopped.wait()
 
 
-async def start_server(nursery: trio.Nursery, data_dir: Path, http: httpx.AsyncClient | None = None,
-                       **settings: Any) -> RunningServer:
+async def start_server(
+    nursery: trio.Nursery, data_dir: Path, http: httpx.AsyncClient | None = None, **settings: Any
+) -> RunningServer:
     """Serve on 127.0.0.1:0 with a DuckDB file in `data_dir` until `stop()`."""
     shutdown, stopped = trio.Event(), trio.Event()
     config = Settings(listen="127.0.0.1:0", data_dir=data_dir, shutdown_grace_s=0.5, **settings)

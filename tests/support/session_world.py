@@ -24,16 +24,27 @@ def story_graph() -> dict[str, Any]:
     return {
         "start_node": "dock",
         "nodes": [
-            {"id": "dock", "title": "Dock", "scene": "A flooded dock.", "goal": "Get to the market.",
-             "characters": ["merchant"],
-             "transitions": [{"to": "market", "condition": {"key": "gate_open", "op": "eq", "value": True,
-                                                            "scope": "global"}}],
-             "on_enter_updates": [{"type": "SetState", "key": "tide", "value": "high"}]},
-            {"id": "market", "title": "Market", "scene": "A crowded market.", "goal": "Find the guard.",
-             "characters": ["merchant", "guard"], "transitions": [{"to": "end", "condition": None}],
-             "on_enter_updates": [{"type": "SetState", "key": "visited_market", "value": True}]},
-            {"id": "end", "title": "End", "scene": "The end.", "goal": "Rest.", "characters": [],
-             "transitions": []},
+            {
+                "id": "dock",
+                "title": "Dock",
+                "scene": "A flooded dock.",
+                "goal": "Get to the market.",
+                "characters": ["merchant"],
+                "transitions": [
+                    {"to": "market", "condition": {"key": "gate_open", "op": "eq", "value": True, "scope": "global"}}
+                ],
+                "on_enter_updates": [{"type": "SetState", "key": "tide", "value": "high"}],
+            },
+            {
+                "id": "market",
+                "title": "Market",
+                "scene": "A crowded market.",
+                "goal": "Find the guard.",
+                "characters": ["merchant", "guard"],
+                "transitions": [{"to": "end", "condition": None}],
+                "on_enter_updates": [{"type": "SetState", "key": "visited_market", "value": True}],
+            },
+            {"id": "end", "title": "End", "scene": "The end.", "goal": "Rest.", "characters": [], "transitions": []},
         ],
     }
 
@@ -43,23 +54,46 @@ async def create_story(rpc: RpcClient, stub: RunningStub, graph: dict[str, Any] 
     (`gate_open` false), player schema (`coins` 5), a profile and a story; returns the story id."""
     await bind_engine_to_stub(rpc, stub)
     resource_id = await create_resource(rpc)
-    await create_schema(rpc, WORLD_SCHEMA_ID, {"gate_open": {"value_type": "bool", "default": False,
-                                                             "description": None}})
-    await create_schema(rpc, PLAYER_SCHEMA_ID, {"coins": {"value_type": "int", "default": 5, "description": None},
-                                                "title": {"value_type": "string", "default": None,
-                                                          "description": None}})
-    await rpc.result("player_profile.create", {"player_profile_id": PROFILE_ID, "display_name": "Mira",
-                                               "description": "A cautious courier."})
-    story = await rpc.result("story.create", {
-        "resource_id": resource_id, "display_name": "Flooded Harbor", "graph": graph or story_graph(),
-        "world_schema_id": WORLD_SCHEMA_ID, "player_schema_id": PLAYER_SCHEMA_ID,
-        "introduction": "You arrive at the dock."})
+    await create_schema(
+        rpc, WORLD_SCHEMA_ID, {"gate_open": {"value_type": "bool", "default": False, "description": None}}
+    )
+    await create_schema(
+        rpc,
+        PLAYER_SCHEMA_ID,
+        {
+            "coins": {"value_type": "int", "default": 5, "description": None},
+            "title": {"value_type": "string", "default": None, "description": None},
+        },
+    )
+    await rpc.result(
+        "player_profile.create",
+        {"player_profile_id": PROFILE_ID, "display_name": "Mira", "description": "A cautious courier."},
+    )
+    story = await rpc.result(
+        "story.create",
+        {
+            "resource_id": resource_id,
+            "display_name": "Flooded Harbor",
+            "graph": graph or story_graph(),
+            "world_schema_id": WORLD_SCHEMA_ID,
+            "player_schema_id": PLAYER_SCHEMA_ID,
+            "introduction": "You arrive at the dock.",
+        },
+    )
     return story["story_id"]
 
 
 async def start_session(rpc: RpcClient, story_id: str, **params: Any) -> str:
-    envelope = await rpc.call("story.start_session", {"story_id": story_id, "player_profile_id": PROFILE_ID,
-                                                      "api_group_id": API_GROUP_ID, "preset_id": PRESET_ID, **params})
+    envelope = await rpc.call(
+        "story.start_session",
+        {
+            "story_id": story_id,
+            "player_profile_id": PROFILE_ID,
+            "api_group_id": API_GROUP_ID,
+            "preset_id": PRESET_ID,
+            **params,
+        },
+    )
     assert "error" not in envelope, envelope
     return envelope["session_id"]
 
@@ -97,12 +131,20 @@ def narration(text: str = NARRATION, **step: Any) -> dict[str, Any]:
 
 
 def performance(thought: str = THOUGHT, action: str = ACTION, dialogue: str = DIALOGUE, **step: Any) -> dict[str, Any]:
-    return {"text": f"<thought>{thought}</thought><action>{action}</action><dialogue>{dialogue}</dialogue>",
-            "chunk_size": 9, **step}
+    return {
+        "text": f"<thought>{thought}</thought><action>{action}</action><dialogue>{dialogue}</dialogue>",
+        "chunk_size": 9,
+        **step,
+    }
 
 
-def turn_script(*, first_keeper: dict[str, Any] | None = None, second_keeper: dict[str, Any] | None = None,
-                director: dict[str, Any] | None = None, beats: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def turn_script(
+    *,
+    first_keeper: dict[str, Any] | None = None,
+    second_keeper: dict[str, Any] | None = None,
+    director: dict[str, Any] | None = None,
+    beats: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """The answers of one turn in call order: Keeper, Director, each beat, Keeper."""
     return [
         first_keeper or ops(),
@@ -163,15 +205,23 @@ def parse_sse(raw: bytes) -> list[SseEvent]:
 
 
 def turn_envelope(session_id: str | None, player_input: str, request_id: str = "req-turn") -> dict[str, Any]:
-    envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "session.run_turn",
-                                "params": {"player_input": player_input}}
+    envelope: dict[str, Any] = {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "session.run_turn",
+        "params": {"player_input": player_input},
+    }
     if session_id is not None:
         envelope["session_id"] = session_id
     return envelope
 
 
-async def run_turn(http: httpx.AsyncClient, session_id: str | None, player_input: str = "Ask about the dock.",
-                   request_id: str = "req-turn") -> TurnReply:
+async def run_turn(
+    http: httpx.AsyncClient,
+    session_id: str | None,
+    player_input: str = "Ask about the dock.",
+    request_id: str = "req-turn",
+) -> TurnReply:
     """POST `session.run_turn` and read the whole answer."""
     response = await http.post("/rpc", json=turn_envelope(session_id, player_input, request_id))
     content_type = response.headers["content-type"]

@@ -29,8 +29,13 @@ print(json.dumps({"before": before, "after": gc.get_threshold(), "frozen": gc.ge
 
 
 def settled() -> dict[str, object]:
-    finished = subprocess.run([sys.executable, "-c", SETTLE_AND_REPORT], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).parents[2])
+    finished = subprocess.run(
+        [sys.executable, "-c", SETTLE_AND_REPORT],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
     return json.loads(finished.stdout)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import trio
 from quart import Response
@@ -27,7 +27,11 @@ ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
-DEFAULT_ERROR_MESSAGES = {401: "invalid x-api-key", 429: "Number of requests has exceeded your rate limit", 529: "Overloaded"}
+DEFAULT_ERROR_MESSAGES = {
+    401: "invalid x-api-key",
+    429: "Number of requests has exceeded your rate limit",
+    529: "Overloaded",
+}
 STOP_REASONS = {"stop": "end_turn"}
 MIN_LIMIT, MAX_LIMIT = 1, 1000
 """The bounds of `limit` on `/v1/models`, as the real API sets them."""

@@ -12,8 +12,9 @@ for the model name `_models` answer the model-list routes (status, delay, invali
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import trio
@@ -64,7 +65,11 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
         user = "\n\n".join(m.content for m in chat.messages if m.role == "user")
         json_mode = chat.response_format is not None and chat.response_format.type == JSON_OBJECT_FORMAT
         answer = plan_answer(
-            script.next_step(chat.model), system, user, json_mode=json_mode, settings=settings,
+            script.next_step(chat.model),
+            system,
+            user,
+            json_mode=json_mode,
+            settings=settings,
             number=script.next_answer_number(),
         )
         if chat.stream and answer.status is None:
@@ -84,7 +89,11 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
             return _anthropic.error_response(400, exc.message)
         user = "\n\n".join(m.content for m in chat.messages if m.role == "user")
         answer = plan_answer(
-            script.next_step(chat.model), chat.system or "", user, json_mode=False, settings=settings,
+            script.next_step(chat.model),
+            chat.system or "",
+            user,
+            json_mode=False,
+            settings=settings,
             number=script.next_answer_number(),
         )
         if chat.stream and answer.status is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from runtime.model.apis import Agent
 from transport.llm_stub import _auto_story, _auto_turn
@@ -38,5 +38,5 @@ def auto_answer(system: str, user: str, *, json_mode: bool = False) -> str:
 
 
 def prompt_rng(system: str, user: str) -> random.Random:
-    digest = hashlib.sha256(f"{system}\x00{user}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{system}\x00{user}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))

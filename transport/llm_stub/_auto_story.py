@@ -126,7 +126,10 @@ def draft_continue(prompt: PromptView, rng: random.Random) -> DraftContinueBundl
     world_keys = _world_schema_keys(prompt)
     # The schemas are fixed once the draft has started: use only keys they already have.
     nodes = _chain(
-        prompt, rng, rng.randint(2, 3), taken=set(existing),
+        prompt,
+        rng,
+        rng.randint(2, 3),
+        taken=set(existing),
         condition_key=CLUE_KEY if CLUE_KEY in world_keys else None,
         progress_key=PROGRESS_KEY if PROGRESS_KEY in world_keys else None,
     )
@@ -204,7 +207,7 @@ def _schemas(prompt: PromptView) -> tuple[Schema, Schema]:
         ALERT_KEY: SchemaField("string", "calm", "how alert the watch is", ["calm", "alert"]),
     }
     player = {COURAGE_KEY: SchemaField("int", 1, "how bold the player feels")}
-    for seed, fields in zip(seeds, (world, player)):
+    for seed, fields in zip(seeds, (world, player), strict=False):
         for key, field in seed["fields"].items():
             fields.setdefault(key, _seed_field(field))
     return Schema(world), Schema(player)
@@ -243,5 +246,3 @@ def _short(text: str) -> str:
 
 def _joined(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-

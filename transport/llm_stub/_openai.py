@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import trio
 from quart import Response
@@ -49,10 +49,14 @@ def chat_response(answer: Answer, model: str) -> Response:
         return error_response(answer.status, answer.error_message, answer.raw_body)
     if answer.invalid_json:
         return raw_response(INVALID_JSON_BODY, 200)
-    choices = [] if answer.empty_choices else [
-        wire.OpenAiChoice(wire.OpenAiAnswerMessage("assistant", answer.text), finish_reason=answer.finish_reason)
-    ]
-    usage = wire.OpenAiUsage(answer.prompt_tokens, answer.completion_tokens, answer.prompt_tokens + answer.completion_tokens)
+    choices = (
+        []
+        if answer.empty_choices
+        else [wire.OpenAiChoice(wire.OpenAiAnswerMessage("assistant", answer.text), finish_reason=answer.finish_reason)]
+    )
+    usage = wire.OpenAiUsage(
+        answer.prompt_tokens, answer.completion_tokens, answer.prompt_tokens + answer.completion_tokens
+    )
     return json_response(wire.OpenAiCompletion(choices, model=model, id=_answer_id(answer), usage=usage))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from quart import Response
 
@@ -36,8 +36,8 @@ def sse_response(events: AsyncIterator[bytes]) -> Response:
 
 
 def sse_data(payload: str) -> bytes:
-    return f"data: {payload}\n\n".encode("utf-8")
+    return f"data: {payload}\n\n".encode()
 
 
 def sse_event(name: str, payload: str) -> bytes:
-    return f"event: {name}\ndata: {payload}\n\n".encode("utf-8")
+    return f"event: {name}\ndata: {payload}\n\n".encode()

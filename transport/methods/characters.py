@@ -8,20 +8,32 @@ from transport.registry import Method, NoParams, forward, forward_without_params
 
 METHODS = [
     Method(
-        "character.create", model.CharacterCreateParams, "character_created", model.CharacterCreated,
+        "character.create",
+        model.CharacterCreateParams,
+        "character_created",
+        model.CharacterCreated,
         forward(characters.create_character),
     ),
     Method("character.get", model.CharacterIdParams, "character", model.Character, forward(characters.get_character)),
     Method(
-        "character.update", model.CharacterUpdateParams, "character", model.Character,
+        "character.update",
+        model.CharacterUpdateParams,
+        "character",
+        model.Character,
         forward(characters.update_character),
     ),
     Method(
-        "character.list", NoParams, "characters_listed", model.CharactersListed,
+        "character.list",
+        NoParams,
+        "characters_listed",
+        model.CharactersListed,
         forward_without_params(characters.list_characters),
     ),
     Method(
-        "character.delete", model.CharacterIdParams, "character_deleted", model.CharacterDeleted,
+        "character.delete",
+        model.CharacterIdParams,
+        "character_deleted",
+        model.CharacterDeleted,
         forward(characters.delete_character),
     ),
 ]

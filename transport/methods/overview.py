@@ -8,7 +8,10 @@ from transport.registry import Method, NoParams, forward_without_params
 
 METHODS = [
     Method(
-        "config.get_global", NoParams, "global_config", model.GlobalConfig,
+        "config.get_global",
+        NoParams,
+        "global_config",
+        model.GlobalConfig,
         forward_without_params(overview.get_global_config),
     ),
     Method("dashboard.get", NoParams, "dashboard", model.Dashboard, forward_without_params(overview.get_dashboard)),

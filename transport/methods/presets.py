@@ -10,6 +10,7 @@ from transport.registry import Call, Method, NoParams, SessionUse, forward, forw
 async def _preview_runtime(call: Call, params: model.PromptPreviewParams) -> model.PromptPreview:
     return await runtime_previews.preview_runtime(call.services, params, call.session_id)
 
+
 METHODS = [
     Method("preset.create", model.PresetCreateParams, "preset", model.Preset, forward(presets.create_preset)),
     Method("preset.get", model.PresetIdParams, "preset", model.Preset, forward(presets.get_preset)),
@@ -17,25 +18,43 @@ METHODS = [
         "preset.list", NoParams, "presets_listed", model.PresetsListed, forward_without_params(presets.list_presets)
     ),
     Method("preset.update", model.PresetUpdateParams, "preset", model.Preset, forward(presets.update_preset)),
-    Method("preset.delete", model.PresetIdParams, "preset_deleted", model.PresetDeleted, forward(presets.delete_preset)),
     Method(
-        "preset_entry.create", model.PresetEntryCreateParams, "preset_entry", model.PresetEntryPayload,
+        "preset.delete", model.PresetIdParams, "preset_deleted", model.PresetDeleted, forward(presets.delete_preset)
+    ),
+    Method(
+        "preset_entry.create",
+        model.PresetEntryCreateParams,
+        "preset_entry",
+        model.PresetEntryPayload,
         forward(presets.create_preset_entry),
     ),
     Method(
-        "preset_entry.update", model.PresetEntryUpdateParams, "preset_entry", model.PresetEntryPayload,
+        "preset_entry.update",
+        model.PresetEntryUpdateParams,
+        "preset_entry",
+        model.PresetEntryPayload,
         forward(presets.update_preset_entry),
     ),
     Method(
-        "preset_entry.delete", model.PresetEntryDeleteParams, "preset_entry_deleted", model.PresetEntryDeleted,
+        "preset_entry.delete",
+        model.PresetEntryDeleteParams,
+        "preset_entry_deleted",
+        model.PresetEntryDeleted,
         forward(presets.delete_preset_entry),
     ),
     Method(
-        "preset_preview.template", model.PromptPreviewParams, "preset_prompt_preview", model.PromptPreview,
+        "preset_preview.template",
+        model.PromptPreviewParams,
+        "preset_prompt_preview",
+        model.PromptPreview,
         forward(previews.preview_template),
     ),
     Method(
-        "preset_preview.runtime", model.PromptPreviewParams, "preset_prompt_preview", model.PromptPreview,
-        _preview_runtime, session=SessionUse.OPTIONAL,
+        "preset_preview.runtime",
+        model.PromptPreviewParams,
+        "preset_prompt_preview",
+        model.PromptPreview,
+        _preview_runtime,
+        session=SessionUse.OPTIONAL,
     ),
 ]

@@ -8,7 +8,10 @@ from transport.registry import Method, NoParams, forward, forward_without_params
 
 METHODS = [
     Method(
-        "story.generate_plan", model.GeneratePlanParams, "story_planned", model.StoryPlanned,
+        "story.generate_plan",
+        model.GeneratePlanParams,
+        "story_planned",
+        model.StoryPlanned,
         forward(stories.generate_plan),
     ),
     Method("story.create", model.StoryCreateParams, "story_generated", model.Story, forward(stories.create_story)),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import attrs
 import pytest
@@ -28,8 +28,15 @@ class LlmRig:
     def api(self, provider: Provider, **changes: str) -> ApiRecord:
         """An api pointing at the stub, with the base URL each provider expects."""
         base = self.stub.openai_base_url if provider is Provider.OPEN_AI else self.stub.anthropic_base_url
-        fields = {"api_id": "main", "display_name": "Main", "provider": provider, "base_url": base,
-                  "model": "stub-model", "api_key": "sk-test-key-123", **changes}
+        fields = {
+            "api_id": "main",
+            "display_name": "Main",
+            "provider": provider,
+            "base_url": base,
+            "model": "stub-model",
+            "api_key": "sk-test-key-123",
+            **changes,
+        }
         return ApiRecord(**fields)
 
     @contextlib.asynccontextmanager
@@ -41,14 +48,14 @@ class LlmRig:
 
 @pytest.fixture
 async def rig(llm_stub: RunningStub, tmp_path: Path) -> AsyncIterator[LlmRig]:
-    async with open_store(tmp_path / "data") as store, open_call_recorder(store) as recorder, open_llm_http(
-        FAST, recorder=recorder
-    ) as llm:
+    async with (
+        open_store(tmp_path / "data") as store,
+        open_call_recorder(store) as recorder,
+        open_llm_http(FAST, recorder=recorder) as llm,
+    ):
         yield LlmRig(llm, store, recorder, llm_stub)
 
 
 @pytest.fixture(params=[Provider.OPEN_AI, Provider.ANTHROPIC], ids=["open_ai", "anthropic"])
 def provider(request: pytest.FixtureRequest) -> Provider:
     return request.param
-
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import attrs
 import httpx
@@ -88,7 +88,9 @@ def test_a_thousand_sessions_use_every_lane_within_its_connections() -> None:
     for number in range(1, 1001):
         load[lane_index(CallTags(session_id=f"session-{number}"), settings.pool_lanes, iter(()))] += 1
     assert min(load) > 0
-    assert all(sessions <= connections for sessions, connections in zip(load, settings.lane_max_connections()))
+    assert all(
+        sessions <= connections for sessions, connections in zip(load, settings.lane_max_connections(), strict=False)
+    )
 
 
 # -- settings ------------------------------------------------------------------------------

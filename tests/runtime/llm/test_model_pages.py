@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import attrs
 import pytest

@@ -56,8 +56,18 @@ async def recorded(rig: LlmRig) -> list[LlmCall]:
 
 
 def a_call(agent: Agent = Agent.KEEPER, turn_index: int = 1) -> LlmCall:
-    return LlmCall(started_at_ms=1, agent=agent, api_id="main", provider=Provider.OPEN_AI, model="m",
-                   streamed=False, latency_ms=2.0, attempts=1, outcome=CallOutcome.OK, turn_index=turn_index)
+    return LlmCall(
+        started_at_ms=1,
+        agent=agent,
+        api_id="main",
+        provider=Provider.OPEN_AI,
+        model="m",
+        streamed=False,
+        latency_ms=2.0,
+        attempts=1,
+        outcome=CallOutcome.OK,
+        turn_index=turn_index,
+    )
 
 
 async def test_a_completed_call_is_recorded_with_its_tags(rig: LlmRig, provider: Provider) -> None:

@@ -15,8 +15,18 @@ from runtime.store.llm_calls import insert_llm_calls
 
 
 def a_call(turn_index: int) -> LlmCall:
-    return LlmCall(started_at_ms=1, agent=Agent.KEEPER, api_id="main", provider=Provider.OPEN_AI, model="m",
-                   streamed=False, latency_ms=2.0, attempts=1, outcome=CallOutcome.OK, turn_index=turn_index)
+    return LlmCall(
+        started_at_ms=1,
+        agent=Agent.KEEPER,
+        api_id="main",
+        provider=Provider.OPEN_AI,
+        model="m",
+        streamed=False,
+        latency_ms=2.0,
+        attempts=1,
+        outcome=CallOutcome.OK,
+        turn_index=turn_index,
+    )
 
 
 def rows_by_id(cursor: Cursor) -> list[tuple[int, int]]:
@@ -67,17 +77,18 @@ async def test_ids_continue_after_the_rows_written_before_the_sequence_existed(
     with monkeypatch.context() as before_migration_2:
         before_migration_2.setattr(_migrations, "MIGRATIONS", _migrations.MIGRATIONS[:1])
         async with open_store(tmp_path) as store:
-            await store.write(lambda cursor: cursor.execute(
-                "INSERT INTO llm_calls (call_id, started_at_ms, agent, provider, model, streamed, latency_ms,"
-                " attempts, outcome, turn_index) SELECT i, 1, 'keeper', 'open_ai', 'm', false, 2.0, 1, 'ok', i"
-                " FROM range(1, 41) t(i)"
-            ))
+            await store.write(
+                lambda cursor: cursor.execute(
+                    "INSERT INTO llm_calls (call_id, started_at_ms, agent, provider, model, streamed, latency_ms,"
+                    " attempts, outcome, turn_index) SELECT i, 1, 'keeper', 'open_ai', 'm', false, 2.0, 1, 'ok', i"
+                    " FROM range(1, 41) t(i)"
+                )
+            )
     async with open_store(tmp_path) as store:
         await insert(store, 41, 42)
         rows = await store.read(rows_by_id)
     assert_increasing_in_insertion_order(rows, list(range(1, 43)))
     assert [call_id for call_id, _ in rows[:40]] == list(range(1, 41))
-
 
 
 async def test_a_full_batch_of_the_recorder_keeps_its_order(tmp_path: Path) -> None:

@@ -14,14 +14,18 @@ from runtime.model.state import VARIABLE_OPS, SetCurrentNode, StateUpdate
 from transport.llm_stub import auto_answer
 
 CAST = (
-    "- merchant | Old Merchant | personality=Greedy but fair | style=Terse | state_schema=trust:\"int\" default=0\n"
+    '- merchant | Old Merchant | personality=Greedy but fair | style=Terse | state_schema=trust:"int" default=0\n'
     "- guard | Harbor Guard | personality=Stern | style=Loud | state_schema=none"
 )
-ARCHITECT_CAST = "- merchant | Old Merchant | role=Greedy but fair | Terse | state_schema=trust:\"int\" default=0"
-NODE = "id:\ndock\n\ntitle:\nFlooded Dock\n\nscene:\nWater everywhere.\n\ngoal:\nFind the ledger.\n\n" \
-       "characters:\nmerchant\n\ntransitions:\n- to node=market when global.clue_found == true"
-WORLD = "current_node:\ndock\n\nactive_characters:\nmerchant\n\nworld_state:\nclue_found=false\nprogress=0\n\n" \
-        "player_state:\nnone\n\ncharacter_state:\nnone"
+ARCHITECT_CAST = '- merchant | Old Merchant | role=Greedy but fair | Terse | state_schema=trust:"int" default=0'
+NODE = (
+    "id:\ndock\n\ntitle:\nFlooded Dock\n\nscene:\nWater everywhere.\n\ngoal:\nFind the ledger.\n\n"
+    "characters:\nmerchant\n\ntransitions:\n- to node=market when global.clue_found == true"
+)
+WORLD = (
+    "current_node:\ndock\n\nactive_characters:\nmerchant\n\nworld_state:\nclue_found=false\nprogress=0\n\n"
+    "player_state:\nnone\n\ncharacter_state:\nnone"
+)
 PLAYER = "name:\nMira\n\ndescription:\nA curious traveller."
 
 
@@ -83,8 +87,15 @@ DRAFT_INIT_USER = (
 
 def test_draft_init_bundle_is_a_valid_first_chunk() -> None:
     bundle = architect("Draft start output shape:", DRAFT_INIT_USER)
-    assert set(bundle) == {"nodes", "transition_patches", "section_summary", "start_node",
-                           "world_state_schema", "player_state_schema", "introduction"}
+    assert set(bundle) == {
+        "nodes",
+        "transition_patches",
+        "section_summary",
+        "start_node",
+        "world_state_schema",
+        "player_state_schema",
+        "introduction",
+    }
     nodes = check_nodes(bundle["nodes"], {"merchant"})
     ids = {node.id for node in nodes}
     assert 2 <= len(nodes) <= 4 and bundle["start_node"] in ids
@@ -101,8 +112,9 @@ def test_draft_init_bundle_is_a_valid_first_chunk() -> None:
 
 def test_draft_init_keeps_the_fields_of_schema_seeds() -> None:
     user = DRAFT_INIT_USER.replace(
-        "null\n\nnull", '{"fields":{"tide":{"value_type":"string","default":"low"}}}\n\n'
-        '{"fields":{"coins":{"value_type":"int","default":3}}}'
+        "null\n\nnull",
+        '{"fields":{"tide":{"value_type":"string","default":"low"}}}\n\n'
+        '{"fields":{"coins":{"value_type":"int","default":3}}}',
     )
     bundle = architect("Draft start output shape:", user)
     assert bundle["world_state_schema"]["fields"]["tide"]["default"] == "low"
@@ -111,16 +123,32 @@ def test_draft_init_keeps_the_fields_of_schema_seeds() -> None:
 
 def test_draft_continue_adds_new_ids_and_links_them_from_an_existing_node() -> None:
     summary = json.dumps(
-        [{"id": "harbor_1", "title": "Harbor", "scene_summary": "s", "goal": "g", "characters": [],
-          "transition_targets": ["market_1"]},
-         {"id": "market_1", "title": "Market", "scene_summary": "s", "goal": "g", "characters": [],
-          "transition_targets": []}],
+        [
+            {
+                "id": "harbor_1",
+                "title": "Harbor",
+                "scene_summary": "s",
+                "goal": "g",
+                "characters": [],
+                "transition_targets": ["market_1"],
+            },
+            {
+                "id": "market_1",
+                "title": "Market",
+                "scene_summary": "s",
+                "goal": "g",
+                "characters": [],
+                "transition_targets": [],
+            },
+        ],
         separators=(",", ":"),
     )
     world = '{"fields":{"clue_found":{"value_type":"bool","default":false},"progress":{"value_type":"int"}}}'
-    user = (f"Static Context:\nA flooded harbor town.\n\n{ARCHITECT_CAST}\n\n{world}\n\n"
-            f'{{"fields":{{}}}}\n\n- [0] The opening.\n\nDynamic Context:\nThe chase through the market.\n\n'
-            f"1\n\n3\n\n4\n\n{summary}\n\n{summary}")
+    user = (
+        f"Static Context:\nA flooded harbor town.\n\n{ARCHITECT_CAST}\n\n{world}\n\n"
+        f'{{"fields":{{}}}}\n\n- [0] The opening.\n\nDynamic Context:\nThe chase through the market.\n\n'
+        f"1\n\n3\n\n4\n\n{summary}\n\n{summary}"
+    )
     bundle = architect("Draft continuation output shape:", user)
     assert set(bundle) == {"nodes", "transition_patches", "section_summary"}
     nodes = check_nodes(bundle["nodes"], {"merchant"})
@@ -165,8 +193,11 @@ def test_director_without_a_cast_plans_only_narration() -> None:
 
 
 def test_actor_writes_only_tagged_segments_in_character() -> None:
-    text = answer("Output contract for the Actor:", f"Static Context:\n{PLAYER}\n\n{CAST}\n\n\"AdvanceGoal\"",
-                  system_extra="\n\nCHARACTER_ID:\nmerchant\n\nCHARACTER_NAME:\nOld Merchant")
+    text = answer(
+        "Output contract for the Actor:",
+        f'Static Context:\n{PLAYER}\n\n{CAST}\n\n"AdvanceGoal"',
+        system_extra="\n\nCHARACTER_ID:\nmerchant\n\nCHARACTER_NAME:\nOld Merchant",
+    )
     segments = re.findall(r"<(thought|action|dialogue)>([^<]+)</\1>", text)
     assert "".join(f"<{tag}>{body}</{tag}>" for tag, body in segments) == text
     assert [tag for tag, _ in segments] == ["thought", "action", "dialogue"]
@@ -174,7 +205,7 @@ def test_actor_writes_only_tagged_segments_in_character() -> None:
 
 
 def test_narrator_writes_plain_sentences() -> None:
-    text = answer("Output contract for the Narrator:", f"Static Context:\n{PLAYER}\n\n{NODE}\n\n\"DescribeScene\"")
+    text = answer("Output contract for the Narrator:", f'Static Context:\n{PLAYER}\n\n{NODE}\n\n"DescribeScene"')
     assert text.strip() and text.count(".") >= 2
     assert not any(mark in text for mark in "<{[")
 
@@ -182,7 +213,7 @@ def test_narrator_writes_plain_sentences() -> None:
 @pytest.mark.parametrize("player_input", [f"I look around ({n})." for n in range(12)])
 def test_keeper_answers_a_state_update_without_node_moves(player_input: str) -> None:
     hints = "- target_node=market | condition=global.clue_found eq true | likely_state_scope=global | tracked_key=clue_found"
-    user = f"Static Context:\n{PLAYER}\n\n{NODE}\n\n\"after_player_input\"\n\n{hints}\n\nDynamic Context:\n{WORLD}\n\n{player_input}"
+    user = f'Static Context:\n{PLAYER}\n\n{NODE}\n\n"after_player_input"\n\n{hints}\n\nDynamic Context:\n{WORLD}\n\n{player_input}'
     update = CODEC.structure(json.loads(answer("Output contract for the Keeper:", user)), StateUpdate, path="output")
     assert not any(isinstance(op, SetCurrentNode) for op in update.ops)
     assert all(CODEC.unstructure(op)["key"] in {"clue_found", "progress"} for op in update.ops)
@@ -223,7 +254,10 @@ def test_architect_repair_returns_the_json_inside_a_fenced_output() -> None:
     raw = '```json\n{"nodes":[],"transition_patches":[],"section_summary":"x"}\n```'
     user = f"TARGET:\ndraft_continue\n\nPARSER_ERROR:\nbad\n\nEXPECTED_SHAPE:\n{{}}\n\nRAW_OUTPUT:\n{raw}"
     assert json.loads(auto_answer("You repair outputs.", user)) == {
-        "nodes": [], "transition_patches": [], "section_summary": "x"}
+        "nodes": [],
+        "transition_patches": [],
+        "section_summary": "x",
+    }
 
 
 def test_an_unknown_prompt_gets_plain_text() -> None:
