@@ -10,8 +10,23 @@ from runtime.model.apis import Agent, Provider
 
 
 class CallOutcome(enum.Enum):
+    """How a call ended, as analytics groups failures."""
+
     OK = "ok"
-    ERROR = "error"
+    ERROR = "error"  # a failure recorded before the kinds below existed, or one that fits none of them
+    INVALID_OUTPUT = "invalid_output"  # the provider answered, but the output broke the agent's contract
+    PROVIDER_ERROR = "provider_error"  # the provider refused or failed (HTTP status, auth, rate limit)
+    TIMEOUT = "timeout"  # no complete answer within the call's time limit
+    CANCELLED = "cancelled"  # the caller abandoned the call
+    FORMAT_WARNING = "format_warning"  # usable output that bent the contract (kept, and said so)
+
+
+class CallKind(enum.Enum):
+    """Why a call was made."""
+
+    FIRST = "first"  # the agent's first call for one output
+    RETRY = "retry"  # a new call for the same output after an earlier one failed
+    REPAIR = "repair"  # the repair call after invalid output (PROTOCOL §9.5)
 
 
 @attrs.frozen
@@ -38,3 +53,6 @@ class LlmCall:
     session_id: str | None = None
     turn_index: int | None = None
     draft_id: str | None = None
+    call_kind: CallKind = CallKind.FIRST
+    structured_output_mode: str | None = None  # how a JSON schema was sent; None for free-text agents
+    max_tokens: int | None = None  # the output limit sent with the call

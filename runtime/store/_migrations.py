@@ -142,6 +142,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         SELECT setval('llm_call_ids', (SELECT coalesce(max(call_id), 0) FROM llm_calls));
         """,
     ),
+    (
+        3,
+        # Telemetry that tells failures apart: why a call was made (first, retry, repair), how a
+        # JSON schema was sent, and the output limit; rows from before keep kind 'first'.
+        """
+        ALTER TABLE llm_calls ADD COLUMN call_kind VARCHAR DEFAULT 'first';
+        ALTER TABLE llm_calls ADD COLUMN structured_output_mode VARCHAR;
+        ALTER TABLE llm_calls ADD COLUMN max_tokens BIGINT;
+        """,
+    ),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runtime.model.apis import Agent, Provider
-from runtime.model.llm_calls import CallOutcome, LlmCall
+from runtime.model.llm_calls import CallKind, CallOutcome, LlmCall
 from runtime.store._database import Cursor
 
 _COLUMN_TYPES = (
@@ -23,6 +23,9 @@ _COLUMN_TYPES = (
     ("session_id", "VARCHAR"),
     ("turn_index", "BIGINT"),
     ("draft_id", "VARCHAR"),
+    ("call_kind", "VARCHAR"),
+    ("structured_output_mode", "VARCHAR"),
+    ("max_tokens", "BIGINT"),
 )
 _COLUMNS = ", ".join(name for name, _ in _COLUMN_TYPES)
 
@@ -66,6 +69,9 @@ def _values_of(call: LlmCall) -> list[object]:
         call.session_id,
         call.turn_index,
         call.draft_id,
+        call.call_kind.value,
+        call.structured_output_mode,
+        call.max_tokens,
     ]
 
 
@@ -93,6 +99,9 @@ def _call_from_row(row: tuple) -> LlmCall:
         session_id,
         turn_index,
         draft_id,
+        call_kind,
+        structured_output_mode,
+        max_tokens,
     ) = row
     return LlmCall(
         started_at_ms=started,
@@ -111,4 +120,7 @@ def _call_from_row(row: tuple) -> LlmCall:
         session_id=session_id,
         turn_index=turn_index,
         draft_id=draft_id,
+        call_kind=CallKind(call_kind),
+        structured_output_mode=structured_output_mode,
+        max_tokens=max_tokens,
     )

@@ -9,9 +9,9 @@ import pytest
 from runtime.errors import Conflict
 from runtime.llm._telemetry import MAX_CALLS_PER_WRITE
 from runtime.model.apis import Agent, Provider
-from runtime.model.llm_calls import CallOutcome, LlmCall
+from runtime.model.llm_calls import CallKind, CallOutcome, LlmCall
 from runtime.store import Cursor, Store, _migrations, open_store
-from runtime.store.llm_calls import insert_llm_calls
+from runtime.store.llm_calls import insert_llm_calls, list_llm_calls
 
 
 def a_call(turn_index: int) -> LlmCall:
@@ -96,3 +96,27 @@ async def test_a_full_batch_of_the_recorder_keeps_its_order(tmp_path: Path) -> N
     async with open_store(tmp_path) as store:
         await insert(store, *turn_indexes)
         assert_increasing_in_insertion_order(await store.read(rows_by_id), turn_indexes)
+
+
+async def test_calls_recorded_before_migration_3_read_back_as_first_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as before_migration_3:
+        before_migration_3.setattr(_migrations, "MIGRATIONS", _migrations.MIGRATIONS[:2])
+        async with open_store(tmp_path) as store:
+            await store.write(
+                lambda cursor: cursor.execute(
+                    "INSERT INTO llm_calls (call_id, started_at_ms, agent, provider, model, streamed, latency_ms,"
+                    " attempts, outcome) VALUES (nextval('llm_call_ids'), 1, 'keeper', 'open_ai', 'm', false, 2.0, 1, 'error')"
+                )
+            )
+    async with open_store(tmp_path) as store:
+        await insert(store, 7)
+        old, new = await store.read(list_llm_calls)
+    assert (old.call_kind, old.outcome, old.structured_output_mode, old.max_tokens) == (
+        CallKind.FIRST,
+        CallOutcome.ERROR,
+        None,
+        None,
+    )
+    assert (new.call_kind, new.turn_index) == (CallKind.FIRST, 7)
