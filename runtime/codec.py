@@ -125,12 +125,20 @@ class Codec:
         return self._converter.unstructure(record)
 
     def dumps(self, record: object) -> str:
-        """Compact JSON text of `record`."""
-        return json.dumps(self.unstructure(record), separators=(",", ":"), ensure_ascii=False)
+        """Compact JSON text of `record`. Raises ValueError rather than write `NaN` or `Infinity`."""
+        return json.dumps(self.unstructure(record), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     def loads(self, text: str | bytes, record_type: type[T]) -> T:
-        """Parse stored JSON text into `record_type`."""
-        return self.structure(json.loads(text), record_type, path="<stored>")
+        """Parse stored JSON text into `record_type`.
+
+        Versions before 0.3 stored a number too large for a double (`1e400`) as `Infinity`, which
+        is not JSON; such a value reads as null, so the record can be read, answered and fixed.
+        """
+        return self.structure(json.loads(text, parse_constant=_stored_constant), record_type, path="<stored>")
+
+
+def _stored_constant(_name: str) -> None:
+    return None
 
 
 def make_converter() -> cattrs.Converter:
