@@ -17,11 +17,12 @@ import json
 import math
 from typing import Any
 
+from runtime.codec import INT_MAX, INT_MIN
+
 MAX_DEPTH = 128
 """Deepest nesting accepted; the deepest legitimate input (a story graph's conditions) is far above
 this floor of a few levels, and it stays far below Python's recursion limit."""
 
-INT_MIN, INT_MAX = -(2**63), 2**64 - 1
 
 
 class JsonInputError(ValueError):
