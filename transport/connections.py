@@ -11,10 +11,16 @@
   `LARGE_BODY_BYTES` (or a chunked one) waits for one of `LARGE_BODY_SLOTS` before the app
   sees it; while it waits nobody reads its body, so hypercorn's small queue fills and TCP
   backpressure holds the rest on the client's side.
+* **Refused bodies are freed at once.** An error raised while handling a body keeps the frames
+  of its traceback, and with them the body, alive; trio's thread hand-off and zipfile leave such
+  errors in reference cycles that only a full collection frees, and full collections are rare
+  (`transport.gc_tuning`). So a large-body request answered with an error is followed by one.
+  (Measured: sixteen refused 32 MiB uploads otherwise kept 250 MiB until a full collection.)
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -22,6 +28,7 @@ import trio
 
 LARGE_BODY_BYTES = 1024 * 1024
 LARGE_BODY_SLOTS = 2
+ERROR_STATUS = 400
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -57,7 +64,19 @@ def guard_connections(app: AsgiApp, large_body_slots: int = LARGE_BODY_SLOTS) ->
         if not announced_large_body(scope):
             await app(scope, receive, shielded_send)
             return
+        status = 0
+
+        async def watched_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await shielded_send(message)
+
         async with large_bodies:
-            await app(scope, receive, shielded_send)
+            try:
+                await app(scope, receive, watched_send)
+            finally:
+                if status >= ERROR_STATUS or status == 0:
+                    gc.collect()
 
     return guarded
