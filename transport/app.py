@@ -141,7 +141,7 @@ def create_app(services: Services, registry: Registry, options: AppOptions | Non
 
     static.mount(app, options.static_dir)
     _answer_http_errors_as_json(app)
-    app.asgi_app = guard_connections(app.asgi_app)  # type: ignore[method-assign]
+    app.asgi_app = guard_connections(app.asgi_app)  # type: ignore[method-assign,assignment]
     return app
 
 
