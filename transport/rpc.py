@@ -158,16 +158,19 @@ _ENVELOPE_MEMBERS = ("jsonrpc", "id", "method", "session_id")
 def _check_envelope_members(message: dict[str, Any]) -> None:
     """The JSON value rules (lone surrogates, 64-bit integers, …) on the members that may be
     echoed or looked up. A member that breaks them is never echoed; the others may be."""
+    broken: dict[str, JsonInputError] = {}
     for name in _ENVELOPE_MEMBERS:
-        if name not in message:
-            continue
         try:
-            check_json_value(message[name], name)
+            check_json_value(message.get(name), name)
         except JsonInputError as exc:
-            request_id = None if name == "id" else readable_request_id(message.get("id"))
-            session_id = message.get("session_id") if name != "session_id" else None
-            readable_session = session_id if isinstance(session_id, str) else None
-            raise _Rejected(INVALID_REQUEST, str(exc), request_id, readable_session) from None
+            broken[name] = exc
+    if not broken:
+        return
+    request_id = None if "id" in broken else readable_request_id(message.get("id"))
+    session_id = None if "session_id" in broken else message.get("session_id")
+    readable_session = session_id if isinstance(session_id, str) else None
+    first = next(iter(broken.values()))
+    raise _Rejected(INVALID_REQUEST, str(first), request_id, readable_session)
 
 
 def decode_params(method: Method, raw: Any) -> Any:

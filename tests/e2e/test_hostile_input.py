@@ -77,13 +77,18 @@ async def test_unparsable_bodies_are_parse_errors(rpc: RpcClient, body: str | by
             'session_id: string "\\ud800" holds a lone surrogate',
             "r",
         ),
+        (
+            '{"jsonrpc":"2.0","id":"r","method":"\\ud800","session_id":"\\udc00"}',
+            'method: string "\\ud800" holds a lone surrogate',
+            "r",
+        ),
     ],
 )
 async def test_lone_surrogates_in_the_envelope_are_invalid_requests(
     rpc: RpcClient, body: str, message: str, echoed_id: str | None
 ) -> None:
     status, answer = await post(rpc, body)
-    assert status == 400 and answer["id"] == echoed_id
+    assert status == 400 and answer["id"] == echoed_id and "session_id" not in answer
     assert answer["error"] == {"code": -32600, "message": message}
 
 
