@@ -93,3 +93,27 @@ async def test_a_body_that_does_not_arrive_in_time_is_refused_with_408(nursery: 
     finally:
         await running.client.http.aclose()
         await running.stop()
+
+
+async def test_idle_slowloris_and_slow_body_sockets_do_not_starve_others(server: RunningServer) -> None:
+    held: list[trio.SocketStream] = []
+    for _ in range(10):
+        held.append(await open_raw(server))  # idle: connected, nothing sent
+    for _ in range(10):
+        slow_headers = await open_raw(server)
+        await slow_headers.send_all(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+        held.append(slow_headers)
+    for _ in range(10):
+        slow_body = await open_raw(server)
+        await slow_body.send_all(request_bytes(server, "POST", "/rpc", RPC_BODY)[:-20])
+        held.append(slow_body)
+    try:
+        with trio.fail_after(SAFETY_S):
+            for _ in range(20):
+                answer = await server.client.http.post(
+                    "/rpc", content=RPC_BODY, headers={"Content-Type": "application/json"}
+                )
+                assert answer.status_code == 200
+    finally:
+        for stream in held:
+            await stream.aclose()

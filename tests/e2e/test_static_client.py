@@ -60,3 +60,57 @@ async def test_without_a_build_a_placeholder_page_is_served_at_the_root_only(
     finally:
         await running.client.http.aclose()
         await running.stop()
+
+
+TRAVERSALS = [
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/secret.txt",
+    "/..%2fsecret.txt",
+    "/..%2Fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/assets/../../secret.txt",
+    "/assets/%2e%2e/%2e%2e/secret.txt",
+    "/assets/..%2f..%2fsecret.txt",
+    "/%252e%252e/secret.txt",
+    "/..%5csecret.txt",
+    "/..\\secret.txt",
+    "/assets/..%5c..%5csecret.txt",
+    "/%2fetc%2fpasswd",
+    "//etc/passwd",
+    "/%2F%2Fetc%2Fpasswd",
+    "/....//secret.txt",
+    "/.%2e/secret.txt",
+    "/%2e./secret.txt",
+    "/%c0%ae%c0%ae/secret.txt",
+    "/%uff0e%uff0e/secret.txt",
+    "/．．/secret.txt",
+    "/assets/%00/../../secret.txt",
+    "/outside-link",
+    "/outside-link/",
+    "/assets/outside-link",
+    "/dir-link/secret.txt",
+    "/?/../secret.txt",
+    "/#/../secret.txt",
+    "/;/../secret.txt",
+]
+
+
+async def test_thirty_traversal_attempts_serve_nothing_outside_the_folder(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_text("TOP-SECRET")
+    dist = build_client(tmp_path / "dist")
+    (dist / "outside-link").symlink_to(tmp_path / "secret.txt")
+    (dist / "assets" / "outside-link").symlink_to(tmp_path / "secret.txt")
+    (dist / "dir-link").symlink_to(tmp_path)
+    running = await start_server(nursery, tmp_path / "data", static_dir=dist)
+    try:
+        assert len(TRAVERSALS) == 30
+        for path in TRAVERSALS:
+            answer = await running.client.http.get(path)
+            assert "TOP-SECRET" not in answer.text and "root:" not in answer.text, path
+            assert answer.status_code < 500, path
+    finally:
+        await running.client.http.aclose()
+        await running.stop()
