@@ -24,7 +24,6 @@ MAX_DEPTH = 128
 this floor of a few levels, and it stays far below Python's recursion limit."""
 
 
-
 class JsonInputError(ValueError):
     """A JSON text or value that is refused; `path` names where (PROTOCOL §3.4 notation)."""
 
