@@ -25,6 +25,7 @@ LOGIN_SESSION_S = 30 * 24 * 3600  # a browser stays signed in this long
 MAX_LOGIN_SESSIONS = 1000  # the oldest session is dropped beyond this
 MAX_FAILURES = 10
 FAILURE_WINDOW_S = 60.0
+MAX_TRACKED_CLIENTS = 10_000  # beyond this, addresses whose failures are all old are forgotten
 MIN_TOKEN_CHARS = 16
 GENERATED_TOKEN_BYTES = 32
 GENERATE = "generate"  # `--auth-token generate`: a fresh random token, printed once at start
@@ -69,6 +70,8 @@ class Authenticator:
         self._refuse_if_locked(client)
         if self._matches(given):
             return True
+        if len(self._failures) >= MAX_TRACKED_CLIENTS:
+            self._forget_old_failures()
         failures = self._failures.setdefault(client, collections.deque())
         failures.append(self.clock())
         log.warning("auth_failed", extra={"client": client, "route": route, "failures": len(failures)})
@@ -86,6 +89,11 @@ class Authenticator:
             return
         if len(failures) >= MAX_FAILURES:
             raise TooManyAttempts(max(1, round(failures[0] + FAILURE_WINDOW_S - now)))
+
+    def _forget_old_failures(self) -> None:
+        cutoff = self.clock() - FAILURE_WINDOW_S
+        for client in [client for client, times in self._failures.items() if times[-1] <= cutoff]:
+            del self._failures[client]
 
     def bearer_ok(self, client: str, authorization: str | None, route: str) -> bool | None:
         """True/False for a Bearer header with the right/wrong token; None when there is none."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qs, quote
 
+import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
@@ -18,6 +19,7 @@ from transport.auth import LOGIN_SESSION_S, SESSION_COOKIE, Authenticator, TooMa
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 MAX_FORM_BYTES = 4096
+FORM_TIMEOUT_S = 10.0  # a login form is a few bytes; one that trickles in is refused
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 _PAGE = """<!doctype html>
@@ -80,10 +82,13 @@ async def _read_form() -> dict[str, str] | None:
     if request.mimetype != FORM_TYPE or (request.content_length or 0) > MAX_FORM_BYTES:
         return None
     body = bytearray()
-    async for chunk in request.body:
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
+    with trio.move_on_after(FORM_TIMEOUT_S) as waited:
+        async for chunk in request.body:
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return None
+    if waited.cancelled_caught:
+        return None
     fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
     return {name: values[0] for name, values in fields.items()}
 

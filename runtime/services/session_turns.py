@@ -299,7 +299,7 @@ async def commit_turn(
     def write(cursor: Cursor) -> None:
         # `story.update_graph` refuses to remove a node a session stands on, but a turn that was
         # running meanwhile moved on in the old graph: it fails rather than strand the session.
-        if not references.story_has_node(cursor, session.story_id, node):
+        if references.story_lacks_node(cursor, session.story_id, node):
             raise BackendError(f"the story graph changed during the turn: node '{node}' was removed")
         SESSIONS.update(cursor, session_id, changed, changed=TURN_CHANGED_COLUMNS)
         SESSION_MESSAGES.insert_many(cursor, session_id, messages)

@@ -79,10 +79,10 @@ def session_positions(cursor: Cursor, story_id: str) -> list[tuple[str, str]]:
     return [(session_id, node) for session_id, node in rows]
 
 
-def story_has_node(cursor: Cursor, story_id: str, node_id: str) -> bool:
-    """Whether the stored graph of the story has a node `node_id`."""
+def story_lacks_node(cursor: Cursor, story_id: str, node_id: str) -> bool:
+    """Whether the story is stored and its graph has no node `node_id`."""
     row = cursor.execute(
         "SELECT list_contains(json_extract_string(doc, '$.graph.nodes[*].id'), ?) FROM stories WHERE story_id = ?",
         [node_id, story_id],
     ).fetchone()
-    return bool(row and row[0])
+    return row is not None and not row[0]

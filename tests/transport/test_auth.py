@@ -65,3 +65,14 @@ def test_weak_tokens_are_refused() -> None:
     assert token_problem("sixteen chars ok") is not None  # spaces
     assert token_problem("sixteen-chars-ok") is None
     assert "0123456789" not in repr(Authenticator(TOKEN))
+
+
+def test_old_failures_of_many_addresses_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("transport.auth.MAX_TRACKED_CLIENTS", 3)
+    clock = FakeClock()
+    auth = Authenticator(TOKEN, clock=clock)
+    for address in ("a", "b", "c"):
+        auth.check_token(address, "wrong", "/rpc")
+    clock.now += FAILURE_WINDOW_S + 1
+    auth.check_token("d", "wrong", "/rpc")
+    assert set(auth._failures) == {"d"}
