@@ -175,7 +175,7 @@ def with_generated_token(settings: Settings) -> Settings:
     return attrs.evolve(settings, auth_token=token)
 
 
-def refuse_unsafe_exposure(settings: Settings) -> None:
+def exit_if_unsafe_exposure(settings: Settings) -> None:
     """Exit with status 2 and one line on stderr when the settings would serve the network
     without a token; nothing has been opened or bound yet."""
     problem = exposure_problem(settings)
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         settings = settings_from(args)
-        refuse_unsafe_exposure(settings)
+        exit_if_unsafe_exposure(settings)
         settings = with_generated_token(settings)
         configure_logging(settings.log_level)
         trio.run(serve_until_signalled, settings)
