@@ -26,6 +26,7 @@ from benchmarks import (
     bench_foundation,
     bench_generation,
     bench_graph,
+    bench_hostile,
     bench_packages,
     bench_sessions,
 )
@@ -83,6 +84,7 @@ BENCHMARKS: dict[str, Callable[[RunOptions], bool]] = {
     bench_generation.NAME: quick_or_full(bench_generation),
     bench_packages.NAME: quick_or_full(bench_packages),
     bench_sessions.NAME: quick_or_full(bench_sessions),
+    bench_hostile.NAME: quick_or_full(bench_hostile),
 }
 
 

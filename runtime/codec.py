@@ -37,7 +37,8 @@ T = TypeVar("T")
 TOLERANT_FLAG = "codec_ignores_unknown_keys"
 """Class attribute: when true, unknown keys are ignored instead of refused."""
 
-_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
+"""The integers a typed field accepts: what 64 bits hold, signed or unsigned."""
 
 
 class _Mismatch(ValueError):
@@ -73,7 +74,7 @@ def _expect(expected: str, ok: Callable[[object], bool]) -> Callable[[object, ty
 
 
 def _is_int(value: object) -> bool:
-    return type(value) is int and _INT64_MIN <= value <= _UINT64_MAX
+    return type(value) is int and INT_MIN <= value <= INT_MAX
 
 
 def _is_number(value: object) -> bool:
@@ -125,12 +126,20 @@ class Codec:
         return self._converter.unstructure(record)
 
     def dumps(self, record: object) -> str:
-        """Compact JSON text of `record`."""
-        return json.dumps(self.unstructure(record), separators=(",", ":"), ensure_ascii=False)
+        """Compact JSON text of `record`. Raises ValueError rather than write `NaN` or `Infinity`."""
+        return json.dumps(self.unstructure(record), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     def loads(self, text: str | bytes, record_type: type[T]) -> T:
-        """Parse stored JSON text into `record_type`."""
-        return self.structure(json.loads(text), record_type, path="<stored>")
+        """Parse stored JSON text into `record_type`.
+
+        Versions before 0.3 stored a number too large for a double (`1e400`) as `Infinity`, which
+        is not JSON; such a value reads as null, so the record can be read, answered and fixed.
+        """
+        return self.structure(json.loads(text, parse_constant=_stored_constant), record_type, path="<stored>")
+
+
+def _stored_constant(_name: str) -> None:
+    return None
 
 
 def make_converter() -> cattrs.Converter:

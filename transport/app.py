@@ -1,64 +1,119 @@
-"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes and the static client."""
+"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes and the static client.
+
+Every request first passes `transport.gate` (Host, Origin, token). Every answer is JSON except
+`/healthz`, the files and pages served, and turn streams; no route answers with an HTML error.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+import trio
 from quart import Response, request
 from quart_trio import QuartTrio
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from runtime.services import Services
 from transport import files, static
+from transport.auth import Authenticator
+from transport.connections import guard_connections
+from transport.cross_site import CrossSitePolicy
+from transport.gate import install_gate
+from transport.refusals import JSON_TYPE, NOT_FOUND, json_response, method_not_allowed, refusal
 from transport.registry import Registry
-from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_rpc, encode_json, error_envelope
+from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_bytes, answer_rpc
 
-JSON_TYPE = "application/json"
+log = logging.getLogger(__name__)
+
+OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE"]  # answered 405 on POST-only routes
+REQUEST_TIMEOUT = 408
+TOO_LARGE = 413
+UNSUPPORTED_MEDIA_TYPE = 415
+
+
+@attrs.frozen
+class AppOptions:
+    """What the app needs besides the services: the transport half of `Settings`."""
+
+    static_dir: Path | None = None
+    policy: CrossSitePolicy = attrs.field(factory=CrossSitePolicy)
+    auth_token: str | None = attrs.field(default=None, repr=False)
+    body_timeout_s: float = 60.0
 
 
 class BodyTooLarge(Exception):
     """The request body is over the configured limit."""
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(encode_json(body), status=status, content_type=JSON_TYPE, headers=headers)
+class BodyTooSlow(Exception):
+    """The request body did not arrive within the body timeout."""
 
 
 def too_large_message(limit: int) -> str:
     return f"request body exceeds the limit of {limit} bytes"
 
 
-async def read_body(limit: int) -> bytes:
-    """The whole request body, counting bytes as they arrive (STACK-NOTES P3)."""
+async def read_body(limit: int, timeout_s: float) -> bytes:
+    """The whole request body, counting bytes as they arrive (STACK-NOTES P3), within `timeout_s`."""
     if (request.content_length or 0) > limit:
         raise BodyTooLarge()
-    buffer = bytearray()
-    async for chunk in request.body:
-        buffer += chunk
-        if len(buffer) > limit:
-            raise BodyTooLarge()
-    return bytes(buffer)
+    chunks: list[bytes] = []
+    received = 0
+    with trio.move_on_after(timeout_s):
+        async for chunk in request.body:
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > limit:
+                raise BodyTooLarge()
+        return b"".join(chunks)
+    raise BodyTooSlow()
 
 
-def create_app(services: Services, registry: Registry, static_dir: Path | None = None) -> QuartTrio:
+def body_refusal(exc: BodyTooLarge | BodyTooSlow, limit: int, timeout_s: float) -> Response:
+    """413 or 408, closing the connection: the rest of the body is never read."""
+    if isinstance(exc, BodyTooLarge):
+        return refusal(TOO_LARGE, INVALID_REQUEST, too_large_message(limit), {"Connection": "close"})
+    message = f"request body did not arrive within {timeout_s:g} s"
+    return refusal(REQUEST_TIMEOUT, INVALID_REQUEST, message, {"Connection": "close"})
+
+
+def is_json_content_type() -> bool:
+    """`application/json`, with or without parameters (`; charset=utf-8`)."""
+    return request.mimetype == JSON_TYPE
+
+
+def create_app(services: Services, registry: Registry, options: AppOptions | None = None) -> QuartTrio:
     """Build the app over running services. The caller owns the services' lifetime."""
+    options = options or AppOptions()
     app = QuartTrio(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = None  # we count bytes ourselves, per route
     app.config["RESPONSE_TIMEOUT"] = None  # turn streams may run for minutes (STACK-NOTES P1)
-    app.config["BODY_TIMEOUT"] = 300
-    limit = services.limits.max_upload_bytes
+    app.config["BODY_TIMEOUT"] = options.body_timeout_s
+    limit, timeout_s = services.limits.max_upload_bytes, options.body_timeout_s
+    authenticator = Authenticator(options.auth_token) if options.auth_token else None
+    install_gate(app, options.policy, authenticator)
 
     @app.post("/rpc")
     async def rpc() -> Response:
+        if not is_json_content_type():
+            shown = request.headers.get("Content-Type", "none")[:100]
+            message = f"Content-Type: expected application/json, got {shown}"
+            return refusal(UNSUPPORTED_MEDIA_TYPE, INVALID_REQUEST, message)
         try:
-            body = await read_body(limit)
-        except BodyTooLarge:
-            envelope = error_envelope(None, None, INVALID_REQUEST, too_large_message(limit))
-            return json_response(envelope, 413, {"Connection": "close"})
+            body = await read_body(limit, timeout_s)
+        except (BodyTooLarge, BodyTooSlow) as exc:
+            return body_refusal(exc, limit, timeout_s)
         answer = await answer_rpc(body, registry, services)
         return _rpc_response(answer)
+
+    @app.route("/rpc", methods=OTHER_METHODS)
+    async def rpc_other_methods() -> Response:
+        return method_not_allowed("POST")
 
     @app.get("/healthz")
     async def healthz() -> Response:
@@ -68,10 +123,9 @@ def create_app(services: Services, registry: Registry, static_dir: Path | None =
     async def upload(_rest: str) -> Response:
         resource_id, file_id = files.slot_from_raw_path(request.scope.get("raw_path", b""), "/upload/")
         try:
-            body = await read_body(limit)
-        except BodyTooLarge:
-            error = {"code": INVALID_REQUEST, "message": too_large_message(limit)}
-            return json_response(error, 413, {"Connection": "close"})
+            body = await read_body(limit, timeout_s)
+        except (BodyTooLarge, BodyTooSlow) as exc:
+            return body_refusal(exc, limit, timeout_s)
         headers = files.UploadHeaders.from_request(request.headers)
         status, payload = await files.upload(services, resource_id, file_id, headers, body)
         return json_response(payload, status)
@@ -85,13 +139,33 @@ def create_app(services: Services, registry: Registry, static_dir: Path | None =
         headers = {"Content-Disposition": files.content_disposition(result.file_name)} if result.file_name else {}
         return Response(result.data, content_type=result.content_type, headers=headers)
 
-    static.mount(app, static_dir)
+    static.mount(app, options.static_dir)
+    _answer_http_errors_as_json(app)
+    app.asgi_app = guard_connections(app.asgi_app)  # type: ignore[method-assign,assignment]
     return app
+
+
+def _answer_http_errors_as_json(app: QuartTrio) -> None:
+    """Routing errors (unknown path, wrong method) and any crash answer JSON, never an HTML page."""
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> Response:
+        if isinstance(error, MethodNotAllowed):
+            return method_not_allowed(", ".join(sorted(error.valid_methods or ())))
+        status = error.code or 500
+        if status == 404:
+            return refusal(404, NOT_FOUND, f"nothing is served at {request.path[:200]}")
+        return refusal(status, INVALID_REQUEST, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    async def crashed(error: Exception) -> Response:
+        log.error("request_crashed", exc_info=error, extra={"path": request.path[:200]})
+        return refusal(500, 50001, "internal error")
 
 
 def _rpc_response(answer: RpcAnswer) -> Response:
     if answer.stream is None:
-        return Response(answer.text, status=answer.status, content_type=JSON_TYPE)
+        return Response(answer_bytes(answer.text or ""), status=answer.status, content_type=JSON_TYPE)
     response = Response(_frames(answer.stream), content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"

@@ -10,8 +10,12 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+import attrs
 import trio
 
+from transport.auth import GENERATE, generate_token, token_problem
+from transport.cross_site import CrossSitePolicy
+from transport.exposure import exposure_problem
 from transport.gc_tuning import settle_after_start
 from transport.llm_stub import StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
@@ -21,6 +25,19 @@ from transport.settings import ENV_PREFIX, Settings
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_list(name: str) -> list[str]:
+    return split_list([_env(name) or ""])
+
+
+def _env_flag(name: str) -> bool:
+    return (_env(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    """Repeated flags and comma-separated values alike: `["a,b", "c"]` → `["a", "b", "c"]`."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +65,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="longest accepted session.run_turn player_input",
     )
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", defaults.log_level))
+    add_security_arguments(serve, defaults)
     add_llm_stub_parser(commands)
     return parser
+
+
+def add_security_arguments(serve: argparse.ArgumentParser, defaults: Settings) -> None:
+    serve.add_argument(
+        "--auth-token",
+        default=_env("AUTH_TOKEN"),
+        help="require this access token on every route but /healthz; 'generate' makes one and prints it once",
+    )
+    serve.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        default=_env_flag("INSECURE_NO_AUTH"),
+        help="serve a non-loopback address without a token (only behind a proxy that authenticates)",
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        help="another origin (scheme://host[:port]) whose pages may call this server; repeatable or comma-separated",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        help="a Host name (optionally :port) besides IP addresses and localhost; repeatable or comma-separated",
+    )
+    serve.add_argument(
+        "--body-timeout-s",
+        type=float,
+        default=float(_env("BODY_TIMEOUT_S", str(defaults.body_timeout_s))),
+        help="refuse a request body that has not fully arrived after this many seconds (408)",
+    )
 
 
 def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
@@ -84,6 +134,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise SystemExit("--max-upload-bytes: expected a positive number of bytes")
     if args.session_idle_s <= 0 or args.max_player_input_chars <= 0:
         raise SystemExit("--session-idle-s and --max-player-input-chars: expected positive numbers")
+    if args.body_timeout_s <= 0:
+        raise SystemExit("--body-timeout-s: expected a positive number of seconds")
+    origins = split_list(args.allowed_origin) or _env_list("ALLOWED_ORIGINS")
+    hosts = split_list(args.allowed_host) or _env_list("ALLOWED_HOSTS")
+    try:
+        CrossSitePolicy.build(origins, hosts)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    token = args.auth_token.strip() if args.auth_token else None
+    if token is not None and token != GENERATE and (problem := token_problem(token)) is not None:
+        raise SystemExit(f"--auth-token: {problem}")
     return Settings(
         listen=args.listen,
         data_dir=args.data_dir,
@@ -93,7 +154,34 @@ def settings_from(args: argparse.Namespace) -> Settings:
         session_idle_s=args.session_idle_s,
         max_player_input_chars=args.max_player_input_chars,
         log_level=args.log_level,
+        auth_token=token,
+        insecure_no_auth=args.insecure_no_auth,
+        allowed_origins=tuple(origins),
+        allowed_hosts=tuple(hosts),
+        body_timeout_s=args.body_timeout_s,
     )
+
+
+def with_generated_token(settings: Settings) -> Settings:
+    """`--auth-token generate` replaced by a fresh token, which is printed once, here."""
+    if settings.auth_token != GENERATE:
+        return settings
+    token = generate_token()
+    print(f"dramaturg: access token for this run (shown only now): {token}", flush=True)
+    print(
+        "dramaturg: sign in at /login in a browser, or send 'Authorization: Bearer <token>' from API clients",
+        flush=True,
+    )
+    return attrs.evolve(settings, auth_token=token)
+
+
+def exit_if_unsafe_exposure(settings: Settings) -> None:
+    """Exit with status 2 and one line on stderr when the settings would serve the network
+    without a token; nothing has been opened or bound yet."""
+    problem = exposure_problem(settings)
+    if problem is not None:
+        print(f"dramaturg: {problem}", file=sys.stderr, flush=True)
+        raise SystemExit(2)
 
 
 async def serve_until_signalled(settings: Settings) -> None:
@@ -125,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         settings = settings_from(args)
+        exit_if_unsafe_exposure(settings)
+        settings = with_generated_token(settings)
         configure_logging(settings.log_level)
         trio.run(serve_until_signalled, settings)
         return 0

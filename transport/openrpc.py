@@ -12,7 +12,9 @@ from typing import Any
 
 import attrs
 
+from runtime.codec import INT_MAX, INT_MIN
 from runtime.model._fields import OMIT_IF_NONE
+from runtime.model.unions import TAGGED_UNIONS
 from transport.registry import Call, Method, NoParams, Registry, SessionUse
 
 OPENRPC_VERSION = "1.3.2"
@@ -32,6 +34,10 @@ class SchemaBuilder:
 
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
+        # A member of a tagged union carries its tag on the wire, in and out (runtime.codec).
+        self._tags: dict[type, tuple[str, str]] = {
+            cls: (tag_key, tag) for _, tags, tag_key, _ in TAGGED_UNIONS for tag, cls in tags.items()
+        }
 
     def schema(self, t: Any) -> dict[str, Any]:
         if t is Any or t is object:
@@ -41,7 +47,7 @@ class SchemaBuilder:
         if t is bool:
             return {"type": "boolean"}
         if t is int:
-            return {"type": "integer"}
+            return {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
         if t is float:
             return {"type": "number"}
         if t is str:
@@ -67,6 +73,10 @@ class SchemaBuilder:
             hints = typing.get_type_hints(cls)
             properties: dict[str, Any] = {}
             required: list[str] = []
+            if cls in self._tags:
+                tag_key, tag = self._tags[cls]
+                properties[tag_key] = {"const": tag}
+                required.append(tag_key)
             for field in attrs.fields(cls):
                 properties[field.name] = self.schema(hints.get(field.name, Any))
                 if field.default is attrs.NOTHING:

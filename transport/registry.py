@@ -128,12 +128,16 @@ class NoParams:
     """The params of a method that takes none: only `{}` (or no params) is accepted."""
 
 
+RequestId = str | int
+"""A JSON-RPC request id: a string (what the web client sends) or an integer, echoed unchanged."""
+
+
 @attrs.frozen
 class Call:
     """What a handler gets besides its params."""
 
     services: Services
-    request_id: str
+    request_id: RequestId
     session_id: str | None
 
     def require_session(self) -> str:

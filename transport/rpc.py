@@ -16,8 +16,9 @@ import attrs
 
 from runtime.codec import CODEC, json_type_name
 from runtime.errors import DramaturgError, InvalidParams, NotImplementedYet
+from runtime.json_input import JsonInputError, check_json_value, parse_json_text
 from runtime.services import Services
-from transport.registry import Call, Method, NoParams, Registry, Reply
+from transport.registry import Call, Method, NoParams, Registry, Reply, RequestId
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ BACKEND_ERROR = 50001
 class Envelope:
     """A request envelope that passed the checks of step 2."""
 
-    request_id: str
+    request_id: RequestId
     method: str
     params: Any
     session_id: str | None
@@ -57,13 +58,13 @@ class RpcAnswer:
 class _Rejected(Exception):
     """A pre-dispatch failure: code, HTTP status, message, and whatever id was readable."""
 
-    def __init__(self, code: int, message: str, request_id: str | None, session_id: str | None) -> None:
+    def __init__(self, code: int, message: str, request_id: RequestId | None, session_id: str | None) -> None:
         super().__init__(message)
         self.code, self.message = code, message
         self.request_id, self.session_id = request_id, session_id
 
 
-def error_envelope(request_id: str | None, session_id: str | None, code: int, message: str) -> dict[str, Any]:
+def error_envelope(request_id: RequestId | None, session_id: str | None, code: int, message: str) -> dict[str, Any]:
     envelope: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
     if session_id is not None:
         envelope["session_id"] = session_id
@@ -71,12 +72,19 @@ def error_envelope(request_id: str | None, session_id: str | None, code: int, me
     return envelope
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def encode_json(value: Any) -> str:
-    """Compact JSON text, as every answer is sent."""
+    """Compact JSON text, as every answer is sent. Raises ValueError rather than write `NaN` or
+    `Infinity`, which are not JSON."""
     return _ENCODER.encode(value)
+
+
+def answer_bytes(text: str) -> bytes:
+    """The UTF-8 bytes of an answer's JSON text. A lone surrogate cannot be encoded as UTF-8; it
+    is written as its `\\uXXXX` escape, which is valid JSON, rather than failing the answer."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def result_member(tag: str, payload: Any) -> str:
@@ -85,7 +93,7 @@ def result_member(tag: str, payload: Any) -> str:
     return encode_json({"type": tag, **body})
 
 
-def result_envelope_text(request_id: str, session_id: str | None, result_text: str) -> str:
+def result_envelope_text(request_id: RequestId, session_id: str | None, result_text: str) -> str:
     """The success envelope around an already encoded `result`, exactly as encoding the whole
     envelope would give it; the result's text can then be reused across requests."""
     head = f'{{"jsonrpc":"2.0","id":{encode_json(request_id)}'
@@ -99,20 +107,24 @@ def _wire_type(value: object) -> str:
     return "number" if name in ("int", "float") else name
 
 
-def _refuse_non_json_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
+def readable_request_id(raw: object) -> RequestId | None:
+    """The id as it will be echoed: a string or an integer (never a boolean), else None."""
+    if isinstance(raw, str) or (isinstance(raw, int) and not isinstance(raw, bool)):
+        return raw
+    return None
 
 
 def parse_envelope(body: bytes) -> Envelope:
     """Steps 1 and 2 of §3.4. Raises _Rejected."""
     try:
-        message = json.loads(body, parse_constant=_refuse_non_json_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise _Rejected(PARSE_ERROR, "parse error: request body is not valid JSON", None, None) from None
+        message = parse_json_text(body)
+    except JsonInputError as exc:
+        raise _Rejected(PARSE_ERROR, f"parse error: request body is {exc.reason}", None, None) from None
     if not isinstance(message, dict):
         raise _Rejected(INVALID_REQUEST, f"request: expected object, got {_wire_type(message)}", None, None)
     raw_id, raw_session = message.get("id"), message.get("session_id")
-    readable_id = raw_id if isinstance(raw_id, str) else None
+    _check_envelope_members(message)
+    readable_id = readable_request_id(raw_id)
     readable_session = raw_session if isinstance(raw_session, str) else None
 
     def reject(text: str) -> _Rejected:
@@ -126,7 +138,9 @@ def parse_envelope(body: bytes) -> Envelope:
     if "id" not in message:
         raise reject("id: missing required field")
     if readable_id is None:
-        raise _Rejected(INVALID_REQUEST, f"id: expected string, got {_wire_type(raw_id)}", None, readable_session)
+        raise _Rejected(
+            INVALID_REQUEST, f"id: expected string or integer, got {_wire_type(raw_id)}", None, readable_session
+        )
     if "method" not in message:
         raise reject("method: missing required field")
     if not isinstance(message["method"], str):
@@ -138,12 +152,37 @@ def parse_envelope(body: bytes) -> Envelope:
     return Envelope(readable_id, message["method"], message.get("params", {}), readable_session)
 
 
+_ENVELOPE_MEMBERS = ("jsonrpc", "id", "method", "session_id")
+
+
+def _check_envelope_members(message: dict[str, Any]) -> None:
+    """The JSON value rules (lone surrogates, 64-bit integers, …) on the members that may be
+    echoed or looked up. A member that breaks them is never echoed; the others may be."""
+    broken: dict[str, JsonInputError] = {}
+    for name in _ENVELOPE_MEMBERS:
+        try:
+            check_json_value(message.get(name), name)
+        except JsonInputError as exc:
+            broken[name] = exc
+    if not broken:
+        return
+    request_id = None if "id" in broken else readable_request_id(message.get("id"))
+    session_id = None if "session_id" in broken else message.get("session_id")
+    readable_session = session_id if isinstance(session_id, str) else None
+    first = next(iter(broken.values()))
+    raise _Rejected(INVALID_REQUEST, str(first), request_id, readable_session)
+
+
 def decode_params(method: Method, raw: Any) -> Any:
     """Step 4: structure the params strictly. Raises InvalidParams with field paths."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise InvalidParams(f"params: expected object, got {_wire_type(raw)}")
+    try:
+        check_json_value(raw, "params")
+    except JsonInputError as exc:
+        raise InvalidParams(str(exc)) from None
     if method.params is NoParams:
         if raw:
             raise InvalidParams("; ".join(f"params.{key}: unknown field" for key in sorted(raw)))
@@ -197,6 +236,11 @@ async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAns
     reply = outcome if isinstance(outcome, Reply) else Reply(outcome)
     echoed = reply.session_id if reply.session_id is not None else (sid if method.echoes_session(sid) else None)
     tag, payload = method.result_tag or "", reply.payload
-    # A payload the store answered from its read cache is encoded once, not on every request.
-    result_text = services.store.derived(payload, ("rpc.result", tag), lambda: result_member(tag, payload))
+    try:
+        # A payload the store answered from its read cache is encoded once, not on every request.
+        result_text = services.store.derived(payload, ("rpc.result", tag), lambda: result_member(tag, payload))
+    except ValueError:  # a stored number that is not JSON (written before such input was refused)
+        log.exception("rpc_result_not_json", extra={"method": method.name})
+        message = "internal error: the stored record cannot be written as JSON"
+        return RpcAnswer.error(200, error_envelope(rid, sid, BACKEND_ERROR, message), method.name)
     return RpcAnswer(200, result_envelope_text(rid, echoed, result_text), method=method.name)

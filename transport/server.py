@@ -18,7 +18,9 @@ from runtime.services import Services
 from runtime.services._services import Limits
 from runtime.store import open_store
 from runtime.turns import RunTurn, run_turn
-from transport.app import create_app
+from transport.app import AppOptions, create_app
+from transport.cross_site import CrossSitePolicy
+from transport.exposure import refuse_unsafe_exposure
 from transport.methods import build_registry
 from transport.settings import LISTEN_BACKLOG, Settings
 
@@ -36,6 +38,15 @@ def hypercorn_config(settings: Settings) -> Config:
     return config
 
 
+def app_options(settings: Settings) -> AppOptions:
+    return AppOptions(
+        static_dir=settings.static_dir,
+        policy=CrossSitePolicy.build(settings.allowed_origins, settings.allowed_hosts),
+        auth_token=settings.auth_token,
+        body_timeout_s=settings.body_timeout_s,
+    )
+
+
 def llm_settings(settings: Settings) -> LlmSettings:
     return LlmSettings(
         timeout_s=settings.llm_timeout_s,
@@ -51,7 +62,13 @@ async def run_server(
     turn_engine: RunTurn = run_turn,
     task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`."""
+    """Serve until `shutdown_trigger` returns; reports the bound URLs through `task_status`.
+
+    Raises UnsafeExposure before anything is opened or bound when `settings.listen` is not a
+    loopback address and no token is required (see `transport.exposure`).
+    """
+    refuse_unsafe_exposure(settings)
+    options = app_options(settings)
     async with (
         open_store(settings.data_dir) as store,
         open_call_recorder(store) as recorder,
@@ -68,7 +85,7 @@ async def run_server(
             ) as session_actors,
         ):
             services = attrs.evolve(services, drafts=draft_actors, sessions=session_actors)
-            app = create_app(services, build_registry(), settings.static_dir)
+            app = create_app(services, build_registry(), options)
             async with trio.open_nursery() as nursery:
                 binds = await nursery.start(
                     functools.partial(serve, app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger)

@@ -23,3 +23,9 @@ class Settings:
     session_idle_s: float = 300.0  # a session actor idle this long is stopped; it reloads on the next call
     max_player_input_chars: int = 16 * 1024  # a longer `session.run_turn` input is refused with -32602
     log_level: str = "INFO"
+    # -- security (README "Security") --
+    auth_token: str | None = attrs.field(default=None, repr=False)  # None: no token is asked for
+    insecure_no_auth: bool = False  # serve a non-loopback address without a token (a proxy authenticates)
+    allowed_origins: tuple[str, ...] = ()  # origins besides the server's own that may call it (CORS)
+    allowed_hosts: tuple[str, ...] = ()  # Host names besides the listen address and loopback names
+    body_timeout_s: float = 60.0  # a request body not complete this long after its first byte is refused (408)

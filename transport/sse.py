@@ -14,6 +14,7 @@ import attrs
 
 from runtime.codec import CODEC
 from runtime.model.turns import EngineTurnResult, StreamEvent
+from transport.registry import RequestId
 
 
 def encode_event(name: str, data: Any) -> bytes:
@@ -21,7 +22,7 @@ def encode_event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {text}\n\n".encode()
 
 
-def ack_frame(request_id: str, session_id: str) -> bytes:
+def ack_frame(request_id: RequestId, session_id: str) -> bytes:
     envelope = {
         "jsonrpc": "2.0",
         "id": request_id,
@@ -35,7 +36,7 @@ def ack_frame(request_id: str, session_id: str) -> bytes:
 class TurnFramer:
     """Numbers the `message` events of one turn stream and wraps each frame."""
 
-    request_id: str
+    request_id: RequestId
     session_id: str
     _sequence: int = 0
 

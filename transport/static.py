@@ -1,8 +1,9 @@
 """The built single-page client at `/`, with the SPA fallback of PROTOCOL §3.2.
 
 An existing file is served; otherwise a path whose last segment has no dot gets
-`index.html`; otherwise 404. Without a build, a small placeholder page stands in.
-Backend routes are registered first and always win.
+`index.html`; otherwise 404. Without a build, a small placeholder page stands in at `/` and
+every other path is a JSON 404. A path the file system cannot even look up (a NUL byte, a name
+longer than the system allows) is a 404 too. Backend routes are registered first and always win.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import trio
 from quart import Response
 from quart_trio import QuartTrio
+from werkzeug.exceptions import NotFound
 
 PLACEHOLDER_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Dramaturg</title></head>
@@ -44,6 +46,13 @@ def content_type_for(path: Path) -> str:
 
 def resolve(static_dir: Path, request_path: str) -> Path | None:
     """The file to serve for `request_path`, or None for a 404. Never leaves `static_dir`."""
+    try:
+        return _resolve(static_dir, request_path)
+    except (OSError, ValueError):  # ENAMETOOLONG, ELOOP, "embedded null byte", …
+        return None
+
+
+def _resolve(static_dir: Path, request_path: str) -> Path | None:
     root = static_dir.resolve()
     relative = request_path.strip("/")
     candidate = (root / relative).resolve() if relative else root / "index.html"
@@ -63,12 +72,14 @@ def mount(app: QuartTrio, static_dir: Path | None) -> None:
     @app.get("/<path:request_path>")
     async def client(request_path: str = "") -> Response:
         if static_dir is None:
-            last_segment = request_path.rsplit("/", 1)[-1]
-            if "." in last_segment:
-                return Response("not found", status=404, content_type="text/plain")
+            if request_path:
+                raise NotFound()
             return Response(PLACEHOLDER_PAGE, content_type="text/html; charset=utf-8")
         path = await trio.to_thread.run_sync(resolve, static_dir, request_path)
         if path is None:
-            return Response("not found", status=404, content_type="text/plain")
-        data = await trio.to_thread.run_sync(path.read_bytes)
+            raise NotFound()
+        try:
+            data = await trio.to_thread.run_sync(path.read_bytes)
+        except OSError:  # removed or unreadable since it was resolved
+            raise NotFound() from None
         return Response(data, content_type=content_type_for(path))

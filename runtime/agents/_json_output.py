@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from runtime.codec import json_type_name
 from runtime.errors import ProviderError
+from runtime.json_input import JsonInputError, check_json_value
 
 _FENCE: Final = "```"
 _LANGUAGE_TAG: Final = re.compile(r"[A-Za-z0-9_+.-]*")
@@ -50,6 +51,10 @@ def parse_json_object(text: str) -> dict[str, Any]:
         raise JsonOutputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     if not isinstance(value, dict):
         raise JsonOutputError(f"expected a JSON object, got {json_type_name(value)}")
+    try:
+        check_json_value(value, "")
+    except JsonInputError as exc:  # e.g. 1e400, which Python reads as infinity and JSON cannot hold
+        raise JsonOutputError(f"invalid JSON value: {exc}") from exc
     return value
 
 

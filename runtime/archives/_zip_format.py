@@ -19,6 +19,7 @@ import attrs
 from runtime.archives._safe_zip import describe_entry_name
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
+from runtime.json_input import JsonInputError, check_json_value, parse_json_text
 
 T = TypeVar("T")
 
@@ -79,9 +80,13 @@ class ArchiveEntries:
         """The JSON entry `name` as `record_type`; InvalidParams naming the entry and field otherwise."""
         raw = self.require(name)
         try:
-            value = json.loads(raw)
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise self.invalid(f"{name} is not valid JSON ({exc})") from exc
+            value = parse_json_text(raw)
+        except JsonInputError as exc:
+            raise self.invalid(f"{name} is {exc.reason}") from exc
+        try:
+            check_json_value(value, name)
+        except JsonInputError as exc:
+            raise self.invalid(str(exc)) from exc
         try:
             return CODEC.structure(value, record_type, path=name)
         except InvalidParams as exc:

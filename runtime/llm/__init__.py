@@ -10,6 +10,9 @@ from runtime.llm._client import HttpChatClient as HttpChatClient
 from runtime.llm._client import HttpChatStream as HttpChatStream
 from runtime.llm._client import OpenAiClient as OpenAiClient
 from runtime.llm._endpoint import ProviderEndpoint as ProviderEndpoint
+from runtime.llm._endpoint import check_api_key as check_api_key
+from runtime.llm._endpoint import check_base_url as check_base_url
+from runtime.llm._endpoint import check_model as check_model
 from runtime.llm._endpoint import provider_endpoint as provider_endpoint
 from runtime.llm._endpoint import require_model as require_model
 from runtime.llm._factory import LlmHttp as LlmHttp
@@ -53,6 +56,9 @@ __all__ = [
     "ProviderEndpoint",
     "QueuedCallRecorder",
     "build_client",
+    "check_api_key",
+    "check_base_url",
+    "check_model",
     "open_call_recorder",
     "open_llm_http",
     "provider_endpoint",

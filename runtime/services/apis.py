@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runtime.errors import Conflict, NotFound
+from runtime.llm import check_api_key, check_base_url, check_model
 from runtime.model.apis import (
     Api,
     ApiCreateParams,
@@ -42,8 +43,20 @@ def api_payload(record: ApiRecord) -> Api:
     )
 
 
+def check_connection_settings(base_url: str | None, api_key: str | None, model: str | None) -> None:
+    """The given settings as a provider call will need them; InvalidParams `invalid configuration: …`
+    otherwise, so a key that cannot be sent is refused when stored, not in the middle of a turn."""
+    if base_url is not None:
+        check_base_url(base_url)
+    if api_key is not None:
+        check_api_key(api_key)
+    if model is not None:
+        check_model(model)
+
+
 async def create_api(services: Services, params: ApiCreateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
+    check_connection_settings(params.base_url, params.api_key, params.model)
     record = ApiRecord(api_id, params.display_name, params.provider, params.base_url, params.model, params.api_key)
 
     await services.store.write(APIS.new_document(api_id, record))
@@ -67,6 +80,7 @@ def _apis_listed(cursor: Cursor) -> ApisListed:
 
 async def update_api(services: Services, params: ApiUpdateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
+    check_connection_settings(params.base_url, params.api_key, params.model)
     changes = given_changes(params, ("display_name", "provider", "base_url", "model", "api_key"))
     return api_payload(await services.store.write(lambda cursor: APIS.change(cursor, api_id, changes)))
 

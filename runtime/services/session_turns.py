@@ -25,7 +25,7 @@ from runtime.model.stories import StoryRecord
 from runtime.prompt_context import DEFAULT_PLAYER_NAME
 from runtime.services._generation_inputs import read_cast_member
 from runtime.services._services import Services
-from runtime.store import Cursor
+from runtime.store import Cursor, references
 from runtime.store.apis import API_GROUPS, APIS
 from runtime.store.lorebooks import LOREBOOKS
 from runtime.store.player_profiles import PLAYER_PROFILES
@@ -294,7 +294,13 @@ async def commit_turn(
         for offset, line in enumerate(outcome.transcript)
     ]
 
+    node = outcome.result.snapshot.world_state.current_node
+
     def write(cursor: Cursor) -> None:
+        # `story.update_graph` refuses to remove a node a session stands on, but a turn that was
+        # running meanwhile moved on in the old graph: it fails rather than strand the session.
+        if references.story_lacks_node(cursor, session.story_id, node):
+            raise BackendError(f"the story graph changed during the turn: node '{node}' was removed")
         SESSIONS.update(cursor, session_id, changed, changed=TURN_CHANGED_COLUMNS)
         SESSION_MESSAGES.insert_many(cursor, session_id, messages)
         for action in outcome.new_session_characters:

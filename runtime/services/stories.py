@@ -20,6 +20,7 @@ from runtime.common_variables import validate_common_variables
 from runtime.errors import Conflict, DramaturgError, NotFound
 from runtime.graph import require_valid_story_graph
 from runtime.model.apis import Agent
+from runtime.model.graph import StoryGraph
 from runtime.model.stories import (
     CommonVariableDefinition,
     DraftStartParams,
@@ -146,19 +147,44 @@ async def update_story(services: Services, params: StoryUpdateParams) -> Story:
     return await services.store.write(update)
 
 
+MAX_NAMED_SESSIONS = 10  # a stranding conflict names this many sessions, then counts the rest
+
+
 async def update_story_graph(services: Services, params: StoryUpdateGraphParams) -> Story:
-    """Replace the graph after checking it with the story rules; bumps `updated_at_ms`."""
+    """Replace the graph after checking it with the story rules; bumps `updated_at_ms`.
+
+    Raises Conflict when the new graph lacks the node a session of the story stands on: that
+    session could never play another turn. The message names the sessions and their nodes, so
+    the author can keep those nodes or delete the sessions.
+    """
     now = services.clock.now_ms()
 
     def update(cursor: Cursor) -> Story:
         record = STORIES.require(cursor, params.story_id)
         resource = STORY_RESOURCES.require(cursor, record.resource_id)
         require_valid_story_graph(params.graph, resource.character_ids)
+        _refuse_stranding(cursor, record.story_id, params.graph)
         record = attrs.evolve(record, graph=params.graph, updated_at_ms=now)
         STORIES.update(cursor, record.story_id, record)
         return read_story_payload(cursor, record)
 
     return await services.store.write(update)
+
+
+def _refuse_stranding(cursor: Cursor, story_id: str, graph: StoryGraph) -> None:
+    node_ids = {node.id for node in graph.nodes}
+    stranded = [
+        (session_id, node)
+        for session_id, node in references.session_positions(cursor, story_id)
+        if node not in node_ids
+    ]
+    if not stranded:
+        return
+    named = ", ".join(f"{session_id} (at node '{node}')" for session_id, node in stranded[:MAX_NAMED_SESSIONS])
+    more = len(stranded) - MAX_NAMED_SESSIONS
+    if more > 0:
+        named = f"{named} and {more} more"
+    raise Conflict(f"story '{story_id}' graph update removes the node that sessions stand on: {named}")
 
 
 async def delete_story(services: Services, params: StoryIdParams) -> StoryDeleted:

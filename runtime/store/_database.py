@@ -176,15 +176,33 @@ async def open_store(data_dir: Path) -> AsyncIterator[Store]:
         await trio.to_thread.run_sync(_close, connection)
 
 
+OWNER_ONLY_DIR = 0o700
+OWNER_ONLY_FILE = 0o600
+
+
 def _connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    _make_private_dir(data_dir)
+    path = data_dir / DATABASE_FILE_NAME
     try:
-        connection = duckdb.connect(str(data_dir / DATABASE_FILE_NAME))
+        connection = duckdb.connect(str(path))
+        # The database holds api keys: only its owner may read it (DuckDB creates it 0644).
+        path.chmod(OWNER_ONLY_FILE)
     except duckdb.Error as exc:
-        raise BackendError(f"cannot open the database in {data_dir}: {exc}") from exc
+        raise BackendError(f"cannot open the database in {data_dir}: {storage_detail(exc)}") from exc
     connection.execute(f"SET threads = {DUCKDB_THREADS}")
     apply_migrations(connection)
     return connection
+
+
+def _make_private_dir(data_dir: Path) -> None:
+    """Create `data_dir` readable by its owner only; an existing one is left as it is (it may be
+    a folder the operator shares on purpose), with a warning when others can read it."""
+    if not data_dir.exists():
+        data_dir.mkdir(parents=True, mode=OWNER_ONLY_DIR)
+        data_dir.chmod(OWNER_ONLY_DIR)  # mkdir's mode passes through the umask; be exact
+        return
+    if data_dir.stat().st_mode & 0o077:
+        log.warning("data_dir_open_to_others", extra={"data_dir": str(data_dir), "advice": "chmod 700"})
 
 
 def _close(connection: duckdb.DuckDBPyConnection) -> None:
@@ -282,10 +300,10 @@ def _transaction(change: Callable[[Cursor], T], cursor: Cursor) -> T:
     try:
         cursor.execute("COMMIT")
     except duckdb.Error as exc:
-        log.error("store_commit_failed", extra={"error": str(exc)})
+        log.error("store_commit_failed", extra={"error": storage_detail(exc)})
         with contextlib.suppress(duckdb.Error):
             cursor.execute("ROLLBACK")
-        raise BackendError(f"storage failure: {exc}") from exc
+        raise BackendError(STORAGE_FAILURE) from exc
     return result
 
 
@@ -313,6 +331,20 @@ def insert_rows(cursor: Cursor, table: str, names: Sequence[str], rows: Sequence
         cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES {marks}", params)
 
 
+STORAGE_FAILURE = "storage failure (the server log has the details)"
+"""The whole message a client gets: DuckDB's own text may quote the stored document, keys included."""
+
+STORAGE_DETAIL_CHARS = 300
+
+
+def storage_detail(exc: duckdb.Error) -> str:
+    """What the log may say about a DuckDB error: its kind and first line, without the input it
+    quotes (`… Input: "<the document>"`, which may hold an api key), cut to a readable length."""
+    first_line = str(exc).split("\n", 1)[0]
+    reason = first_line.split(" Input:", 1)[0].strip()
+    return f"{type(exc).__name__}: {reason[:STORAGE_DETAIL_CHARS]}"
+
+
 def _guarded(query: Callable[[Cursor], T], cursor: Cursor) -> T:
     """Run `query`, turning DuckDB's errors into BackendError (our own errors pass through)."""
     try:
@@ -320,5 +352,5 @@ def _guarded(query: Callable[[Cursor], T], cursor: Cursor) -> T:
     except DramaturgError:
         raise
     except duckdb.Error as exc:
-        log.error("store_failure", extra={"error": str(exc)})
-        raise BackendError(f"storage failure: {exc}") from exc
+        log.error("store_failure", extra={"error": storage_detail(exc)})
+        raise BackendError(STORAGE_FAILURE) from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -119,7 +118,7 @@ class DocumentTable(Generic[R]):
         return CODEC.dumps(record)
 
     def decode(self, doc: str) -> R:
-        return CODEC.structure(json.loads(doc), self.record_type, path="<stored>")
+        return CODEC.loads(doc, self.record_type)
 
 
 @attrs.frozen

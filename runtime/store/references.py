@@ -67,3 +67,22 @@ def story_resources_in_drafts(cursor: Cursor, resource_id: str) -> bool:
 
 def story_in_sessions(cursor: Cursor, story_id: str) -> bool:
     return _any(cursor, "SELECT 1 FROM sessions WHERE story_id = ?", story_id)
+
+
+def session_positions(cursor: Cursor, story_id: str) -> list[tuple[str, str]]:
+    """`(session_id, current node)` of every session of the story, by session id."""
+    rows = cursor.execute(
+        "SELECT session_id, doc->>'$.snapshot.world_state.current_node' FROM sessions "
+        "WHERE story_id = ? ORDER BY session_id",
+        [story_id],
+    ).fetchall()
+    return [(session_id, node) for session_id, node in rows]
+
+
+def story_lacks_node(cursor: Cursor, story_id: str, node_id: str) -> bool:
+    """Whether the story is stored and its graph has no node `node_id`."""
+    row = cursor.execute(
+        "SELECT list_contains(json_extract_string(doc, '$.graph.nodes[*].id'), ?) FROM stories WHERE story_id = ?",
+        [node_id, story_id],
+    ).fetchone()
+    return row is not None and not row[0]

@@ -7,7 +7,6 @@ session is never seen (it is "not found"). Runs on a cursor, in a worker thread.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -111,7 +110,7 @@ class SessionScopedTable(Generic[R]):
         return len(rows)
 
     def _decode(self, doc: str) -> R:
-        return CODEC.structure(json.loads(doc), self.record_type, path="<stored>")
+        return CODEC.loads(doc, self.record_type)
 
 
 SESSION_MESSAGES = SessionScopedTable(

@@ -35,7 +35,9 @@ async def test_nan_and_infinity_are_not_json(rpc: RpcClient) -> None:
         ({"id": "r", "method": "api.list"}, "jsonrpc: missing required field"),
         ({"jsonrpc": "1.0", "id": "r", "method": "api.list"}, 'jsonrpc: expected "2.0", got "1.0"'),
         ({"jsonrpc": "2.0", "method": "api.list"}, "id: missing required field"),
-        ({"jsonrpc": "2.0", "id": 5, "method": "api.list"}, "id: expected string, got number"),
+        ({"jsonrpc": "2.0", "id": 1.5, "method": "api.list"}, "id: expected string or integer, got number"),
+        ({"jsonrpc": "2.0", "id": True, "method": "api.list"}, "id: expected string or integer, got boolean"),
+        ({"jsonrpc": "2.0", "id": None, "method": "api.list"}, "id: expected string or integer, got null"),
         ({"jsonrpc": "2.0", "id": "r"}, "method: missing required field"),
         ({"jsonrpc": "2.0", "id": "r", "method": 3}, "method: expected string, got number"),
         (
@@ -50,9 +52,26 @@ async def test_malformed_envelopes_are_invalid_requests(rpc: RpcClient, envelope
     assert body["error"] == {"code": -32600, "message": message}
 
 
-async def test_numeric_id_is_answered_with_null_id(rpc: RpcClient) -> None:
-    _, body = await post_raw(rpc, json.dumps({"jsonrpc": "2.0", "id": 7, "method": "api.list"}))
-    assert body["id"] is None
+@pytest.mark.parametrize("request_id", [7, 0, -3, 2**63 - 1, "7"])
+async def test_integer_and_string_ids_are_echoed_unchanged(rpc: RpcClient, request_id: int | str) -> None:
+    status, body = await post_raw(rpc, json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "api.list"}))
+    assert status == 200 and body["id"] == request_id and type(body["id"]) is type(request_id)
+    _, failed = await post_raw(rpc, json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "api.get", "params": {}}))
+    assert failed["id"] == request_id and type(failed["id"]) is type(request_id)
+
+
+async def test_an_integer_id_beyond_64_bits_is_refused_without_echo(rpc: RpcClient) -> None:
+    status, body = await post_raw(rpc, json.dumps({"jsonrpc": "2.0", "id": 2**64, "method": "api.list"}))
+    assert status == 400 and body["id"] is None
+    assert body["error"] == {"code": -32600, "message": "id: integer out of range (more than 64 bits)"}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+async def test_other_methods_on_rpc_are_405_json_with_allow_post(rpc: RpcClient, method: str) -> None:
+    response = await rpc.http.request(method, "/rpc")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] == -32600 and response.json()["id"] is None
 
 
 async def test_unknown_method_is_method_not_found_naming_the_method(rpc: RpcClient) -> None:

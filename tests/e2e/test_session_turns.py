@@ -296,7 +296,7 @@ async def test_setup_errors_are_unary_json_answers(rpc: RpcClient, llm_stub: Run
         "method": "session.run_turn",
         "params": {"player_input": 7},
     }
-    response = await rpc.http.post("/rpc", content=json.dumps(envelope))
+    response = await rpc.http.post("/rpc", json=envelope)
     assert response.status_code == 400
     assert response.json()["error"] == {"code": -32602, "message": "params.player_input: expected string, got int"}
 

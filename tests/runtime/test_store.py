@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 
 import pytest
 import trio
 
 from runtime.errors import BackendError, Conflict
-from runtime.store import Cursor, Store, allocate_id, open_store
+from runtime.store import DATABASE_FILE_NAME, Cursor, Store, allocate_id, open_store
 
 
 def _counter_value(cursor: Cursor) -> int:
@@ -78,3 +81,41 @@ async def test_an_id_allocated_in_a_failed_write_is_not_consumed(tmp_path: Path)
         with pytest.raises(Conflict):
             await store.write(allocate_then_fail)
         assert await _allocate(store, "blob-") == "blob-0"
+
+
+async def test_storage_errors_quote_neither_duckdb_nor_the_stored_data(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_doc = '{"api_key":"sk-very-secret-key","broken":"\\ud800"}'
+    async with open_store(tmp_path) as store:
+        await store.write(lambda cursor: cursor.execute("CREATE TABLE docs (doc JSON)"))
+        with caplog.at_level(logging.DEBUG), pytest.raises(BackendError) as failed:
+            await store.write(lambda cursor: cursor.execute("INSERT INTO docs VALUES (?)", [secret_doc]))
+    assert failed.value.message == "storage failure (the server log has the details)"
+    logged = [record for record in caplog.records if record.getMessage() == "store_failure"]
+    assert logged and logged[0].error.startswith("ConversionException: Conversion Error: Malformed JSON")
+    assert all("sk-very-secret-key" not in str(vars(record)) for record in caplog.records)
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_a_new_data_directory_and_its_database_are_owner_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh" / "data"
+    async with open_store(data_dir):
+        pass
+    assert mode_of(data_dir) == 0o700
+    assert mode_of(data_dir / DATABASE_FILE_NAME) == 0o600
+
+
+async def test_an_existing_shared_directory_is_left_alone_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.chmod(tmp_path, 0o755)
+    with caplog.at_level(logging.WARNING):
+        async with open_store(tmp_path):
+            pass
+    assert mode_of(tmp_path) == 0o755
+    assert "data_dir_open_to_others" in caplog.text
+    assert mode_of(tmp_path / DATABASE_FILE_NAME) == 0o600

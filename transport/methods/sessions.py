@@ -19,7 +19,7 @@ from runtime.model.stories import StartSessionParams
 from runtime.services import Services, session_records, sessions
 from runtime.services.session_owner import SessionOperation, SessionOwner, TurnAborted, TurnFrame, TurnSucceeded
 from runtime.services.session_turns import check_player_input
-from transport.registry import Call, Handler, Method, NoParams, Reply, SessionUse
+from transport.registry import Call, Handler, Method, NoParams, Reply, RequestId, SessionUse
 from transport.sse import TurnFramer, ack_frame
 
 REQUIRED = SessionUse.REQUIRED
@@ -95,7 +95,7 @@ async def run_turn(call: Call, params: model.RunTurnParams) -> AsyncIterator[byt
 
 
 async def turn_stream(
-    frames: trio.MemoryReceiveChannel[TurnFrame], request_id: str, session_id: str
+    frames: trio.MemoryReceiveChannel[TurnFrame], request_id: RequestId, session_id: str
 ) -> AsyncIterator[bytes]:
     """`ack`, `started`, one `message` per event, then `completed` or `failed`, and the end.
 

@@ -221,10 +221,20 @@ async def test_unreachable_provider_is_a_transport_error_after_retries(rig: LlmR
     assert caught.value.message.startswith("transport error: ")
 
 
-async def test_url_without_scheme_is_a_transport_error(rig: LlmRig, provider: Provider) -> None:
-    with pytest.raises(ProviderError) as caught:
-        await rig.llm.client_for(rig.api(provider, base_url="stub.invalid/v1")).complete(narrator_request())
-    assert caught.value.message.startswith("transport error: ")
+async def test_url_without_scheme_is_refused_before_any_request(rig: LlmRig, provider: Provider) -> None:
+    with pytest.raises(InvalidParams) as caught:
+        rig.llm.client_for(rig.api(provider, base_url="stub.invalid/v1"))
+    assert caught.value.message == "invalid configuration: base_url must be an absolute http or https URL"
+
+
+@pytest.mark.parametrize("key", ["sk-‘abc’", "sk abc", "sk-\nabc", "sk-\x7f"])
+async def test_key_that_cannot_be_sent_in_a_header_is_refused_without_quoting_it(
+    rig: LlmRig, provider: Provider, key: str
+) -> None:
+    with pytest.raises(InvalidParams) as caught:
+        rig.llm.client_for(rig.api(provider, api_key=key))
+    assert caught.value.message.startswith("invalid configuration: api_key must be printable ASCII")
+    assert "abc" not in caught.value.message
 
 
 async def test_body_that_is_not_json_is_a_provider_error(rig: LlmRig, provider: Provider) -> None:
