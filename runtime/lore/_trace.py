@@ -138,6 +138,12 @@ def excerpt_around(keyword: Keyword, scan: ScanText) -> str:
         return ""
     text, start, end = found
     left, right = max(0, start - EXCERPT_CONTEXT), min(len(text), end + EXCERPT_CONTEXT)
+    if left > 0:  # start at a word, not inside one
+        space = text.find(" ", left, start)
+        left = left if space < 0 else space + 1
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = right if space < 0 else space
     excerpt = " ".join(text[left:right].split())
     return ("…" if left > 0 else "") + excerpt + ("…" if right < len(text) else "")
 

@@ -143,8 +143,9 @@ class LoreEntryRef:
 
 @attrs.frozen
 class LoreTrace:
-    """One activation: the seed and turn it ran with, the entries it activated in prompt order
-    (the base entries, then the matched ones), and every entry of the lorebooks in stored order."""
+    """One activation: the seed and turn it ran with, how many recursion scans ran (the last
+    one may find nothing new), the entries it activated in prompt order (the base entries, then
+    the matched ones), and every entry of the lorebooks in stored order."""
 
     seed: int
     turn: int
