@@ -31,7 +31,7 @@ from typing import Final, Generic, TypeVar
 import attrs
 
 from runtime.lore._compile import CompiledBook, CompiledEntry, StoryLore
-from runtime.lore._moment import LoreMoment, TimerKey
+from runtime.lore._moment import LoreMoment
 from runtime.lore._scan import KeywordHits, LoreScan, ScanText
 from runtime.model.lore import GroupDecision, TraceBudget, TraceGroup, TraceReason
 from runtime.model.lorebooks import LorebookEntry, SecondaryLogic
@@ -147,9 +147,7 @@ class _Run:
 
     @classmethod
     def start(cls, lore: StoryLore, inputs: ScanText, moment: LoreMoment) -> _Run:
-        hits = [
-            KeywordHits.find(book.slots, book.searches, inputs, with_ages=book.has_depth_limits) for book in lore.books
-        ]
+        hits = [KeywordHits.find(book.slots, book.searches, inputs) for book in lore.books]
         return cls(lore, moment, inputs, hits)
 
     # -- lookups ------------------------------------------------------------------------
@@ -159,9 +157,6 @@ class _Run:
 
     def entry(self, ref: EntryRef) -> CompiledEntry:
         return self.lore.books[ref[0]].entries[ref[1]]
-
-    def timer_key(self, ref: EntryRef) -> TimerKey:
-        return (self.book(ref).lorebook_id, self.entry(ref).entry_id)
 
     def settled(self, ref: EntryRef) -> bool:
         decision = self.decisions.get(ref)
@@ -179,7 +174,7 @@ class _Run:
         return sorted(refs)
 
     def _keyword_candidates(self, index: int, book: CompiledBook, hits: KeywordHits) -> set[EntryRef]:
-        refs = {(index, position) for slot in hits.literal_ages for position in book.entries_by_primary.get(slot, ())}
+        refs = {(index, position) for slot in hits.present for position in book.entries_by_primary.get(slot, ())}
         refs.update((index, position) for position in book.regex_entries)
         return refs
 
@@ -211,41 +206,42 @@ class _Run:
             self._take_or_cut(ref)
 
     def _check(self, ref: EntryRef) -> Decision:
-        entry, key, level = self.entry(ref), self.timer_key(ref), self.level
-        if self.moment.sticky(key):
+        entry, level, moment = self.entry(ref), self.level, self.moment
+        if moment.timers and moment.sticky(entry.key):
             return Decision(TraceReason.STICKY, level)
-        if self.moment.turn <= entry.delay:
+        if moment.turn <= entry.delay:
             return Decision(TraceReason.DELAY, level, final=True)
-        if self.moment.cooling_down(key):
+        if moment.timers and moment.cooling_down(entry.key):
             return Decision(TraceReason.COOLDOWN, level, final=True)
         if entry.delay_until_recursion > level:
             return Decision(TraceReason.DELAY_UNTIL_RECURSION, level)
         if entry.constant:
             return Decision(TraceReason.CONSTANT, level)
-        return self._check_keywords(ref, entry)
+        return self._check_keywords(ref[0], entry)
 
-    def _check_keywords(self, ref: EntryRef, entry: CompiledEntry) -> Decision:
-        found = next(
-            ((index, where) for index, slot in enumerate(entry.primary) if (where := self._where(ref, slot))), None
-        )
-        if found is None:
+    def _check_keywords(self, book: int, entry: CompiledEntry) -> Decision:
+        keyword, where = None, None
+        for index, slot in enumerate(entry.primary):
+            where = self._where(book, entry, slot)
+            if where is not None:
+                keyword = index
+                break
+        if keyword is None:
             return Decision(TraceReason.NO_KEYWORD_MATCH, self.level)
-        keyword, where = found
         decision = Decision(TraceReason.KEYWORD, self.level, keyword, in_recursion=where == "recursion")
         if entry.uses_secondary:
-            present = tuple(index for index, slot in enumerate(entry.secondary) if self._where(ref, slot))
+            present = tuple(i for i, slot in enumerate(entry.secondary) if self._where(book, entry, slot))
             decision.secondary = present
             decision.secondary_passed = _secondary_logic_holds(entry.logic, len(present), len(entry.secondary))
             if not decision.secondary_passed:
                 decision.reason = TraceReason.SECONDARY_LOGIC
         return decision
 
-    def _where(self, ref: EntryRef, slot: int) -> str | None:
+    def _where(self, book: int, entry: CompiledEntry, slot: int) -> str | None:
         """Where the keyword slot occurs for this entry: "inputs", "recursion" or None."""
-        entry = self.entry(ref)
-        if self.input_hits[ref[0]].occurs(slot, entry.scan_depth):
+        if self.input_hits[book].occurs(slot, entry.scan_depth):
             return "inputs"
-        recursed = self.recursion_hits.get(ref[0])
+        recursed = self.recursion_hits.get(book)
         if recursed is not None and not entry.exclude_recursion and recursed.occurs(slot, None):
             return "recursion"
         return None
@@ -259,8 +255,12 @@ class _Run:
 
     def _resolve_groups(self, passed: list[EntryRef]) -> list[EntryRef]:
         alive = dict.fromkeys(passed)
-        for name in sorted({group for ref in passed for group in self.entry(ref).groups}):
-            members = [ref for ref in alive if name in self.entry(ref).groups]
+        by_group: dict[str, list[EntryRef]] = {}
+        for ref in passed:
+            for group in self.entry(ref).groups:
+                by_group.setdefault(group, []).append(ref)
+        for name in sorted(by_group):
+            members = [ref for ref in by_group[name] if ref in alive]
             if not members:
                 continue
             winner, decided_by, scores = self._group_winner(name, members)
@@ -298,7 +298,7 @@ class _Run:
         """Group scoring: how many primary keywords occur, plus the secondary ones found when
         the logic asks for them (`and_any`, `and_all`)."""
         entry, decision = self.entry(ref), self.decisions[ref]
-        score = sum(1 for slot in entry.primary if self._where(ref, slot))
+        score = sum(1 for slot in entry.primary if self._where(ref[0], entry, slot))
         if decision.secondary and entry.logic in (SecondaryLogic.AND_ANY, SecondaryLogic.AND_ALL):
             score += len(decision.secondary)
         return score
@@ -318,8 +318,7 @@ class _Run:
         entry, decision = self.entry(ref), self.decisions[ref]
         if decision.reason is TraceReason.STICKY or entry.chance >= 100:
             return True
-        lorebook_id, entry_id = self.timer_key(ref)
-        decision.roll = probability_roll(self.moment.seed, lorebook_id, entry_id)
+        decision.roll = probability_roll(self.moment.seed, *entry.key)
         if decision.roll < entry.chance:
             return True
         decision.reason, decision.final = TraceReason.PROBABILITY, True
@@ -377,7 +376,7 @@ class _Run:
             for index, book in enumerate(self.lore.books):
                 if not self._recursing(book):
                     continue
-                hits = KeywordHits.find(book.slots, book.searches, self.recursion_text, with_ages=False)
+                hits = KeywordHits.find(book.slots, book.searches, self.recursion_text)
                 self.recursion_hits[index] = hits
                 found = self._keyword_candidates(index, book, hits)
                 candidates.update(ref for ref in found if not self.entry(ref).exclude_recursion)
@@ -414,7 +413,7 @@ class _Run:
     # -- result -------------------------------------------------------------------------
 
     def _label(self, ref: EntryRef) -> str:
-        lorebook_id, entry_id = self.timer_key(ref)
+        lorebook_id, entry_id = self.entry(ref).key
         return f"{lorebook_id}/{entry_id}"
 
     def result(self) -> Activation:

@@ -1,5 +1,5 @@
 """Lorebooks compiled for matching: every setting resolved, every keyword read, the literal
-keywords of a lorebook in one automaton per case mode.
+keywords of a lorebook in one automaton per case and whole-word mode.
 
 Compiling a large lorebook takes milliseconds, a prompt's activation must take less, so a
 lorebook is compiled once per version: `compile_lorebook` keeps the result keyed by the
@@ -31,7 +31,9 @@ from runtime.model.lorebooks import (
 
 DEFAULT_INSERTION_ORDER: Final = 100
 DEFAULT_GROUP_WEIGHT: Final = 100
-MAX_COMPILED_LOREBOOKS: Final = 64  # lorebooks kept compiled; least recently used goes first
+MAX_COMPILED_ENTRIES: Final = 200_000
+"""Entries kept compiled, all lorebooks together (a 10k-entry lorebook takes about 20 MB);
+the least recently used lorebook goes first, and the last one used always stays."""
 
 T = TypeVar("T")
 
@@ -48,6 +50,7 @@ class CompiledEntry:
     """
 
     position: int
+    key: tuple[str, str]  # (lorebook id, entry id): how timers and traces name it
     entry: LorebookEntry
     keywords: tuple[Keyword, ...]
     primary: tuple[int, ...]
@@ -102,7 +105,6 @@ class CompiledBook:
     entries_by_primary: dict[int, tuple[int, ...]]
     regex_entries: tuple[int, ...]
     constants: tuple[int, ...]
-    has_depth_limits: bool
     positions: dict[str, int]
 
     @property
@@ -158,7 +160,10 @@ def compile_lorebook(lorebook: Lorebook) -> CompiledBook:
     """`lorebook` compiled (never raises: an invalid regex keyword just never matches)."""
     settings = lorebook.settings or _NO_SETTINGS
     table = _SlotTable()
-    entries = tuple(_compile_entry(index, entry, settings, table) for index, entry in enumerate(lorebook.entries))
+    entries = tuple(
+        _compile_entry(lorebook.lorebook_id, index, entry, settings, table)
+        for index, entry in enumerate(lorebook.entries)
+    )
     enabled = [entry for entry in entries if entry.enabled]
     by_primary: dict[int, list[int]] = {}
     for entry in enabled:
@@ -166,10 +171,6 @@ def compile_lorebook(lorebook: Lorebook) -> CompiledBook:
             if table.slots[slot].kind is KeyKind.LITERAL:
                 by_primary.setdefault(slot, []).append(entry.position)
     literal = [(slot, keyword) for slot, keyword in enumerate(table.slots) if keyword.kind is KeyKind.LITERAL]
-    searches = (
-        LiteralSearch.build([pair for pair in literal if not pair[1].case_sensitive], folded=True),
-        LiteralSearch.build([pair for pair in literal if pair[1].case_sensitive], folded=False),
-    )
     return CompiledBook(
         lorebook=lorebook,
         scan_depth=settings.scan_depth,
@@ -178,13 +179,12 @@ def compile_lorebook(lorebook: Lorebook) -> CompiledBook:
         max_recursion_steps=settings.max_recursion_steps,
         entries=entries,
         slots=tuple(table.slots),
-        searches=tuple(search for search in searches if search is not None),
+        searches=LiteralSearch.build_all(literal),
         entries_by_primary={slot: tuple(positions) for slot, positions in by_primary.items()},
         regex_entries=tuple(
             e.position for e in enabled if any(table.slots[s].kind is KeyKind.REGEX for s in e.primary)
         ),
         constants=tuple(entry.position for entry in enabled if entry.constant),
-        has_depth_limits=any(entry.scan_depth is not None for entry in enabled),
         positions={entry.entry_id: entry.position for entry in entries},
     )
 
@@ -204,13 +204,16 @@ class _SlotTable:
         return slot
 
 
-def _compile_entry(position: int, entry: LorebookEntry, book: LorebookSettings, table: _SlotTable) -> CompiledEntry:
+def _compile_entry(
+    lorebook_id: str, position: int, entry: LorebookEntry, book: LorebookSettings, table: _SlotTable
+) -> CompiledEntry:
     settings = entry.activation or _NO_ACTIVATION
     read = _keyword_reader(settings, book)
     primary = read(entry.keywords)
     secondary = read(settings.secondary_keywords or [])
     return CompiledEntry(
         position=position,
+        key=(lorebook_id, entry.entry_id),
         entry=entry,
         keywords=primary,
         primary=tuple(table.slot_of(keyword) for keyword in primary),
@@ -292,11 +295,11 @@ def _invalid_keywords(primary: Sequence[Keyword], secondary: Sequence[Keyword], 
 
 
 class _CompiledBooks:
-    """A bounded LRU of compiled lorebooks keyed by (id, digest of the stored JSON). Thread-safe:
-    store reads run in worker threads."""
+    """An LRU of compiled lorebooks keyed by (id, digest of the stored JSON), bounded by the
+    entries it holds. Thread-safe: store reads run in worker threads."""
 
-    def __init__(self, max_books: int) -> None:
-        self._max_books = max_books
+    def __init__(self, max_entries: int) -> None:
+        self._max_entries = max_entries
         self._books: OrderedDict[tuple[str, str], CompiledBook] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -310,10 +313,12 @@ class _CompiledBooks:
         book = compile_lorebook(decode(stored_json))
         with self._lock:
             self._books[key] = book
-            while len(self._books) > self._max_books:
-                self._books.popitem(last=False)
+            held = sum(len(one.entries) for one in self._books.values())
+            while held > self._max_entries and len(self._books) > 1:
+                _, dropped = self._books.popitem(last=False)
+                held -= len(dropped.entries)
         return book
 
 
-COMPILED_LOREBOOKS: Final = _CompiledBooks(MAX_COMPILED_LOREBOOKS)
+COMPILED_LOREBOOKS: Final = _CompiledBooks(MAX_COMPILED_ENTRIES)
 """The process's compiled lorebooks; see the module docstring for why it is shared."""

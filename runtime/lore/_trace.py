@@ -14,7 +14,7 @@ import attrs
 from runtime.lore._activate import Activation, Decision, EntryRef
 from runtime.lore._compile import CompiledEntry, entry_keyword_warnings
 from runtime.lore._keys import KeyKind, Keyword, RegexTimeout, regex_search
-from runtime.lore._scan import ScanText, is_whole_word
+from runtime.lore._scan import ScanText, find_literal
 from runtime.model.lore import (
     LoreEntryRef,
     LoreTrace,
@@ -160,12 +160,8 @@ def _first_match(keyword: Keyword, scan: ScanText) -> tuple[str, int, int] | Non
         return None if match is None else (scan.text, match.start(), match.end())
     if keyword.kind is KeyKind.INVALID:
         return None
-    haystack = scan.text if keyword.case_sensitive else scan.folded
-    start = haystack.find(keyword.text)
-    while start >= 0:
-        end = start + len(keyword.text)
-        if not keyword.whole_words or is_whole_word(haystack, start, end):
-            shown = scan.text if len(scan.text) == len(haystack) else haystack
-            return shown, start, end
-        start = haystack.find(keyword.text, start + 1)
-    return None
+    found = find_literal(keyword, scan)
+    if found is None:
+        return None
+    searched, start, end = found
+    return (scan.text if len(scan.text) == len(searched) else searched), start, end
