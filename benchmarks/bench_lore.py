@@ -29,6 +29,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 from runtime.lore import LoreMoment, LoreScan, StoryLore, activate, compile_lorebook, trace_activation
@@ -190,11 +191,8 @@ def _measure(quick: bool) -> dict[str, Any]:
     compile_ms = (time.perf_counter() - started) * 1000
     plain = StoryLore((compile_lorebook(build_lorebook(random.Random(13), with_settings=False)),))
 
-    activations = [_time_ms(lambda seed=seed: activate(lore, scan, LoreMoment(seed=seed))) for seed in range(runs)]
-    cpu = [
-        _time_ms(lambda seed=seed: activate(lore, scan, LoreMoment(seed=seed)), time.thread_time)
-        for seed in range(runs)
-    ]
+    activations = [_time_ms(partial(activate, lore, scan, LoreMoment(seed=seed))) for seed in range(runs)]
+    cpu = [_time_ms(partial(activate, lore, scan, LoreMoment(seed=seed)), time.thread_time) for seed in range(runs)]
     plain_runs = [_time_ms(lambda: activate(plain, scan, LoreMoment())) for _ in range(runs)]
     sample = activate(lore, scan, LoreMoment(seed=1))
     traces = [_time_ms(lambda: trace_activation(sample)) for _ in range(max(3, runs // 10))]
