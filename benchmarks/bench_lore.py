@@ -10,6 +10,7 @@ of the entries. Timed, best of nothing (every run counts):
 | --- | --- |
 | `compile_ms` | compiling the lorebook (once per stored version; cached after) |
 | `activate_p50_ms`, `activate_p95_ms` | `activate` for one prompt, wall time, over `runs` runs with different seeds |
+| `best_round_p50_ms` | the runs are made in `rounds` rounds; the lowest p50 of a round (other work only ever slows a round down) |
 | `activate_cpu_p50_ms` | the same in CPU time of the thread: what the activation costs when other work shares the cores |
 | `plain_p50_ms` | the same without any settings (PROTOCOL §12) |
 | `trace_p50_ms` | building the full trace of one activation (dry runs and previews only) |
@@ -43,6 +44,7 @@ HISTORY_TEXTS: Final = 40
 MENTIONED: Final = 300  # entry names the scan text mentions
 TARGET_P50_MS: Final = 5.0
 FULL_RUNS, QUICK_RUNS = 200, 20
+ROUNDS: Final = 5
 
 _ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "r", "s", "t", "v", "th", "br", "dr", "kr", "st", "gl")
 _VOWELS = ("a", "e", "i", "o", "u", "ae", "ia", "ou")
@@ -192,6 +194,7 @@ def _measure(quick: bool) -> dict[str, Any]:
     plain = StoryLore((compile_lorebook(build_lorebook(random.Random(13), with_settings=False)),))
 
     activations = [_time_ms(partial(activate, lore, scan, LoreMoment(seed=seed))) for seed in range(runs)]
+    rounds = [activations[start::ROUNDS] for start in range(ROUNDS)] if runs >= ROUNDS else [activations]
     cpu = [_time_ms(partial(activate, lore, scan, LoreMoment(seed=seed)), time.thread_time) for seed in range(runs)]
     plain_runs = [_time_ms(lambda: activate(plain, scan, LoreMoment())) for _ in range(runs)]
     sample = activate(lore, scan, LoreMoment(seed=1))
@@ -211,6 +214,8 @@ def _measure(quick: bool) -> dict[str, Any]:
         "compile_ms": round(compile_ms, 1),
         "activate_p50_ms": round(statistics.median(activations), 2),
         "activate_p95_ms": round(_percentile(activations, 0.95), 2),
+        "best_round_p50_ms": round(min(statistics.median(one) for one in rounds), 2),
+        "rounds": len(rounds),
         "activate_cpu_p50_ms": round(statistics.median(cpu), 2),
         "plain_p50_ms": round(statistics.median(plain_runs), 2),
         "trace_p50_ms": round(statistics.median(traces), 2),
@@ -229,11 +234,14 @@ def _print(numbers: dict[str, Any]) -> None:
         f"{numbers['entries']} entries ({numbers['keywords']} keywords), {numbers['scan_chars']} characters scanned, "
         f"{numbers['entries_looked_at']} entries looked at, {numbers['entries_activated']} activated"
     )
-    header = f"{'compile ms':>11} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'§12 p50':>8} {'trace p50':>10}"
+    header = (
+        f"{'compile ms':>11} {'p50 ms':>8} {'p95 ms':>8} {'best rd':>8} {'cpu p50':>8} {'§12 p50':>8} {'trace p50':>10}"
+    )
     print(f"{header} {'naive ms':>9} {'load':>5}  target")
     verdict = "met" if numbers["meets_target"] else "MISSED"
     print(
         f"{numbers['compile_ms']:>11} {numbers['activate_p50_ms']:>8} {numbers['activate_p95_ms']:>8} "
+        f"{numbers['best_round_p50_ms']:>8} "
         f"{numbers['activate_cpu_p50_ms']:>8} {numbers['plain_p50_ms']:>8} {numbers['trace_p50_ms']:>10} "
         f"{numbers['naive_ms']:>9} {numbers['load_average']:>5}  p50 ≤ {TARGET_P50_MS} ms: {verdict}"
     )

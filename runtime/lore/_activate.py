@@ -4,16 +4,18 @@
 so a recorded turn can be replayed. It goes step by step (README, "Lorebook activation"):
 
 1. Candidates: the always-include entries, the sticky ones, and those whose primary keyword
-   occurs in the scan inputs (cut to the entry's scan depth). Disabled entries never are.
-2. Each candidate is checked in stored order: delay and cooldown, delay until recursion,
-   then (unless always-include or sticky) its primary keywords and secondary logic.
-3. Inclusion groups keep one entry per group (sticky, else override, else the best scores
-   when scoring, else a weighted draw from the seed); then each survivor's probability is
-   rolled from the seed (sticky entries do not roll).
-4. The survivors are taken in priority order (always-include first, then higher `priority`,
-   then higher `insertion_order`, then stored order) until their lorebook's token budget is
-   spent or, for lorebooks without a budget, the first 4 always-include / first 8 other
-   entries of §12 are taken.
+   occurs in the scan inputs. Disabled entries never are.
+2. The candidates go in priority order: always-include first, then higher `priority`, then
+   higher `insertion_order`, then stored order. Each is checked when its turn comes: delay
+   and cooldown, delay until recursion, then (unless always-include or sticky) its primary
+   keywords within its scan depth and its secondary logic.
+3. When the first member of an inclusion group comes up, the group keeps one entry among its
+   candidates that pass their checks (sticky, else override, else the best scores when
+   scoring, else a weighted draw from the seed). A survivor's probability is rolled from the
+   seed (sticky entries do not roll).
+4. It is taken if its lorebook's token budget has room or, for lorebooks without a budget,
+   while the first 4 always-include / first 8 other entries of §12 are not all taken; once
+   both are (and no lorebook has a budget) the remaining candidates are cut unchecked.
 5. With recursive scanning, the content of what was taken is scanned in turn (step 1 over
    it), step by step, until nothing new is taken or the step limit is reached.
 
@@ -74,7 +76,7 @@ class Decision:
     secondary: tuple[int, ...] | None = None
     secondary_passed: bool | None = None
     roll: float | None = None
-    groups: list[TraceGroup] = attrs.Factory(list)
+    groups: list[TraceGroup] | None = None
     budget: TraceBudget | None = None
     activated: bool = False
     final: bool = False
@@ -94,6 +96,14 @@ class Activation:
     matched: tuple[EntryRef, ...]
     recursion_steps: int
     timeouts: Mapping[tuple[int, int], str]
+    capped: Mapping[EntryRef, int]  # candidates cut unchecked because the caps were full, by level
+
+    def decision(self, ref: EntryRef) -> Decision | None:
+        """What the activation decided about the entry; None when it never looked at it."""
+        found = self.decisions.get(ref)
+        if found is None and ref in self.capped:
+            return Decision(TraceReason.CAP, self.capped[ref], final=True)
+        return found
 
     def entry(self, ref: EntryRef) -> CompiledEntry:
         return self.lore.books[ref[0]].entries[ref[1]]
@@ -144,11 +154,14 @@ class _Run:
     recursed_contents: list[str] = attrs.Factory(list)
     new_content: bool = False
     level: int = 0
+    capped: dict[EntryRef, int] = attrs.Factory(dict)  # cut unchecked when the caps were full, by level
+    budgeted: bool = False  # some lorebook has a token budget
 
     @classmethod
     def start(cls, lore: StoryLore, inputs: ScanText, moment: LoreMoment) -> _Run:
         hits = [KeywordHits.find(book.slots, book.searches, inputs) for book in lore.books]
-        return cls(lore, moment, inputs, hits)
+        budgeted = any(book.token_budget is not None for book in lore.books)
+        return cls(lore, moment, inputs, hits, budgeted=budgeted)
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -160,7 +173,7 @@ class _Run:
 
     def settled(self, ref: EntryRef) -> bool:
         decision = self.decisions.get(ref)
-        return decision is not None and decision.final
+        return (decision is not None and decision.final) or ref in self.capped
 
     # -- candidates ---------------------------------------------------------------------
 
@@ -192,18 +205,47 @@ class _Run:
     # -- one level ----------------------------------------------------------------------
 
     def take_level(self, candidates: Sequence[EntryRef]) -> None:
-        """Steps 2–4 for the candidates of the current level."""
-        passed = []
-        for ref in candidates:
+        """Steps 2–4 for the candidates of the current level, in priority order.
+
+        Each candidate is checked when its turn comes; an inclusion group is settled when its
+        first member's turn comes (among all its members that pass their checks), and a
+        probability is rolled when its entry's turn comes. A candidate whose turn comes when
+        the §12 caps are full is cut unchecked: nothing about it could change that. So a prompt
+        that matches hundreds of entries of a lorebook without a budget examines a few dozen.
+        """
+        books = self.lore.books
+        groups = _Groups.of(candidates, self.lore)
+        checked: dict[EntryRef, Decision] = {}
+        ranked = [ref for _, ref in sorted((books[ref[0]].entries[ref[1]].rank, ref) for ref in candidates)]
+        for index, ref in enumerate(ranked):
+            if self._caps_full():
+                self.capped.update((rest, self.level) for rest in ranked[index:] if not self.settled(rest))
+                return
             if self.settled(ref):
                 continue
-            decision = self._check(ref)
-            self.decisions[ref] = decision
-            if decision.reason in _PASSED:
-                passed.append(ref)
-        survivors = [ref for ref in self._resolve_groups(passed) if self._roll_passes(ref)]
-        for ref in sorted(survivors, key=self._priority):
-            self._take_or_cut(ref)
+            if not self._has_room(ref):
+                self.decisions[ref] = Decision(TraceReason.CAP, self.level, final=True)
+                continue
+            decision = self._checked(ref, checked)
+            if decision.reason not in _PASSED:
+                continue
+            for name in groups.unsettled(self.entry(ref).groups):
+                live = [
+                    member
+                    for member in groups.members[name]
+                    if not self.settled(member) and self._checked(member, checked).reason in _PASSED
+                ]
+                if live:  # an entry in two groups may have lost the first already
+                    self._settle_group(name, live)
+            if not decision.final and self._roll_passes(ref):
+                self._take_or_cut(ref)
+
+    def _checked(self, ref: EntryRef, checked: dict[EntryRef, Decision]) -> Decision:
+        """The entry's step-2 decision at this level (checked once)."""
+        decision = checked.get(ref)
+        if decision is None:
+            decision = checked[ref] = self.decisions[ref] = self._check(ref)
+        return decision
 
     def _check(self, ref: EntryRef) -> Decision:
         entry, level, moment = self.entry(ref), self.level, self.moment
@@ -246,31 +288,33 @@ class _Run:
             return "recursion"
         return None
 
-    def _priority(self, ref: EntryRef) -> tuple[int, int, int, EntryRef]:
-        """Step 4's order: always-include first, then higher priority, then higher insertion order."""
-        entry = self.entry(ref)
-        return (0 if entry.constant else 1, -entry.priority, -entry.insertion_order, ref)
+    def _priority(self, ref: EntryRef) -> tuple[tuple[int, int, int], EntryRef]:
+        """Step 4's order (`CompiledEntry.rank`, then stored order)."""
+        return (self.entry(ref).rank, ref)
 
     # -- groups and probability ---------------------------------------------------------
 
-    def _resolve_groups(self, passed: list[EntryRef]) -> list[EntryRef]:
-        alive = dict.fromkeys(passed)
-        by_group: dict[str, list[EntryRef]] = {}
-        for ref in passed:
-            for group in self.entry(ref).groups:
-                by_group.setdefault(group, []).append(ref)
-        for name in sorted(by_group):
-            members = [ref for ref in by_group[name] if ref in alive]
-            if not members:
-                continue
-            winner, decided_by, scores = self._group_winner(name, members)
-            for ref in members:
-                decision = self.decisions[ref]
-                decision.groups.append(TraceGroup(name, self._label(winner), decided_by, scores.get(ref)))
-                if ref != winner:
-                    decision.reason, decision.final = TraceReason.GROUP, True
-                    del alive[ref]
-        return list(alive)
+    def _caps_full(self) -> bool:
+        """Whether nothing more can be taken: no lorebook has a budget and both caps are full."""
+        return self.taken_base >= BASE_ENTRY_LIMIT and self.taken_matched >= MATCHED_ENTRY_LIMIT and not self.budgeted
+
+    def _has_room(self, ref: EntryRef) -> bool:
+        """Whether the §12 caps leave room for the entry (a budgeted lorebook is checked when taking)."""
+        if self.book(ref).token_budget is not None:
+            return True
+        if self.entry(ref).constant:
+            return self.taken_base < BASE_ENTRY_LIMIT
+        return self.taken_matched < MATCHED_ENTRY_LIMIT
+
+    def _settle_group(self, name: str, members: list[EntryRef]) -> None:
+        """Keep the group's winner among `members`; the others lose for good."""
+        winner, decided_by, scores = self._group_winner(name, members)
+        for ref in members:
+            decision = self.decisions[ref]
+            group = TraceGroup(name, self._label(winner), decided_by, scores.get(ref))
+            decision.groups = [*(decision.groups or ()), group]
+            if ref != winner:
+                decision.reason, decision.final = TraceReason.GROUP, True
 
     def _group_winner(self, name: str, members: list[EntryRef]) -> tuple[EntryRef, GroupDecision, dict[EntryRef, int]]:
         filled = self.filled_groups.get(name)
@@ -433,7 +477,30 @@ class _Run:
             matched=tuple(ref for ref in ordered if not self.entry(ref).constant),
             recursion_steps=self.level,
             timeouts=timeouts,
+            capped=self.capped,
         )
+
+
+@attrs.define
+class _Groups:
+    """The inclusion groups of one level's passed entries: members by name, and which are settled."""
+
+    members: dict[str, list[EntryRef]]
+    settled: set[str] = attrs.Factory(set)
+
+    @classmethod
+    def of(cls, passed: Sequence[EntryRef], lore: StoryLore) -> _Groups:
+        members: dict[str, list[EntryRef]] = {}
+        for ref in passed:
+            for name in lore.books[ref[0]].entries[ref[1]].groups:
+                members.setdefault(name, []).append(ref)
+        return cls(members)
+
+    def unsettled(self, names: Sequence[str]) -> list[str]:
+        """The names not settled yet, in name order, now marked settled."""
+        fresh = sorted(name for name in names if name not in self.settled)
+        self.settled.update(fresh)
+        return fresh
 
 
 def _secondary_logic_holds(logic: SecondaryLogic, present: int, total: int) -> bool:

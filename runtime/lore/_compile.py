@@ -74,6 +74,8 @@ class CompiledEntry:
     delay: int
     ignore_budget: bool
     tokens: int
+    rank: tuple[int, int, int]  # its place when too many activate: always-include first, then
+    # higher priority, then higher insertion order (stored order breaks the ties)
 
     @property
     def entry_id(self) -> str:
@@ -211,6 +213,8 @@ def _compile_entry(
     read = _keyword_reader(settings, book)
     primary = read(entry.keywords)
     secondary = read(settings.secondary_keywords or [])
+    insertion_order = _setting(settings.insertion_order, None, DEFAULT_INSERTION_ORDER)
+    priority = settings.priority or 0
     return CompiledEntry(
         position=position,
         key=(lorebook_id, entry.entry_id),
@@ -221,8 +225,8 @@ def _compile_entry(
         secondary=tuple(table.slot_of(keyword) for keyword in secondary),
         logic=settings.secondary_logic or SecondaryLogic.AND_ANY,
         uses_secondary=bool(secondary) and settings.selective is not False,
-        insertion_order=_setting(settings.insertion_order, None, DEFAULT_INSERTION_ORDER),
-        priority=settings.priority or 0,
+        insertion_order=insertion_order,
+        priority=priority,
         chance=100 if settings.use_probability is False else _setting(settings.probability, None, 100),
         groups=tuple(name.strip() for name in (settings.group or "").split(",") if name.strip()),
         group_weight=_setting(settings.group_weight, None, DEFAULT_GROUP_WEIGHT),
@@ -237,6 +241,7 @@ def _compile_entry(
         delay=settings.delay or 0,
         ignore_budget=bool(settings.ignore_budget),
         tokens=estimate_tokens(entry),
+        rank=(0 if entry.always_include else 1, -priority, -insertion_order),
     )
 
 

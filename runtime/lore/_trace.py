@@ -53,7 +53,7 @@ def _ref(activation: Activation, ref: EntryRef) -> LoreEntryRef:
 
 def _traced(activation: Activation, ref: EntryRef, entry: CompiledEntry) -> LoreTraceEntry:
     lorebook_id = activation.lore.books[ref[0]].lorebook_id
-    decision = activation.decisions.get(ref)
+    decision = activation.decision(ref)
     warnings = entry_keyword_warnings(entry) + _timeouts(activation, ref, entry)
     traced = LoreTraceEntry(
         lorebook_id=lorebook_id,
@@ -124,10 +124,23 @@ def _secondary(entry: CompiledEntry, decision: Decision) -> TraceSecondary | Non
 
 def _key(activation: Activation, entry: CompiledEntry, decision: Decision) -> TraceKey | None:
     if decision.keyword is None:
-        return None
+        return _unchecked_key(activation, entry, decision)
     keyword = entry.keywords[decision.keyword]
     scan = activation.recursion if decision.in_recursion else activation.inputs.window(entry.scan_depth)
     return TraceKey(keyword.written, excerpt_around(keyword, scan))
+
+
+def _unchecked_key(activation: Activation, entry: CompiledEntry, decision: Decision) -> TraceKey | None:
+    """For an entry cut unchecked because the caps were full: its first keyword found in the
+    scan inputs, which made it a candidate."""
+    if decision.reason is not TraceReason.CAP or entry.constant:
+        return None
+    scan = activation.inputs.window(entry.scan_depth)
+    for keyword in entry.keywords:
+        excerpt = excerpt_around(keyword, scan)
+        if excerpt:
+            return TraceKey(keyword.written, excerpt)
+    return None
 
 
 def excerpt_around(keyword: Keyword, scan: ScanText) -> str:

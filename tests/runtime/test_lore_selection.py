@@ -159,6 +159,13 @@ def test_without_a_budget_the_section_12_caps_apply_to_entries_with_settings() -
     assert traced(activation, "m9").reason is TraceReason.CAP and traced(activation, "c5").reason is TraceReason.CAP
 
 
+def test_entries_beyond_full_caps_are_cut_unchecked_and_traced_with_their_keyword() -> None:
+    lorebook = book(*(entry(f"m{i}", ["gate"]) for i in range(8)), entry("late", ["gate", "tower"], probability=0))
+    row = traced(run(lorebook, "the tower and the gate"), "late")
+    assert (row.reason, row.probability) == (TraceReason.CAP, None)
+    assert row.key is not None and (row.key.keyword, row.key.excerpt) == ("gate", "the tower and the gate")
+
+
 def test_the_caps_keep_higher_priority_then_higher_insertion_order_first() -> None:
     lorebook = book(
         *(entry(f"m{i}", ["gate"]) for i in range(8)),
