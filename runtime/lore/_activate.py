@@ -159,7 +159,7 @@ class _Run:
 
     @classmethod
     def start(cls, lore: StoryLore, inputs: ScanText, moment: LoreMoment) -> _Run:
-        hits = [KeywordHits.find(book.slots, book.searches, inputs) for book in lore.books]
+        hits = [KeywordHits.find(book.slots, book.search, inputs) for book in lore.books]
         budgeted = any(book.token_budget is not None for book in lore.books)
         return cls(lore, moment, inputs, hits, budgeted=budgeted)
 
@@ -229,16 +229,22 @@ class _Run:
             decision = self._checked(ref, checked)
             if decision.reason not in _PASSED:
                 continue
-            for name in groups.unsettled(self.entry(ref).groups):
-                live = [
-                    member
-                    for member in groups.members[name]
-                    if not self.settled(member) and self._checked(member, checked).reason in _PASSED
-                ]
-                if live:  # an entry in two groups may have lost the first already
-                    self._settle_group(name, live)
+            names = self.entry(ref).groups
+            if names:
+                self._settle_groups(groups.unsettled(names), groups, checked)
             if not decision.final and self._roll_passes(ref):
                 self._take_or_cut(ref)
+
+    def _settle_groups(self, names: Sequence[str], groups: _Groups, checked: dict[EntryRef, Decision]) -> None:
+        """Settle each group among its candidates that are not settled and pass their checks."""
+        for name in names:
+            live = [
+                member
+                for member in groups.members[name]
+                if not self.settled(member) and self._checked(member, checked).reason in _PASSED
+            ]
+            if live:  # an entry in two groups may have lost the first already
+                self._settle_group(name, live)
 
     def _checked(self, ref: EntryRef, checked: dict[EntryRef, Decision]) -> Decision:
         """The entry's step-2 decision at this level (checked once)."""
@@ -420,7 +426,7 @@ class _Run:
             for index, book in enumerate(self.lore.books):
                 if not self._recursing(book):
                     continue
-                hits = KeywordHits.find(book.slots, book.searches, self.recursion_text)
+                hits = KeywordHits.find(book.slots, book.search, self.recursion_text)
                 self.recursion_hits[index] = hits
                 found = self._keyword_candidates(index, book, hits)
                 candidates.update(ref for ref in found if not self.entry(ref).exclude_recursion)

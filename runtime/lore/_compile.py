@@ -1,5 +1,5 @@
 """Lorebooks compiled for matching: every setting resolved, every keyword read, the literal
-keywords of a lorebook in one automaton per case and whole-word mode.
+keywords of a lorebook in one automaton.
 
 Compiling a large lorebook takes milliseconds, a prompt's activation must take less, so a
 lorebook is compiled once per version: `compile_lorebook` keeps the result keyed by the
@@ -92,8 +92,8 @@ class CompiledEntry:
 
 @attrs.frozen(eq=False)
 class CompiledBook:
-    """A lorebook ready for matching. `slots` is the table of distinct keywords; `searches`
-    find its literal slots; `entries_by_primary` lists, per literal slot, the enabled entries
+    """A lorebook ready for matching. `slots` is the table of distinct keywords; `search`
+    finds its literal slots; `entries_by_primary` lists, per literal slot, the enabled entries
     that have it as a primary keyword; `regex_entries` the enabled entries with a regex one."""
 
     lorebook: Lorebook
@@ -103,7 +103,7 @@ class CompiledBook:
     max_recursion_steps: int | None
     entries: tuple[CompiledEntry, ...]
     slots: tuple[Keyword, ...]
-    searches: tuple[LiteralSearch, ...]
+    search: LiteralSearch | None
     entries_by_primary: dict[int, tuple[int, ...]]
     regex_entries: tuple[int, ...]
     constants: tuple[int, ...]
@@ -181,7 +181,7 @@ def compile_lorebook(lorebook: Lorebook) -> CompiledBook:
         max_recursion_steps=settings.max_recursion_steps,
         entries=entries,
         slots=tuple(table.slots),
-        searches=LiteralSearch.build_all(literal),
+        search=LiteralSearch.build(literal),
         entries_by_primary={slot: tuple(positions) for slot, positions in by_primary.items()},
         regex_entries=tuple(
             e.position for e in enabled if any(table.slots[s].kind is KeyKind.REGEX for s in e.primary)

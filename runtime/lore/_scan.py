@@ -3,9 +3,9 @@
 A `LoreScan` is the match inputs of PROTOCOL §12, split so a scan depth can cut the history.
 A `ScanText` is its haystack: the non-blank texts joined by newlines, as §12 builds it, plus a
 lower-cased copy; a scan depth's window is the same built from fewer texts. Literal keywords
-are found in one pass per case mode by an Aho–Corasick automaton (every keyword of a lorebook
-at once, overlapping matches included: a keyword inside another still counts), regex keywords
-one by one, lazily, and only those an entry asks about. Pure, apart from memos.
+are found in one pass by an Aho–Corasick automaton (every keyword of a lorebook at once,
+overlapping matches included: a keyword inside another still counts), regex keywords one by
+one, lazily, and only those an entry asks about. Pure, apart from memos.
 """
 
 from __future__ import annotations
@@ -92,46 +92,36 @@ def is_whole_word(text: str, start: int, end: int) -> bool:
 
 @attrs.frozen(eq=False)
 class LiteralSearch:
-    """One automaton over the literal keywords of a lorebook that share a case mode.
+    """One automaton over the literal keywords of a lorebook, lower-cased, run over the
+    lower-cased haystack.
 
-    `slots_of_pattern[p]` are the keyword slots whose text is pattern p (one text may be a
-    whole-word keyword of one entry and a plain one of another). `folded`: the patterns are
-    lower-cased and search the lower-cased haystack. A search only tells which patterns occur
-    somewhere, in fast set operations however often they occur; whole words and scan depths
-    are checked afterwards, for the few keywords an entry asks about (`KeywordHits.occurs`).
+    `slots_of_pattern[p]` are the keyword slots whose lower-cased text is pattern p. A search
+    only tells which patterns occur somewhere, in fast set operations however often they
+    occur; what a lower-cased match cannot tell (exact case, whole words, a scan depth) is
+    checked afterwards, for the few keywords an entry asks about (`KeywordHits.occurs`).
     """
 
     automaton: ahocorasick_rs.AhoCorasick
     slots_of_pattern: tuple[tuple[int, ...], ...]
-    folded: bool
 
     @classmethod
-    def build_all(cls, slots: Sequence[tuple[int, Keyword]]) -> tuple[LiteralSearch, ...]:
-        """The searches of these (slot, literal keyword) pairs: one per case mode that has any."""
-        searches = []
-        for folded in (True, False):
-            chosen = [(slot, keyword) for slot, keyword in slots if keyword.case_sensitive is not folded]
-            if chosen:
-                searches.append(cls._build(chosen, folded=folded))
-        return tuple(searches)
-
-    @classmethod
-    def _build(cls, slots: Sequence[tuple[int, Keyword]], *, folded: bool) -> LiteralSearch:
+    def build(cls, slots: Sequence[tuple[int, Keyword]]) -> LiteralSearch | None:
+        """The search of these (slot, literal keyword) pairs; None when there are none."""
         patterns: dict[str, list[int]] = {}
         for slot, keyword in slots:
-            patterns.setdefault(keyword.text, []).append(slot)
+            patterns.setdefault(keyword.text.lower(), []).append(slot)
+        if not patterns:
+            return None
         implementation = ahocorasick_rs.Implementation.DFA if len(patterns) <= DFA_PATTERN_LIMIT else None
         return cls(
             automaton=ahocorasick_rs.AhoCorasick(list(patterns), implementation=implementation),
             slots_of_pattern=tuple(tuple(group) for group in patterns.values()),
-            folded=folded,
         )
 
-    def find(self, scan: ScanText, found: set[int]) -> None:
-        """Add to `found` every slot whose text occurs somewhere in `scan`."""
-        text = scan.folded if self.folded else scan.text
-        for pattern in {match[0] for match in self.automaton.find_matches_as_indexes(text, overlapping=True)}:
-            found.update(self.slots_of_pattern[pattern])
+    def find(self, scan: ScanText) -> set[int]:
+        """Every slot whose lower-cased text occurs somewhere in the lower-cased `scan`."""
+        matches = self.automaton.find_matches_as_indexes(scan.folded, overlapping=True)
+        return {slot for pattern in {match[0] for match in matches} for slot in self.slots_of_pattern[pattern]}
 
 
 def find_literal(keyword: Keyword, scan: ScanText) -> tuple[str, int, int] | None:
@@ -151,10 +141,10 @@ def find_literal(keyword: Keyword, scan: ScanText) -> tuple[str, int, int] | Non
 class KeywordHits:
     """Which keyword slots of one lorebook occur in one haystack, per scan depth.
 
-    The literal slots whose text occurs anywhere (`present`) are found when this is built. An
-    entry's question "does this keyword occur within my scan depth" is answered from that for
-    most keywords, and by one search of the scan window otherwise (whole words, a depth that
-    cuts the history, a regex), remembered per keyword and depth. A regex that runs out of time
+    The literal slots whose lower-cased text occurs anywhere (`present`) are found when this is
+    built. An entry's question "does this keyword occur within my scan depth" is answered from
+    that for most keywords, and by one search of the scan window otherwise (exact case, whole
+    words, a depth that cuts the history, a regex), remembered per keyword and depth. A regex that runs out of time
     counts as absent and is listed in `timeouts` (the trace reports it).
     """
 
@@ -165,11 +155,8 @@ class KeywordHits:
     timeouts: dict[int, str] = attrs.Factory(dict)
 
     @classmethod
-    def find(cls, slots: Sequence[Keyword], searches: Iterable[LiteralSearch], scan: ScanText) -> KeywordHits:
-        present: set[int] = set()
-        for search in searches:
-            search.find(scan, present)
-        return cls(slots, scan, present)
+    def find(cls, slots: Sequence[Keyword], search: LiteralSearch | None, scan: ScanText) -> KeywordHits:
+        return cls(slots, scan, set() if search is None else search.find(scan))
 
     def occurs(self, slot: int, depth: int | None) -> bool:
         keyword = self.slots[slot]
@@ -178,7 +165,8 @@ class KeywordHits:
         if keyword.kind is KeyKind.LITERAL:
             if slot not in self.present:
                 return False
-            if not keyword.whole_words and (depth is None or not self.scan.has_history):
+            plain = not keyword.whole_words and not keyword.case_sensitive
+            if plain and (depth is None or not self.scan.has_history):
                 return True
         key = (slot, depth)
         answer = self._answers.get(key)
