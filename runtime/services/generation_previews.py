@@ -18,6 +18,7 @@ from runtime.agents.planner import planner_context
 from runtime.errors import InvalidParams
 from runtime.lore import ActivationLog, LoreMoment, last_trace
 from runtime.model.apis import Agent
+from runtime.model.lore import LoreTrace
 from runtime.model.presets import AgentConfig, ArchitectMode, PreviewKind, PromptPreview, PromptPreviewParams
 from runtime.presets import build_preview, check_architect_mode, compile_prompt
 from runtime.services._generation_inputs import read_material
@@ -49,19 +50,18 @@ async def preview_generation_runtime(services: Services, params: PromptPreviewPa
     source_id = _required_source(params)
     module_id = None if params.module_id is None else params.module_id.strip()
 
-    lore_log = ActivationLog()
-
-    def read(cursor: Cursor) -> tuple[AgentConfig, Context]:
+    def read(cursor: Cursor) -> tuple[AgentConfig, Context, LoreTrace | None]:
         preset = read_preset(cursor, preset_id)
+        lore_log = ActivationLog()
         context = _context(cursor, params.agent, params.architect_mode, source_id, lore_log)
-        return preset.agents.for_agent(params.agent), context
+        return preset.agents.for_agent(params.agent), context, last_trace(lore_log)
 
-    config, context = await services.store.read(read)
+    config, context, trace = await services.store.read(read)
     prompt = compile_prompt(config, params.agent, context, params.architect_mode)
     preview = build_preview(
         preset_id=preset_id, config=config, prompt=prompt, kind=PreviewKind.RUNTIME, module_id=module_id
     )
-    return attrs.evolve(preview, lore_trace=last_trace(lore_log))
+    return attrs.evolve(preview, lore_trace=trace)
 
 
 def _required_source(params: PromptPreviewParams) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import attrs
+import trio
 
 from runtime.errors import InvalidParams
 from runtime.lore import Activation, LoreMoment, LoreScan, activate, render_lore_entries, trace_activation
@@ -42,6 +43,11 @@ async def dry_run_lore(services: Services, params: LoreDryRunParams, session_id:
         activation = await _session_activation(services, session_id, params, seed)
     else:
         activation = await _text_activation(services, params, seed)
+    return await trio.to_thread.run_sync(_dry_run_payload, activation)
+
+
+def _dry_run_payload(activation: Activation) -> LoreDryRun:
+    """The trace of a large lorebook takes tens of milliseconds: built off the event loop."""
     matches = activation.matches()
     return LoreDryRun(
         trace=trace_activation(activation),
@@ -63,7 +69,7 @@ async def _session_activation(services: Services, session_id: str, params: LoreD
         raise InvalidParams("params.history: not allowed with a session (the session's own history is scanned)")
     session = await load_session(services, session_id)
     setup = await load_turn_setup(services, session, client_agents=())
-    return session_lore_activation(attrs.evolve(setup, lore_seed=seed), params.text)
+    return await trio.to_thread.run_sync(session_lore_activation, attrs.evolve(setup, lore_seed=seed), params.text)
 
 
 async def _text_activation(services: Services, params: LoreDryRunParams, seed: int) -> Activation:
@@ -74,6 +80,7 @@ async def _text_activation(services: Services, params: LoreDryRunParams, seed: i
         story = STORIES.require(cursor, params.story_id)
         return STORY_RESOURCES.require(cursor, story.resource_id).lorebook_ids
 
-    lore = await services.store.read(lambda cursor: read_story_lore(cursor, read(cursor)))
     scan = LoreScan(history=tuple(params.history or ()), trailing=(params.text or "",))
-    return activate(lore, scan, LoreMoment(seed=seed))
+    return await services.store.read(
+        lambda cursor: activate(read_story_lore(cursor, read(cursor)), scan, LoreMoment(seed=seed))
+    )

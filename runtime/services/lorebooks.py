@@ -10,6 +10,7 @@ compile is saved (it never matches) and reported in the answer's `warnings`.
 from __future__ import annotations
 
 import attrs
+import trio
 
 from runtime.errors import Conflict, NotFound
 from runtime.lore import keyword_warnings, normal_activation, normal_lorebook, normal_settings
@@ -37,9 +38,11 @@ from runtime.store.lorebooks import LOREBOOKS
 _ENTRY_FIELDS = ("title", "content", "keywords", "enabled", "always_include")
 
 
-def _saved(lorebook: Lorebook) -> SavedLorebook:
-    """The payload of a saved lorebook, with its keyword warnings."""
-    return SavedLorebook(**attrs.asdict(lorebook, recurse=False), warnings=keyword_warnings(lorebook) or None)
+async def _saved(lorebook: Lorebook) -> SavedLorebook:
+    """The payload of a saved lorebook, with its keyword warnings (compiling every regex
+    keyword of a large lorebook takes a while: off the event loop)."""
+    warnings = await trio.to_thread.run_sync(keyword_warnings, lorebook)
+    return SavedLorebook(**attrs.asdict(lorebook, recurse=False), warnings=warnings or None)
 
 
 def _saved_entry(entry: LorebookEntry) -> SavedLorebookEntry:
@@ -81,7 +84,7 @@ async def create_lorebook(services: Services, params: LorebookCreateParams) -> S
         LOREBOOKS.insert(cursor, lorebook_id, lorebook)
         return lorebook
 
-    return _saved(await services.store.write(insert))
+    return await _saved(await services.store.write(insert))
 
 
 async def get_lorebook(services: Services, params: LorebookIdParams) -> Lorebook:
@@ -103,7 +106,7 @@ async def update_lorebook(services: Services, params: LorebookUpdateParams) -> S
         LOREBOOKS.update(cursor, params.lorebook_id, lorebook)
         return lorebook
 
-    return _saved(await services.store.write(update))
+    return await _saved(await services.store.write(update))
 
 
 async def delete_lorebook(services: Services, params: LorebookIdParams) -> LorebookDeleted:

@@ -1,9 +1,9 @@
 """What a turn reads before it starts, and how its outcome is stored (PROTOCOL §7.8, §7.9, §8.1, R4).
 
 `load_turn_setup` builds the `TurnSetup` of a session, raising the setup errors of §8.1 in
-their order; `commit_turn` writes a successful turn (snapshot and turn index,
-transcript messages, new session characters, the lorebook activations) in one transaction. The turn itself runs in
-between (`runtime.turns.run_turn`) and touches nothing stored.
+their order; `commit_turn` writes a successful turn (snapshot and turn index, transcript
+messages, new session characters, the lorebook activations) in one transaction. The turn
+itself runs in between (`runtime.turns.run_turn`) and touches nothing stored.
 """
 
 from __future__ import annotations
