@@ -25,12 +25,10 @@ from runtime.lore._render import LoreEntry as LoreEntry
 from runtime.lore._render import estimate_tokens as estimate_tokens
 from runtime.lore._render import render_lore_entries as render_lore_entries
 from runtime.lore._rules import normal_activation as normal_activation
-from runtime.lore._rules import normal_entry as normal_entry
 from runtime.lore._rules import normal_lorebook as normal_lorebook
 from runtime.lore._rules import normal_settings as normal_settings
 from runtime.lore._scan import LoreScan as LoreScan
 from runtime.lore._trace import trace_activation as trace_activation
-from runtime.lore._turn import FiredEntry as FiredEntry
 from runtime.lore._turn import TurnLore as TurnLore
 from runtime.lore._turn import advance_timers as advance_timers
 from runtime.lore._turn import summarize_turn as summarize_turn
