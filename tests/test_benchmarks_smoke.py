@@ -56,6 +56,14 @@ def test_quick_foundation_run_writes_every_case_without_errors(tmp_path: Path) -
     assert report["cases"]["character.create"]["target_ratio"] == 0.5
 
 
+def test_quick_lore_run_activates_entries_and_writes_its_numbers(tmp_path: Path) -> None:
+    assert main(["--only", "lore", "--quick", "--results-dir", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "lore.json").read_text())
+    assert (report["entries"], report["runs"], report["errors"]) == (10_000, 20, 0)
+    assert report["scan_chars"] >= 50_000 and report["entries_activated"] > 0
+    assert 0 < report["activate_p50_ms"] <= report["activate_p95_ms"]
+
+
 @pytest.mark.parametrize("url", ["http://10.0.0.5:8080", "http://192.168.1.2", "http://example.com"])
 def test_load_generator_refuses_targets_off_this_machine(url: str) -> None:
     with pytest.raises(ValueError, match="loopback"):

@@ -18,6 +18,7 @@ from runtime.agents.scene import ContextValues, Scene, agent_request, common_val
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
 from runtime.llm import ChatClient, ChatRequest
+from runtime.lore import LoreScan
 from runtime.model.apis import Agent
 from runtime.model.presets import AgentConfig
 from runtime.model.sessions import SessionMessage, SuggestedReplies, SuggestedReply
@@ -40,7 +41,7 @@ class ReplyerOutput:
 def replyer_context(scene: Scene, history: Sequence[SessionMessage], limit: int) -> ContextValues:
     """The Replyer's context values; lorebook matching reads the node and the history texts (§12)."""
     node = scene.current_node
-    lore_inputs = [node.title, node.scene, node.goal, *(message.text for message in history)]
+    lore_inputs = LoreScan(leading=(node.title, node.scene, node.goal), history=[message.text for message in history])
     return {
         **common_values(scene, lore_inputs),
         "reply_limit": str(limit),

@@ -8,14 +8,14 @@ request built from a compiled prompt live here too. Pure; no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Final
 
 import attrs
 
 from runtime import prompt_context as render
 from runtime.errors import BackendError
-from runtime.lore import LoreEntry, match_lore_entries, render_lore_entries
+from runtime.lore import LoreMoment, LoreScan, StoryLore, render_lore_entries, select_lore, story_lore
 from runtime.model.apis import Agent
 from runtime.model.cast import CastMember
 from runtime.model.chat import ChatRequest
@@ -70,7 +70,8 @@ class Scene:
     """The story, the live state and the cast at one moment.
 
     `cast` holds every character with a card (story cast plus session characters).
-    `player_input` is None only in previews that were given none.
+    `player_input` is None only in previews that were given none. `lore_moment` is when the
+    lore is activated (the turn, its seed and timed effects) and where it is logged.
     """
 
     graph: StoryGraph
@@ -79,9 +80,10 @@ class Scene:
     player_name: str
     player_description: str
     player_fields: Mapping[str, StateFieldSchema]
-    lore_entries: Sequence[LoreEntry]
+    lore_entries: StoryLore = attrs.field(converter=story_lore)
     windows: HistoryWindows
     player_input: str | None = None
+    lore_moment: LoreMoment = attrs.field(factory=LoreMoment)
 
     def node(self, node_id: str) -> NarrativeNode:
         """The graph's node `node_id`. Raises BackendError when the graph has no such node."""
@@ -94,19 +96,24 @@ class Scene:
     def current_node(self) -> NarrativeNode:
         return self.node(self.world.current_node)
 
-    def turn_lore_inputs(self) -> list[str]:
+    def turn_lore_inputs(self) -> LoreScan:
         """Match inputs of the Keeper, Director, Narrator and Actor (§12): the current node's
-        title, scene and goal, the last shared-history texts (storage limit), the player input."""
+        title, scene and goal, the last shared-history texts (storage limit; the history a
+        scan depth cuts), the player input."""
         node = self.current_node
         history = self.world.actor_shared_history
         recent = history[-self.windows.storage :] if self.windows.storage > 0 else []
-        return [node.title, node.scene, node.goal, *(entry.text for entry in recent), self.player_input or ""]
+        return LoreScan(
+            leading=(node.title, node.scene, node.goal),
+            history=tuple(entry.text for entry in recent),
+            trailing=(self.player_input or "",),
+        )
 
 
-def common_values(scene: Scene, lore_inputs: Iterable[str], *, transitions_title: str = "transitions") -> ContextValues:
+def common_values(scene: Scene, lore_inputs: LoreScan, *, transitions_title: str = "transitions") -> ContextValues:
     """`player`, `current_cast`, `current_node`, `player_state_schema`, `lorebook_base` and
     `lorebook_matched`, rendered as every turn agent sees them (§11.2)."""
-    matches = match_lore_entries(scene.lore_entries, lore_inputs)
+    matches = select_lore(scene.lore_entries, lore_inputs, scene.lore_moment)
     return {
         "player": render.player(scene.player_name, scene.player_description),
         "current_cast": render.cast_list(scene.world.active_characters, scene.cast, scene.player_name, scene.world),

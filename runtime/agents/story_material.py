@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from runtime.lore import match_lore_entries, render_lore_entries
+from runtime.lore import LoreMoment, LoreScan, StoryLore, render_lore_entries, select_lore, story_lore
 from runtime.model.cast import CastMember
-from runtime.model.lorebooks import LorebookEntry
 from runtime.model.schemas import StateFieldSchema
 
 SchemaFields = Mapping[str, StateFieldSchema]
@@ -25,15 +24,17 @@ class StoryMaterial:
 
     `planned_story` is the resource's plan when it is non-blank, else None. `lore_entries`
     are the active entries: the resource's lorebooks in `lorebook_ids` order, each in its
-    stored order. A schema seed is None when the resource names none.
+    stored order. A schema seed is None when the resource names none. `lore_moment` is when
+    the lore is activated and where it is logged (a preview logs it for its trace).
     """
 
     story_concept: str
     planned_story: str | None
     cast: tuple[CastMember, ...]
-    lore_entries: tuple[LorebookEntry, ...] = ()
+    lore_entries: StoryLore = attrs.field(factory=StoryLore, converter=story_lore)
     world_schema_seed: SchemaFields | None = None
     player_schema_seed: SchemaFields | None = None
+    lore_moment: LoreMoment = attrs.field(factory=LoreMoment)
 
     @property
     def cast_ids(self) -> list[str]:
@@ -42,7 +43,7 @@ class StoryMaterial:
 
 def lore_context(material: StoryMaterial, match_inputs: Iterable[str]) -> dict[str, str | None]:
     """The `lorebook_base` and `lorebook_matched` values for one prompt (None when no entry)."""
-    matches = match_lore_entries(material.lore_entries, list(match_inputs))
+    matches = select_lore(material.lore_entries, LoreScan.of(match_inputs), material.lore_moment)
     return {
         "lorebook_base": render_lore_entries(matches.base),
         "lorebook_matched": render_lore_entries(matches.matched),

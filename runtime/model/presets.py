@@ -20,6 +20,7 @@ import attrs
 
 from runtime.model._fields import omittable
 from runtime.model.apis import Agent
+from runtime.model.lore import LoreTrace
 
 
 class MessageRole(enum.Enum):
@@ -411,3 +412,4 @@ class PromptPreview:
     message_role: PreviewMessageRole
     messages: list[PreviewMessage]
     unresolved_context_keys: list[str]
+    lore_trace: LoreTrace | None = omittable()  # Dramaturg: the lore activation of this prompt

@@ -7,6 +7,9 @@ from typing import Any, Union
 
 import attrs
 
+from runtime.model._fields import omittable
+from runtime.model.lore import LoreTimer
+
 
 @attrs.frozen
 class SetCurrentNode:
@@ -123,7 +126,11 @@ class WorldState:
 
 @attrs.frozen
 class RuntimeSnapshot:
+    """`lore_timers` (a Dramaturg addition) holds the lorebook entries' timed effects (sticky,
+    cooldown); absent when there are none, so the reference shape is unchanged."""
+
     story_id: str
     player_description: str
     turn_index: int
     world_state: WorldState
+    lore_timers: list[LoreTimer] | None = omittable()

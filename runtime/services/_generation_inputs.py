@@ -23,7 +23,7 @@ from runtime.services._services import Services
 from runtime.store import Cursor
 from runtime.store.apis import API_GROUPS, APIS
 from runtime.store.characters import CHARACTERS
-from runtime.store.lorebooks import LOREBOOKS
+from runtime.store.lorebooks import read_story_lore
 from runtime.store.presets import PRESETS
 from runtime.store.schemas import SCHEMAS
 
@@ -46,9 +46,7 @@ def read_material(cursor: Cursor, resource: StoryResourcesRecord) -> StoryMateri
     cast = tuple(read_cast_member(cursor, character_id) for character_id in resource.character_ids)
     world_seed = _required_fields(cursor, resource.world_schema_id_seed)
     player_seed = _required_fields(cursor, resource.player_schema_id_seed)
-    lore = tuple(
-        entry for lorebook_id in resource.lorebook_ids for entry in LOREBOOKS.require(cursor, lorebook_id).entries
-    )
+    lore = read_story_lore(cursor, resource.lorebook_ids)
     plan = resource.planned_story if resource.planned_story is not None and resource.planned_story.strip() else None
     return StoryMaterial(resource.story_concept, plan, cast, lore, world_seed, player_seed)
 

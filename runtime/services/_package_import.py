@@ -17,6 +17,7 @@ from runtime.archives import DataPackage, PackagedCharacter, invalid_package
 from runtime.common_variables import validate_common_variables
 from runtime.errors import Conflict, InvalidParams
 from runtime.graph import validate_story_graph
+from runtime.lore import normal_lorebook
 from runtime.model.characters import CharacterRecord
 from runtime.model.lorebooks import Lorebook
 from runtime.model.presets import PresetRecord
@@ -103,6 +104,10 @@ def _check_lorebook_entries(lorebook: Lorebook) -> None:
         if entry.entry_id in seen:
             raise invalid_package(f"lorebook '{lorebook.lorebook_id}' contains entry '{entry.entry_id}' more than once")
         seen.add(entry.entry_id)
+    try:
+        normal_lorebook(lorebook, "lorebook")  # the settings' ranges; the record is stored as packaged
+    except InvalidParams as exc:
+        raise invalid_package(f"lorebook '{lorebook.lorebook_id}': {exc.message}") from exc
 
 
 # -- references: to the package or to what is stored already ----------------------------

@@ -1,4 +1,4 @@
-"""What every operation may use: the store, the clock and the configured limits."""
+"""What every operation may use: the store, the clock, the seeds and the configured limits."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import attrs
 from runtime.archives import ZipLimits
 from runtime.clock import Clock, SystemClock
 from runtime.llm import ChatClients
+from runtime.seeds import SeedSource, SystemSeeds
 from runtime.services._package_slots import PackageSlots
 from runtime.services.draft_owner import DraftOwner
 from runtime.services.session_owner import SessionOwner
@@ -26,6 +27,7 @@ class Limits:
 class Services:
     store: Store
     clock: Clock = attrs.field(factory=SystemClock)
+    seeds: SeedSource = attrs.field(factory=SystemSeeds)  # the seed of each turn's lore draws
     limits: Limits = attrs.field(factory=Limits)
     llm: ChatClients | None = None  # the LLM clients; None where no provider may be called
     drafts: DraftOwner | None = None  # runs each draft's operations one at a time (the DraftActors)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from typing import Final
 
+import attrs
+
 from runtime.agents.architect import SectionTask, draft_continue_context, draft_init_context, graph_context
 from runtime.agents.planner import planner_context
 from runtime.errors import InvalidParams
+from runtime.lore import ActivationLog, LoreMoment, last_trace
 from runtime.model.apis import Agent
+from runtime.model.lore import LoreTrace
 from runtime.model.presets import AgentConfig, ArchitectMode, PreviewKind, PromptPreview, PromptPreviewParams
 from runtime.presets import build_preview, check_architect_mode, compile_prompt
 from runtime.services._generation_inputs import read_material
@@ -46,15 +50,18 @@ async def preview_generation_runtime(services: Services, params: PromptPreviewPa
     source_id = _required_source(params)
     module_id = None if params.module_id is None else params.module_id.strip()
 
-    def read(cursor: Cursor) -> tuple[AgentConfig, Context]:
+    def read(cursor: Cursor) -> tuple[AgentConfig, Context, LoreTrace | None]:
         preset = read_preset(cursor, preset_id)
-        return preset.agents.for_agent(params.agent), _context(cursor, params.agent, params.architect_mode, source_id)
+        lore_log = ActivationLog()
+        context = _context(cursor, params.agent, params.architect_mode, source_id, lore_log)
+        return preset.agents.for_agent(params.agent), context, last_trace(lore_log)
 
-    config, context = await services.store.read(read)
+    config, context, trace = await services.store.read(read)
     prompt = compile_prompt(config, params.agent, context, params.architect_mode)
-    return build_preview(
+    preview = build_preview(
         preset_id=preset_id, config=config, prompt=prompt, kind=PreviewKind.RUNTIME, module_id=module_id
     )
+    return attrs.evolve(preview, lore_trace=trace)
 
 
 def _required_source(params: PromptPreviewParams) -> str:
@@ -66,15 +73,20 @@ def _required_source(params: PromptPreviewParams) -> str:
     return value.strip()
 
 
-def _context(cursor: Cursor, agent: Agent, mode: ArchitectMode | None, source_id: str) -> Context:
+def _context(
+    cursor: Cursor, agent: Agent, mode: ArchitectMode | None, source_id: str, lore_log: ActivationLog
+) -> Context:
+    """The context values, with the lore activation logged in `lore_log` (for the trace)."""
+    moment = LoreMoment(log=lore_log)
     if mode in (ArchitectMode.DRAFT_INIT, ArchitectMode.DRAFT_CONTINUE):
         draft = STORY_DRAFTS.require(cursor, source_id)
         setting = read_draft_setting(cursor, draft)
+        material = attrs.evolve(setting.material, lore_moment=moment)
         if mode is ArchitectMode.DRAFT_CONTINUE:
-            return draft_continue_context(setting.material, continue_task(draft, setting))
+            return draft_continue_context(material, continue_task(draft, setting))
         task = SectionTask(draft.planned_story, draft.outline_sections, 0)
-        return draft_init_context(setting.material, task)
-    material = read_material(cursor, STORY_RESOURCES.require(cursor, source_id))
+        return draft_init_context(material, task)
+    material = attrs.evolve(read_material(cursor, STORY_RESOURCES.require(cursor, source_id)), lore_moment=moment)
     if agent is Agent.PLANNER:
         return planner_context(material)
     return graph_context(material)

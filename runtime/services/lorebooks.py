@@ -1,14 +1,19 @@
 """Lorebooks and their entries: `lorebook.*` and `lorebook_entry.*` (PROTOCOL §6.9).
 
 A lorebook is stored whole, entries inside it in insertion order: that order drives lorebook
-matching (§12), so new entries are appended and edits keep an entry in its place.
+matching (§12), so new entries are appended and edits keep an entry in its place. The optional
+`settings` / `activation` objects (README, "Lorebook activation") are checked and kept as sent;
+an edit that leaves them out keeps them, `{}` removes them. A regex keyword that does not
+compile is saved (it never matches) and reported in the answer's `warnings`.
 """
 
 from __future__ import annotations
 
 import attrs
+import trio
 
 from runtime.errors import Conflict, NotFound
+from runtime.lore import keyword_warnings, normal_activation, normal_lorebook, normal_settings
 from runtime.model.lorebooks import (
     Lorebook,
     LorebookCreateParams,
@@ -22,6 +27,8 @@ from runtime.model.lorebooks import (
     LorebookIdParams,
     LorebooksListed,
     LorebookUpdateParams,
+    SavedLorebook,
+    SavedLorebookEntry,
 )
 from runtime.services._services import Services
 from runtime.services._validation import given_changes, require_id
@@ -29,6 +36,20 @@ from runtime.store import Cursor, references
 from runtime.store.lorebooks import LOREBOOKS
 
 _ENTRY_FIELDS = ("title", "content", "keywords", "enabled", "always_include")
+
+
+async def _saved(lorebook: Lorebook) -> SavedLorebook:
+    """The payload of a saved lorebook, with its keyword warnings (compiling every regex
+    keyword of a large lorebook takes a while: off the event loop)."""
+    warnings = await trio.to_thread.run_sync(keyword_warnings, lorebook)
+    return SavedLorebook(**attrs.asdict(lorebook, recurse=False), warnings=warnings or None)
+
+
+def _saved_entry(entry: LorebookEntry) -> SavedLorebookEntry:
+    """The payload of a saved entry, with its keyword warnings (paths from the entry)."""
+    warnings = keyword_warnings(Lorebook("", "", [entry]))
+    paths = [warning.removeprefix("entries[0].") for warning in warnings]
+    return SavedLorebookEntry(**attrs.asdict(entry, recurse=False), warnings=paths or None)
 
 
 def _with_entry_appended(lorebook: Lorebook, entry: LorebookEntry) -> Lorebook:
@@ -49,20 +70,21 @@ def _entry_index(lorebook: Lorebook, entry_id: str) -> int:
 # -- lorebook ----------------------------------------------------------------------------
 
 
-async def create_lorebook(services: Services, params: LorebookCreateParams) -> Lorebook:
+async def create_lorebook(services: Services, params: LorebookCreateParams) -> SavedLorebook:
     lorebook_id = require_id(params.lorebook_id, "lorebook_id")
     entries = [attrs.evolve(entry, entry_id=require_id(entry.entry_id, "entry_id")) for entry in params.entries]
+    checked = normal_lorebook(Lorebook(lorebook_id, params.display_name, entries, params.settings), "params")
 
     def insert(cursor: Cursor) -> Lorebook:
         if LOREBOOKS.exists(cursor, lorebook_id):
             raise Conflict.exists("lorebook", lorebook_id)
-        lorebook = Lorebook(lorebook_id, params.display_name, [])
-        for entry in entries:
+        lorebook = attrs.evolve(checked, entries=[])
+        for entry in checked.entries:
             lorebook = _with_entry_appended(lorebook, entry)
         LOREBOOKS.insert(cursor, lorebook_id, lorebook)
         return lorebook
 
-    return await services.store.write(insert)
+    return await _saved(await services.store.write(insert))
 
 
 async def get_lorebook(services: Services, params: LorebookIdParams) -> Lorebook:
@@ -73,17 +95,18 @@ async def list_lorebooks(services: Services) -> LorebooksListed:
     return LorebooksListed(await services.store.read(LOREBOOKS.list))
 
 
-async def update_lorebook(services: Services, params: LorebookUpdateParams) -> Lorebook:
-    """Renames only; entries change through `lorebook_entry.*`."""
+async def update_lorebook(services: Services, params: LorebookUpdateParams) -> SavedLorebook:
+    """Renames and sets the settings; entries change through `lorebook_entry.*`."""
+    changes = given_changes(params, ("display_name",))
+    if params.settings is not None:
+        changes["settings"] = normal_settings(params.settings, "params.settings")
 
     def update(cursor: Cursor) -> Lorebook:
-        lorebook = LOREBOOKS.require(cursor, params.lorebook_id)
-        if params.display_name is not None:
-            lorebook = attrs.evolve(lorebook, display_name=params.display_name)
+        lorebook = attrs.evolve(LOREBOOKS.require(cursor, params.lorebook_id), **changes)
         LOREBOOKS.update(cursor, params.lorebook_id, lorebook)
         return lorebook
 
-    return await services.store.write(update)
+    return await _saved(await services.store.write(update))
 
 
 async def delete_lorebook(services: Services, params: LorebookIdParams) -> LorebookDeleted:
@@ -102,7 +125,7 @@ async def delete_lorebook(services: Services, params: LorebookIdParams) -> Loreb
 # -- lorebook entry ----------------------------------------------------------------------
 
 
-async def create_lorebook_entry(services: Services, params: LorebookEntryCreateParams) -> LorebookEntry:
+async def create_lorebook_entry(services: Services, params: LorebookEntryCreateParams) -> SavedLorebookEntry:
     entry = LorebookEntry(
         entry_id=require_id(params.entry_id, "entry_id"),
         title=params.title,
@@ -110,6 +133,7 @@ async def create_lorebook_entry(services: Services, params: LorebookEntryCreateP
         keywords=params.keywords,
         enabled=params.enabled,
         always_include=params.always_include,
+        activation=normal_activation(params.activation, "params.activation"),
     )
 
     def insert(cursor: Cursor) -> None:
@@ -117,7 +141,7 @@ async def create_lorebook_entry(services: Services, params: LorebookEntryCreateP
         LOREBOOKS.update(cursor, params.lorebook_id, lorebook)
 
     await services.store.write(insert)
-    return entry
+    return _saved_entry(entry)
 
 
 async def get_lorebook_entry(services: Services, params: LorebookEntryIdParams) -> LorebookEntry:
@@ -130,9 +154,11 @@ async def list_lorebook_entries(services: Services, params: LorebookIdParams) ->
     return LorebookEntriesListed(lorebook.lorebook_id, lorebook.entries)
 
 
-async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateParams) -> LorebookEntry:
+async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateParams) -> SavedLorebookEntry:
     """Omitted fields keep their value; the entry keeps its place in the lorebook."""
     changes = given_changes(params, _ENTRY_FIELDS)
+    if params.activation is not None:
+        changes["activation"] = normal_activation(params.activation, "params.activation")
 
     def update(cursor: Cursor) -> LorebookEntry:
         lorebook = LOREBOOKS.require(cursor, params.lorebook_id)
@@ -142,7 +168,7 @@ async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateP
         LOREBOOKS.update(cursor, params.lorebook_id, attrs.evolve(lorebook, entries=entries))
         return entry
 
-    return await services.store.write(update)
+    return _saved_entry(await services.store.write(update))
 
 
 async def delete_lorebook_entry(services: Services, params: LorebookEntryIdParams) -> LorebookEntryDeleted:

@@ -1,23 +1,23 @@
 """What a turn reads before it starts, and how its outcome is stored (PROTOCOL §7.8, §7.9, §8.1, R4).
 
 `load_turn_setup` builds the `TurnSetup` of a session, raising the setup errors of §8.1 in
-their order; `commit_turn` writes a successful turn (snapshot and turn index,
-transcript messages, new session characters) in one transaction. The turn itself runs in
-between (`runtime.turns.run_turn`) and touches nothing stored.
+their order; `commit_turn` writes a successful turn (snapshot and turn index, transcript
+messages, new session characters, the lorebook activations) in one transaction. The turn
+itself runs in between (`runtime.turns.run_turn`) and touches nothing stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 
 import attrs
 
 from runtime.errors import BackendError, InvalidParams, NotFound
 from runtime.graph import require_valid_story_graph
 from runtime.llm import CallTags, ChatClient
+from runtime.lore import StoryLore
 from runtime.model.apis import Agent, ApiRecord
 from runtime.model.cast import CastMember
-from runtime.model.lorebooks import LorebookEntry
 from runtime.model.presets import AgentConfig
 from runtime.model.schemas import StateFieldSchema
 from runtime.model.sessions import SessionCharacterRecord, SessionMessage, SessionRecord
@@ -27,7 +27,8 @@ from runtime.services._generation_inputs import read_cast_member
 from runtime.services._services import Services
 from runtime.store import Cursor, references
 from runtime.store.apis import API_GROUPS, APIS
-from runtime.store.lorebooks import LOREBOOKS
+from runtime.store.lore_activations import record_turn_lore
+from runtime.store.lorebooks import read_story_lore
 from runtime.store.player_profiles import PLAYER_PROFILES
 from runtime.store.presets import read_preset
 from runtime.store.schemas import SCHEMAS
@@ -68,7 +69,7 @@ class _Bindings:
 
     world_fields: dict[str, StateFieldSchema]
     player_fields: dict[str, StateFieldSchema]
-    lore_entries: list[LorebookEntry]
+    lore_entries: StoryLore
     player_name: str
     agents: dict[str, AgentConfig]
     apis: dict[Agent, ApiRecord]
@@ -168,6 +169,7 @@ async def load_turn_setup(
         clients=clients,
         call_tags=tags,
         clock=services.clock,
+        lore_seed=services.seeds.next_seed(),
     )
 
 
@@ -200,7 +202,7 @@ def _read_bindings(
     return _Bindings(
         world_fields=SCHEMAS.require(cursor, story.world_schema_id).fields,
         player_fields=SCHEMAS.require(cursor, story.player_schema_id).fields,
-        lore_entries=_lore_entries(cursor, world.lorebook_ids),
+        lore_entries=read_story_lore(cursor, world.lorebook_ids),
         player_name=_player_name(cursor, player_profile_id),
         agents={agent.value: preset.agents.for_agent(agent) for agent in Agent},
         apis={agent: _bound_api(cursor, group.bindings.api_id_for(agent)) for agent in Agent},
@@ -216,11 +218,6 @@ def session_cast_member(record: SessionCharacterRecord) -> CastMember:
         style=record.style,
         system_prompt=record.system_prompt,
     )
-
-
-def _lore_entries(cursor: Cursor, lorebook_ids: Sequence[str]) -> list[LorebookEntry]:
-    """The entries of the lorebooks, lorebook by lorebook, each in its own order (§12)."""
-    return [entry for lorebook_id in lorebook_ids for entry in LOREBOOKS.require(cursor, lorebook_id).entries]
 
 
 def _player_name(cursor: Cursor, player_profile_id: str | None) -> str:
@@ -269,9 +266,9 @@ async def commit_turn(
     services: Services, session: SessionRecord, outcome: TurnOutcome, *, first_sequence: int
 ) -> SessionRecord:
     """Persist a successful turn atomically (R4, §7.9): the final snapshot (and so the turn
-    index), the transcript messages numbered from `first_sequence` (the owner's ledger knows
-    where the transcript ends), and the session characters the turn created. Returns the
-    session as now stored.
+    index and the lore timers), the transcript messages numbered from `first_sequence` (the
+    owner's ledger knows where the transcript ends), the session characters the turn created
+    and the lorebook activations of the turn. Returns the session as now stored.
 
     Raises BackendError when the write fails; then nothing was written.
     """
@@ -319,6 +316,8 @@ async def commit_turn(
                 updated_at_ms=created_at_ms,
             )
             SESSION_CHARACTERS.insert(cursor, session_id, record)
+        if outcome.lore is not None:
+            record_turn_lore(cursor, session_id, outcome.result.turn_index, outcome.lore, now)
 
     await services.store.write(write, session_data_only=True)
     return changed

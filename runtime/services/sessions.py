@@ -40,6 +40,7 @@ from runtime.services.session_turns import REPLY_AGENTS, load_turn_setup
 from runtime.state import apply_state_update
 from runtime.store import Cursor
 from runtime.store.apis import API_GROUPS
+from runtime.store.lore_activations import delete_session_lore
 from runtime.store.player_profiles import PLAYER_PROFILES
 from runtime.store.presets import PRESETS
 from runtime.store.sessions import SESSION_CHARACTERS, SESSION_MESSAGES, SESSIONS
@@ -261,12 +262,13 @@ async def update_config(
 
 
 async def delete_session(services: Services, session_id: str) -> SessionChange[SessionDeleted]:
-    """Delete the messages and session characters, then the session; NotFound after the
-    cascade when there was no session (the cascade then found nothing)."""
+    """Delete the messages, session characters and lorebook activations, then the session;
+    NotFound after the cascade when there was no session (the cascade then found nothing)."""
 
     def write(cursor: Cursor) -> bool:
         SESSION_MESSAGES.delete_all(cursor, session_id)
         SESSION_CHARACTERS.delete_all(cursor, session_id)
+        delete_session_lore(cursor, session_id)
         return SESSIONS.delete(cursor, session_id)
 
     if not await services.store.write(write):

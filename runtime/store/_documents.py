@@ -38,8 +38,13 @@ class DocumentTable(Generic[R]):
     order_by: str = ""
 
     def get(self, cursor: Cursor, record_id: str) -> R | None:
+        document = self.get_document(cursor, record_id)
+        return None if document is None else self.decode(document)
+
+    def get_document(self, cursor: Cursor, record_id: str) -> str | None:
+        """The stored JSON text of the record, undecoded."""
         row = cursor.execute(f"SELECT doc FROM {self.table} WHERE {self.key} = ?", [record_id]).fetchone()
-        return None if row is None else self.decode(row[0])
+        return None if row is None else str(row[0])
 
     def require(self, cursor: Cursor, record_id: str) -> R:
         """The record, or NotFound with the family's template."""

@@ -152,6 +152,30 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE llm_calls ADD COLUMN max_tokens BIGINT;
         """,
     ),
+    (
+        5,
+        # Lorebook activation per committed turn: its seed and starting timers (enough to replay
+        # it), and one row per entry that fired, so "which entries fire most / never" is a query.
+        # No keys: rows are only ever appended with the turn and deleted with the session.
+        """
+        CREATE TABLE lore_turns (
+            session_id VARCHAR NOT NULL,
+            turn_index BIGINT NOT NULL,
+            seed BIGINT NOT NULL,
+            timers JSON,
+            recorded_at_ms BIGINT NOT NULL
+        );
+        CREATE TABLE lore_activations (
+            session_id VARCHAR NOT NULL,
+            turn_index BIGINT NOT NULL,
+            lorebook_id VARCHAR NOT NULL,
+            entry_id VARCHAR NOT NULL,
+            activation VARCHAR NOT NULL,
+            recursion_level INTEGER NOT NULL,
+            prompts INTEGER NOT NULL
+        );
+        """,
+    ),
 ]
 
 

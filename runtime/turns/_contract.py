@@ -7,13 +7,14 @@ turn itself never touches the store: a failed turn leaves nothing to undo (R4).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
 
 from runtime.clock import Clock, SystemClock
 from runtime.errors import DramaturgError
+from runtime.lore import StoryLore, TurnLore, story_lore
 from runtime.model.cast import CastMember
 from runtime.model.graph import StoryGraph
 from runtime.model.schemas import StateFieldSchema
@@ -31,8 +32,10 @@ class TurnSetup:
 
     `agents` maps an agent name (`director`, `actor`, `narrator`, `keeper`; `replyer` for reply
     suggestions) to its expanded preset agent config; `clients` maps the same names to ready
-    chat clients. `lore_entries` are the story's lorebook entries in matching order (§12).
-    `clock` stamps the session characters created during the turn (`session_character_created`).
+    chat clients. `lore_entries` is the story's lore, compiled (plain entries are compiled as
+    one lorebook without settings). `clock` stamps the session characters created during the
+    turn (`session_character_created`). `lore_seed` seeds the lore's random draws
+    (probability, inclusion groups) for every prompt of the turn; it is recorded with the turn.
     """
 
     session_id: str
@@ -43,11 +46,12 @@ class TurnSetup:
     player_name: str
     world_fields: Mapping[str, StateFieldSchema]
     player_fields: Mapping[str, StateFieldSchema]
-    lore_entries: Sequence[Any]
+    lore_entries: StoryLore = attrs.field(converter=story_lore)
     agents: Mapping[str, Any]
     clients: Mapping[str, Any]
     call_tags: Any = None
     clock: Clock = attrs.field(factory=SystemClock)
+    lore_seed: int = 0
 
 
 @attrs.frozen
@@ -63,12 +67,14 @@ class TranscriptLine:
 @attrs.frozen
 class TurnOutcome:
     """`created_at_ms` maps each new session character's id to the time the turn stamped it with
-    (what `session_character_created` carried), for persisting the same timestamps."""
+    (what `session_character_created` carried), for persisting the same timestamps. `lore` is
+    what the story's lorebooks did in the turn (None when the story has none)."""
 
     result: EngineTurnResult
     new_session_characters: list[CreateAndEnter]
     transcript: list[TranscriptLine]
     created_at_ms: Mapping[str, int] = attrs.field(factory=dict)
+    lore: TurnLore | None = None
 
 
 class TurnFailed(Exception):

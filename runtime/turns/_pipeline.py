@@ -23,6 +23,7 @@ from runtime.agents.narrator import narrate, narrator_request
 from runtime.agents.scene import HistoryWindows, Scene
 from runtime.errors import BackendError, DramaturgError, ProviderError
 from runtime.llm import ChatClient
+from runtime.lore import ActivationLog, LoreMoment, TurnLore, advance_timers, summarize_turn
 from runtime.model.apis import Agent
 from runtime.model.cast import CastMember
 from runtime.model.graph import NarrativeNode
@@ -112,7 +113,7 @@ async def run_turn(setup: TurnSetup, player_input: str, emit: EmitEvent) -> Turn
             beats.append(await turn.perform_beat(index, beat, director))
     with _failing_at(TurnStage.KEEPER_AFTER_TURN_OUTPUTS):
         second_keeper = await turn.keep_after_turn_outputs(director, beats)
-    snapshot = turn.snapshot()
+    snapshot, lore = turn.finish_lore()
     result = EngineTurnResult(
         turn_index=snapshot.turn_index,
         player_input=player_input,
@@ -127,6 +128,7 @@ async def run_turn(setup: TurnSetup, player_input: str, emit: EmitEvent) -> Turn
         new_session_characters=list(turn.new_characters),
         transcript=transcript_lines(player_input, beats),
         created_at_ms=dict(turn.created_at_ms),
+        lore=lore,
     )
 
 
@@ -180,6 +182,7 @@ class _Turn:
     cast: dict[str, CastMember]
     new_characters: list[CreateAndEnter] = attrs.field(factory=list)
     created_at_ms: dict[str, int] = attrs.field(factory=dict)
+    lore_log: ActivationLog = attrs.field(factory=ActivationLog)
 
     @classmethod
     def begin(cls, setup: TurnSetup, player_input: str, emit: EmitEvent) -> _Turn:
@@ -199,7 +202,18 @@ class _Turn:
         return attrs.evolve(self.setup.snapshot, turn_index=self.turn_index, world_state=self.world)
 
     def scene(self) -> Scene:
-        return setup_scene(self.setup, world=self.world, cast=self.cast, player_input=self.player_input)
+        return setup_scene(
+            self.setup, world=self.world, cast=self.cast, player_input=self.player_input, lore_log=self.lore_log
+        )
+
+    def finish_lore(self) -> tuple[RuntimeSnapshot, TurnLore | None]:
+        """The final snapshot, its lore timers advanced past this turn, and what the lore did
+        (None when the story has no lorebook)."""
+        lore = self.setup.lore_entries
+        moment = LoreMoment.of_next_turn(self.setup.snapshot, self.setup.lore_seed)
+        summary = summarize_turn(self.lore_log, moment)
+        timers = advance_timers(lore, moment, summary.fired)
+        return attrs.evolve(self.snapshot(), lore_timers=timers), (summary if lore.books else None)
 
     def config(self, agent: Agent) -> AgentConfig:
         return agent_config(self.setup, agent)

@@ -2,13 +2,16 @@
 Narrator, Keeper and Replyer prompts compiled from a session's current state.
 
 The context values are the ones a turn would use (§11), built by the same agent modules,
-except that `keeper_phase` is written the preview's way (`"AfterPlayerInput"`). Pure; the
+except that `keeper_phase` is written the preview's way (`"AfterPlayerInput"`). The payload
+carries the trace of the prompt's lore activation (`lore_trace`, a Dramaturg addition). Pure; the
 caller loads the session and passes the configs of the preset named by the params.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import attrs
 
 from runtime.agents.actor import actor_context
 from runtime.agents.director import director_context
@@ -17,6 +20,7 @@ from runtime.agents.narrator import narrator_context
 from runtime.agents.replyer import replyer_context
 from runtime.agents.scene import ContextValues, Scene
 from runtime.errors import InvalidParams
+from runtime.lore import Activation, ActivationLog, activate, last_trace
 from runtime.model.apis import Agent
 from runtime.model.graph import NarrativeNode
 from runtime.model.presets import (
@@ -57,18 +61,28 @@ def session_agent_preview(
     check_architect_mode(agent, params.architect_mode)
     if agent not in SESSION_AGENTS:
         raise invalid_preview(f"agent '{agent.value}' is not previewed from a session")
-    scene = setup_scene(setup, player_input=params.player_input)
+    lore_log = ActivationLog()
+    scene = setup_scene(setup, player_input=params.player_input, lore_log=lore_log)
     previous = _previous_node(scene, params.previous_node_id)
     context = _context(agent, scene, previous, params, messages)
     config = agent_config(setup, agent)
     module_id = None if params.module_id is None else params.module_id.strip()
-    return build_preview(
+    preview = build_preview(
         preset_id=params.preset_id,
         config=config,
         prompt=compile_prompt(config, agent, context),
         kind=PreviewKind.RUNTIME,
         module_id=module_id,
     )
+    return attrs.evolve(preview, lore_trace=last_trace(lore_log))
+
+
+def session_lore_activation(setup: TurnSetup, player_input: str | None) -> Activation:
+    """The lore activation the session's next turn would start with if the player wrote
+    `player_input`: the turn agents' match inputs (§12), the session's timed effects, the
+    setup's seed. Changes nothing."""
+    scene = setup_scene(setup, player_input=player_input)
+    return activate(scene.lore_entries, scene.turn_lore_inputs(), scene.lore_moment)
 
 
 def _previous_node(scene: Scene, node_id: str | None) -> NarrativeNode | None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from runtime.agents.scene import HistoryWindows, Scene
 from runtime.errors import BackendError
 from runtime.llm import ChatClient
+from runtime.lore import ActivationLog, LoreMoment
 from runtime.model.apis import Agent
 from runtime.model.cast import CastMember
 from runtime.model.presets import AgentConfig
@@ -20,8 +21,11 @@ def setup_scene(
     world: WorldState | None = None,
     cast: Mapping[str, CastMember] | None = None,
     player_input: str | None = None,
+    lore_log: ActivationLog | None = None,
 ) -> Scene:
-    """The scene of `setup` (its snapshot's state and its whole cast), or of the given state and cast."""
+    """The scene of `setup` (its snapshot's state and its whole cast), or of the given state and
+    cast. Its lore is activated at the moment of the turn after the snapshot, with the setup's
+    seed, and logged in `lore_log` when given."""
     return Scene(
         graph=setup.graph,
         world=setup.snapshot.world_state if world is None else world,
@@ -32,6 +36,7 @@ def setup_scene(
         lore_entries=setup.lore_entries,
         windows=HistoryWindows.of(setup.agents),
         player_input=player_input,
+        lore_moment=LoreMoment.of_next_turn(setup.snapshot, setup.lore_seed, lore_log),
     )
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from runtime.model import lore
 from runtime.model import lorebooks as model
 from runtime.services import lorebooks
-from transport.registry import Method, NoParams, forward, forward_without_params
+from runtime.services.lore_dry_runs import dry_run_lore
+from transport.registry import Call, Method, NoParams, SessionUse, forward, forward_without_params
+
+
+async def _dry_run(call: Call, params: lore.LoreDryRunParams) -> lore.LoreDryRun:
+    return await dry_run_lore(call.services, params, call.session_id)
+
 
 METHODS = [
     Method(
         "lorebook.create",
         model.LorebookCreateParams,
         "lorebook",
-        model.Lorebook,
+        model.SavedLorebook,
         forward(lorebooks.create_lorebook),
     ),
     Method("lorebook.get", model.LorebookIdParams, "lorebook", model.Lorebook, forward(lorebooks.get_lorebook)),
@@ -26,7 +33,7 @@ METHODS = [
         "lorebook.update",
         model.LorebookUpdateParams,
         "lorebook",
-        model.Lorebook,
+        model.SavedLorebook,
         forward(lorebooks.update_lorebook),
     ),
     Method(
@@ -40,7 +47,7 @@ METHODS = [
         "lorebook_entry.create",
         model.LorebookEntryCreateParams,
         "lorebook_entry",
-        model.LorebookEntry,
+        model.SavedLorebookEntry,
         forward(lorebooks.create_lorebook_entry),
     ),
     Method(
@@ -61,7 +68,7 @@ METHODS = [
         "lorebook_entry.update",
         model.LorebookEntryUpdateParams,
         "lorebook_entry",
-        model.LorebookEntry,
+        model.SavedLorebookEntry,
         forward(lorebooks.update_lorebook_entry),
     ),
     Method(
@@ -70,5 +77,14 @@ METHODS = [
         "lorebook_entry_deleted",
         model.LorebookEntryDeleted,
         forward(lorebooks.delete_lorebook_entry),
+    ),
+    Method(
+        "lorebook.dry_run",
+        lore.LoreDryRunParams,
+        "lorebook_dry_run",
+        lore.LoreDryRun,
+        _dry_run,
+        session=SessionUse.OPTIONAL,
+        summary="Dramaturg: which lorebook entries a prompt would get, and why, without playing a turn",
     ),
 ]
