@@ -109,6 +109,8 @@ def parse_envelope(body: bytes) -> Envelope:
         message = json.loads(body, parse_constant=_refuse_non_json_constant)
     except (ValueError, UnicodeDecodeError):
         raise _Rejected(PARSE_ERROR, "parse error: request body is not valid JSON", None, None) from None
+    except RecursionError:  # the parser's own limit, near 1,000 levels
+        raise _Rejected(PARSE_ERROR, "parse error: request body is nested too deeply", None, None) from None
     if not isinstance(message, dict):
         raise _Rejected(INVALID_REQUEST, f"request: expected object, got {_wire_type(message)}", None, None)
     raw_id, raw_session = message.get("id"), message.get("session_id")
