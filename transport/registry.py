@@ -115,6 +115,10 @@ ALL_METHOD_NAMES: tuple[str, ...] = (
 )
 
 
+EXTENSION_METHOD_NAMES: tuple[str, ...] = ("character.import_card", "character.export_card")
+"""Dramaturg's methods beyond the protocol's 96 (documented in the README)."""
+
+
 class SessionUse(enum.Enum):
     """How a method uses the envelope `session_id` (column "sid" of PROTOCOL §6)."""
 
@@ -188,7 +192,7 @@ class Registry:
         defined: set[str] = set()
         for family in families:
             for method in family:
-                if method.name not in methods and method.name != "rpc.discover":
+                if method.name not in methods and method.name not in (*EXTENSION_METHOD_NAMES, "rpc.discover"):
                     raise ValueError(f"method {method.name!r} is not in the protocol")
                 if method.name in defined:
                     raise ValueError(f"method {method.name!r} is defined twice")

@@ -325,7 +325,7 @@ def test_charx_main_icon_becomes_the_picture_and_other_files_are_kept() -> None:
 
 
 def test_charx_without_card_json_or_with_a_hostile_zip_is_refused() -> None:
-    with pytest.raises(UnreadableCard, match="no card.json at its root"):
+    with pytest.raises(UnreadableCard, match=r"no card\.json at its root"):
         read_card_upload(_zip_without_card(), "x.charx")
     with pytest.raises(UnreadableCard, match="invalid CHARX"):
         read_card_upload(b"PK\x03\x04 truncated", "x.charx")
