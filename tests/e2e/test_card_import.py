@@ -365,3 +365,19 @@ async def test_import_export_import_gives_identical_records(
     assert second_record["content"] == first_record["content"]
     if "json" not in file_id:  # a JSON card carries no picture
         assert second_cover == (await download(http, "mira", "cover")).content == tiny_png()
+
+
+async def test_a_utf8_file_name_names_a_card_without_a_name(rpc: RpcClient) -> None:
+    nameless = {key: value for key, value in V1_CARD.items() if key != "name"}
+    response = await rpc.http.post(
+        NEW, content=tiny_png(text_chunk("chara", nameless)), headers={"x-file-name": "Žofie.png".encode()}
+    )
+
+    report = response.json()["report"]
+    assert report["file_name"] == "Žofie.png" and report["character_id"] == "zofie"
+    assert {
+        "code": "name_from_file_name",
+        "message": "the card has no name: named 'Žofie' after the file name",
+    } in report["warnings"]
+    character = await rpc.result("character.get", {"character_id": "zofie"})
+    assert (character["content"]["name"], character["cover_file_name"]) == ("Žofie", "Žofie.png")
