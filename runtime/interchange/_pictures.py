@@ -41,11 +41,18 @@ def choose_picture(card: NormalizedCard, file: CardFile, lines: ReportLines) -> 
     """The cover for the character, reporting the assets on the way. None (and a warning) if there is none."""
     assets: list[dict[str, Any]] = card.data.get("assets", [])
     _report_assets(assets, file, lines)
-    picture = file.picture or _icon_picture(main_icon(assets), file, lines)
+    icon = main_icon(assets)
+    picture = file.picture or _icon_picture(icon, file, lines)
     if picture is None:
         lines.warn(
             ImportWarningCode.NO_PICTURE, "the card has no picture Dramaturg can use: the character has no cover"
         )
+    elif file.picture is not None:
+        source = "the PNG image itself" if file.container is CardContainer.PNG else "the picture sent with the card"
+        lines.mapped("picture", "cover", source)
+    else:
+        assert icon is not None
+        lines.mapped("picture", "cover", f"the {icon.get('name')!r} icon asset {_describe(icon['uri'])}")
     return picture
 
 
@@ -111,4 +118,7 @@ def _asset_problem(uri: str, file: CardFile) -> str | None:
 
 
 def _describe(uri: str) -> str:
+    """The URI quoted for a message; a data URL by its header alone."""
+    if uri.startswith(DATA_URL_PREFIX):
+        uri = uri.partition(",")[0] + ",…"
     return repr(uri) if len(uri) <= 80 else repr(uri[:77] + "…")

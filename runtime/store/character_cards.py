@@ -7,6 +7,8 @@ import's transaction, deleted with it. Runs on a cursor, in a worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from runtime.model.cards import StoredCard
 from runtime.store._database import Cursor, insert_rows
 from runtime.store._documents import DocumentTable
@@ -15,10 +17,9 @@ CHARACTER_CARDS = DocumentTable("character_cards", "character_id", StoredCard, "
 FILES_TABLE = "character_card_files"
 
 
-def insert_card_files(cursor: Cursor, character_id: str, files: dict[str, bytes]) -> None:
-    rows = [[character_id, path, data] for path, data in files.items()]
-    if rows:
-        insert_rows(cursor, FILES_TABLE, ["character_id", "path", "data"], rows)
+def insert_card_files(cursor: Cursor, files: Sequence[tuple[str, str, bytes]]) -> None:
+    """Insert `(character_id, path, data)` rows, a batch of rows per statement."""
+    insert_rows(cursor, FILES_TABLE, ["character_id", "path", "data"], files)
 
 
 def card_files(cursor: Cursor, character_id: str) -> dict[str, bytes]:

@@ -320,6 +320,7 @@ def test_charx_main_icon_becomes_the_picture_and_other_files_are_kept() -> None:
     assert reading.picture == Picture(webp, CoverMimeType.WEBP, "main.webp")
     assert reading.files == files
     assert table(reading)["charx:files"] == ("kept", None)
+    assert table(reading)["picture"] == ("mapped", "cover")
     messages = [w.message for w in reading.lines.warnings if w.code is ImportWarningCode.UNSUPPORTED_ASSET]
     assert messages == ["background asset 'main': 'https://example.invalid/bg.png' is not downloaded; the URL is kept"]
 
@@ -346,6 +347,8 @@ def test_a_data_url_icon_of_a_json_card_becomes_the_picture() -> None:
 
     assert reading.picture is not None and reading.picture.data == tiny_png()
     assert "no_picture" not in warning_codes(reading)
+    line = next(line for line in reading.lines.fields if line.field == "picture")
+    assert (line.target, line.note) == ("cover", "the 'main' icon asset 'data:image/png;base64,…'")
 
 
 def test_an_icon_missing_from_the_charx_is_reported() -> None:
