@@ -187,9 +187,10 @@ def _refused(item: ImportItem, error: str) -> ImportResult:
 async def _upload(
     http: httpx.AsyncClient, item: ImportItem, data: bytes, options: ImportOptions
 ) -> tuple[dict[str, Any] | None, str]:
-    headers = {"x-file-name": item.path.name.encode("utf-8")}
+    # UTF-8 bytes: httpx sends str header values as ASCII only, and file names are often not.
+    headers = {b"x-file-name": item.path.name.encode("utf-8")}
     if options.schema_id is not None:
-        headers["x-schema-id"] = options.schema_id.encode("utf-8")
+        headers[b"x-schema-id"] = options.schema_id.encode("utf-8")
     response = await http.post(UPLOAD_PATH, content=data, headers=headers)
     if response.status_code != 200:
         return None, error_text(response)

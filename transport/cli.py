@@ -82,8 +82,8 @@ def add_card_parsers(commands: argparse._SubParsersAction) -> None:
     exports.add_argument("character_ids", nargs="*", help="the characters to export (default: all)")
     exports.add_argument("--out", type=Path, required=True, help="folder to write the cards to")
     exports.add_argument("--format", choices=[f.value for f in CardFormat], default=CardFormat.PNG.value)
+    default_url = url_for_listen(_env("LISTEN") or Settings().listen)
     for command in (imports, exports):
-        default_url = url_for_listen(_env("LISTEN") or Settings().listen)
         command.add_argument("--server", default=default_url, help="URL of the running server")
         command.add_argument("--auth-token", default=_env("AUTH_TOKEN"), help="token the server requires, if any")
         command.add_argument("--jobs", type=int, default=4, help="files in flight at once")

@@ -159,3 +159,13 @@ def test_the_command_line_builds_the_target_with_its_token(monkeypatch: pytest.M
     assert (target.url, target.auth_token) == ("http://127.0.0.1:9999", "s3cret")
     assert "s3cret" not in repr(target)
     assert target.client().headers["Authorization"] == "Bearer s3cret"
+
+
+async def test_a_non_ascii_file_name_reaches_the_server_intact(server: RunningServer, tmp_path: Path) -> None:
+    nameless = {key: value for key, value in V1_CARD.items() if key != "name"}
+    (tmp_path / "Žofie.png").write_bytes(png_card(nameless))
+
+    assert await run_import([tmp_path], options(server), io.StringIO()) == 0
+
+    character = await server.client.result("character.get", {"character_id": "zofie"})
+    assert (character["content"]["name"], character["cover_file_name"]) == ("Žofie", "Žofie.png")
