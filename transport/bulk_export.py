@@ -19,6 +19,7 @@ import httpx
 import trio
 
 from transport.bulk_transfer import (
+    DEFAULT_JOBS,
     ServerTarget,
     ServerUnreachable,
     call_rpc,
@@ -51,7 +52,7 @@ class ExportOptions:
     target: ServerTarget
     out_dir: Path
     card_format: CardFormat = CardFormat.PNG
-    jobs: int = 4
+    jobs: int = DEFAULT_JOBS
 
 
 @attrs.frozen

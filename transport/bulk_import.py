@@ -25,6 +25,7 @@ import httpx
 import trio
 
 from transport.bulk_transfer import (
+    DEFAULT_JOBS,
     ServerTarget,
     ServerUnreachable,
     call_rpc,
@@ -75,7 +76,7 @@ class ImportResult:
 class ImportOptions:
     target: ServerTarget
     schema_id: str | None = None
-    jobs: int = 4
+    jobs: int = DEFAULT_JOBS
     details: bool = False  # print every field of every report
     json_report: Path | None = None
 

@@ -15,6 +15,7 @@ T = TypeVar("T")
 LOOPBACK = "127.0.0.1"
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_JOBS = 8  # transfers in flight: enough that the server commits several imports together
 
 
 class ServerUnreachable(Exception):

@@ -15,7 +15,7 @@ import trio
 
 from transport.bulk_export import CardFormat, ExportOptions, run_export
 from transport.bulk_import import ImportOptions, run_import
-from transport.bulk_transfer import ServerTarget, url_for_listen
+from transport.bulk_transfer import DEFAULT_JOBS, ServerTarget, url_for_listen
 from transport.gc_tuning import settle_after_start
 from transport.llm_stub import StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
@@ -86,7 +86,7 @@ def add_card_parsers(commands: argparse._SubParsersAction) -> None:
     for command in (imports, exports):
         command.add_argument("--server", default=default_url, help="URL of the running server")
         command.add_argument("--auth-token", default=_env("AUTH_TOKEN"), help="token the server requires, if any")
-        command.add_argument("--jobs", type=int, default=4, help="files in flight at once")
+        command.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="files in flight at once")
 
 
 def server_target_from(args: argparse.Namespace) -> ServerTarget:
