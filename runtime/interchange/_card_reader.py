@@ -101,9 +101,9 @@ def read_card(raw: Any, fallback_name: str | None = None) -> NormalizedCard:
     if not isinstance(raw, dict):
         raise NotACard(f"expected a JSON object, got {json_type_name(raw)}")
     lines = ReportLines()
-    spec, data, source_root = _layout(raw, lines)
+    spec, data = _layout(raw, lines)
     spec_version = _spec_version(raw, spec, lines)
-    reader = _FieldReader(data, source_root, spec, lines)
+    reader = _FieldReader(data, raw, spec, lines)
     normalised = reader.read_all()
     _default_name(normalised, reader.readings, fallback_name, lines)
     root = _report_root(raw, spec, data is not None, reader, lines)
@@ -121,19 +121,19 @@ def read_card(raw: Any, fallback_name: str | None = None) -> NormalizedCard:
 # -- the card's layout: version, where the fields are -------------------------------------
 
 
-def _layout(raw: JsonObject, lines: ReportLines) -> tuple[CardSpec, JsonObject | None, JsonObject]:
-    """The version, the `data` object (None for a flat V1 card) and the object fields fall back to."""
+def _layout(raw: JsonObject, lines: ReportLines) -> tuple[CardSpec, JsonObject | None]:
+    """The version, and the `data` object (None for a flat V1 card)."""
     spec, data = raw.get("spec"), raw.get("data")
     if spec == "lorebook_v3":
         raise NotACard(LOREBOOK_REFUSAL)
     if isinstance(data, dict):
-        return _wrapped_spec(spec, lines), data, raw
+        return _wrapped_spec(spec, lines), data
     if any(key in raw for key in V1_FIELDS):
         if spec is not None:
             lines.warn(
                 ImportWarningCode.UNKNOWN_SPEC, f"spec is {_shown(spec)} but there is no data object: read as V1"
             )
-        return CardSpec.V1, None, raw
+        return CardSpec.V1, None
     raise NotACard(_not_a_card_reason(raw))
 
 
