@@ -7,6 +7,9 @@ then `python -m transport.cli import FOLDER --server URL` runs as another proces
 time from its start to its exit is the number: everything a user waits for, the CLI's own
 start-up included. The run counts only if the CLI exits 0 and the server then lists every card.
 
+The CPU the server and the command used meanwhile is read from /proc, and so is what every other
+process on the machine used (`other_cores`): on a shared machine the rate says little without it.
+
 The target is ≥ 50 cards/s. `--quick` imports 20 cards (a check of the harness, not a measurement).
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import resource
 import struct
 import subprocess
 import sys
@@ -25,8 +29,9 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
+import trio
 
-from benchmarks import REPO_ROOT, BenchmarkFailed, _processes
+from benchmarks import REPO_ROOT, BenchmarkFailed, _cpu, _processes
 
 NAME: Final = "cards"
 TARGET_CARDS_PER_S: Final = 50.0
@@ -35,6 +40,7 @@ JOBS: Final = 8  # the command's default
 SIDE_PX: Final = 400  # 400 × 400 RGB: 480 KB of pixels
 IMPORT_TIMEOUT_S: Final = 600.0
 MB: Final = 1_000_000
+BUSY_MACHINE_CORES: Final = 0.25  # other processes using more than this make the number noisy
 
 
 class CardImportFailed(BenchmarkFailed):
@@ -122,22 +128,50 @@ def run(quick: bool) -> dict[str, Any]:
         total_bytes = write_cards(folder, count)
         server = _processes.dramaturg_server(root / "data", "--log-level", "WARNING")
         with _processes.serving([server], root / "logs") as servers:
-            url = servers[_processes.DRAMATURG].url
+            server = servers[_processes.DRAMATURG]
+            before, children_before = trio.run(_cpu.take_sample, server.process.pid), _children_cpu_s()
             started = time.perf_counter()
             finished = subprocess.run(
-                _import_command(folder, url), cwd=REPO_ROOT, capture_output=True, text=True, timeout=IMPORT_TIMEOUT_S
+                _import_command(folder, server.url),
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=IMPORT_TIMEOUT_S,
             )
             seconds = time.perf_counter() - started
-            stored = _count_characters(url)
+            after, command_cpu_s = trio.run(_cpu.take_sample, server.process.pid), _children_cpu_s() - children_before
+            stored = _count_characters(server.url)
     if finished.returncode != 0 or stored != count:
         tail = (finished.stdout + finished.stderr)[-2000:]
         raise CardImportFailed(f"exit status {finished.returncode}, {stored} of {count} characters stored:\n{tail}")
-    report = _report(count, total_bytes, seconds)
+    report = _report(count, total_bytes, seconds, _cpu_figures(before, after, command_cpu_s))
     _print_table(report)
     return report
 
 
-def _report(count: int, total_bytes: int, seconds: float) -> dict[str, Any]:
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_figures(before: _cpu.CpuSample, after: _cpu.CpuSample, command_cpu_s: float) -> dict[str, float | None]:
+    """CPU seconds of the server and of the command during the import, and the other processes' cores."""
+    wall_s = after.wall_s - before.wall_s
+    server_cpu_s = None
+    if before.process_s is not None and after.process_s is not None:
+        server_cpu_s = after.process_s - before.process_s
+    other_cores = None
+    if before.machine_busy_s is not None and after.machine_busy_s is not None and server_cpu_s is not None:
+        busy_s = after.machine_busy_s - before.machine_busy_s
+        other_cores = max(0.0, busy_s - server_cpu_s - command_cpu_s) / wall_s
+    return {
+        "server_cpu_s": None if server_cpu_s is None else round(server_cpu_s, 2),
+        "command_cpu_s": round(command_cpu_s, 2),
+        "other_cores": None if other_cores is None else round(other_cores, 2),
+    }
+
+
+def _report(count: int, total_bytes: int, seconds: float, cpu: dict[str, float | None]) -> dict[str, Any]:
     cards_per_s = count / seconds
     return {
         "benchmark": NAME,
@@ -149,19 +183,24 @@ def _report(count: int, total_bytes: int, seconds: float) -> dict[str, Any]:
         "mb_per_s": round(total_bytes / MB / seconds, 1),
         "target_cards_per_s": TARGET_CARDS_PER_S,
         "meets_target": cards_per_s >= TARGET_CARDS_PER_S,
+        **cpu,
         "errors": 0,
     }
 
 
 def _print_table(report: dict[str, Any]) -> None:
     verdict = "ok" if report["meets_target"] else "MISSED"
+    others = report["other_cores"]
+    if others is not None and others > BUSY_MACHINE_CORES:
+        verdict += f" (machine busy: other processes used {others:.1f} cores; noisy)"
     print(
         f"{report['cards']} PNG cards of {report['mean_card_bytes'] / MB:.2f} MB, `dramaturg import` with "
         f"{report['jobs']} in flight, CLI start-up included"
     )
-    print(f"{'seconds':>8} {'cards/s':>8} {'MB/s':>8} {'target':>8}")
+    print(f"{'seconds':>8} {'cards/s':>8} {'MB/s':>8} {'srv cpu s':>9} {'cmd cpu s':>9} {'target':>8}")
     print(
         f"{report['seconds']:>8.2f} {report['cards_per_s']:>8.1f} {report['mb_per_s']:>8.1f} "
+        f"{report['server_cpu_s'] or 0:>9.1f} {report['command_cpu_s']:>9.1f} "
         f"{'≥ ' + format(TARGET_CARDS_PER_S, '.0f'):>8} {verdict}"
     )
 
