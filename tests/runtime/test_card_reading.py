@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from runtime.interchange import CardReading, Picture, UnreadableCard, read_card_upload, read_card_value
+from runtime.archives import ZipLimits
+from runtime.interchange import CardLimits, CardReading, Picture, UnreadableCard, read_card_upload, read_card_value
 from runtime.model.cards import CardSpec, FieldOutcome, ImportWarningCode
 from runtime.model.characters import CoverMimeType
 from tests.support.cards import HYBRID_CARD, V1_CARD, V2_CARD, V3_CARD, charx, tiny_png
@@ -358,3 +359,12 @@ def test_an_icon_missing_from_the_charx_is_reported() -> None:
 
     assert reading.picture is None
     assert warning_codes(reading)[-2:] == ["unsupported_asset", "no_picture"]
+
+
+def test_charx_archives_go_through_the_archive_reader_limits() -> None:
+    small = CardLimits(zip=ZipLimits(max_entry_bytes=1000))
+    bomb = charx({**V3_CARD, "padding": "x" * 50_000})
+    with pytest.raises(UnreadableCard, match=r"invalid CHARX: entry 'card\.json' is larger than 1000 bytes"):
+        read_card_upload(bomb, "bomb.charx", small)
+    with pytest.raises(UnreadableCard, match=r"invalid CHARX: entry name '\.\./evil\.png' contains a '\.\.' segment"):
+        read_card_upload(charx(V3_CARD, {"../evil.png": b"x"}), "evil.charx")
