@@ -277,7 +277,7 @@ def write_json_report(results: Sequence[ImportResult], path: Path) -> None:
 
 async def run_import(paths: Sequence[Path], options: ImportOptions, out: TextIO) -> int:
     """The whole command: 0 when no file failed, 1 when some did, 2 when the server is unreachable."""
-    items = find_card_files(paths)
+    items = await trio.to_thread.run_sync(find_card_files, paths)
     started = time.perf_counter()
     try:
         results = await import_files(items, options, out)
