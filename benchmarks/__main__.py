@@ -4,8 +4,9 @@ Exit status 0 when every benchmark ran with no failed request, 1 otherwise; a be
 cannot run is reported and the others still run. Missing a target is reported in the tables and
 the JSON files, not in the exit status.
 
-`foundation` and `graph` take the load settings below; `generation`, `packages`, `sessions`
-and `lore` have the shape `run(quick) -> dict`: the dict is written as the benchmark's JSON file, and a
+`foundation` and `graph` take the load settings below; `generation`, `packages`, `sessions`, `lore`,
+`hostile` and `cards` have the shape `run(quick) -> dict`: the dict is written as the benchmark's JSON
+file, and a
 top-level `errors` count above 0 marks the run as failed.
 """
 
@@ -23,6 +24,7 @@ import attrs
 from benchmarks import (
     RESULTS_DIR,
     BenchmarkFailed,
+    bench_cards,
     bench_foundation,
     bench_generation,
     bench_graph,
@@ -87,6 +89,7 @@ BENCHMARKS: dict[str, Callable[[RunOptions], bool]] = {
     bench_sessions.NAME: quick_or_full(bench_sessions),
     bench_hostile.NAME: quick_or_full(bench_hostile),
     bench_lore.NAME: quick_or_full(bench_lore),
+    bench_cards.NAME: quick_or_full(bench_cards),
 }
 
 

@@ -11,16 +11,28 @@ OCTET_STREAM = "application/octet-stream"
 
 @attrs.frozen
 class UploadHeaders:
-    """The two request headers an upload slot reads (PROTOCOL §5.2)."""
+    """The request headers an upload slot reads: the two of PROTOCOL §5.2, and `x-schema-id`
+    (the schema of a character imported from a card; a Dramaturg extension)."""
 
     content_type: str = OCTET_STREAM
     file_name: str | None = None
+    schema_id: str | None = None
 
     @classmethod
     def from_request(cls, headers: Mapping[str, str]) -> UploadHeaders:
         content_type = (headers.get("Content-Type") or "").strip() or OCTET_STREAM
-        file_name = (headers.get("x-file-name") or "").strip() or None
-        return cls(content_type, file_name)
+        file_name = _utf8_text(headers.get("x-file-name") or "").strip() or None
+        schema_id = _utf8_text(headers.get("x-schema-id") or "").strip() or None
+        return cls(content_type, file_name, schema_id)
+
+
+def _utf8_text(value: str) -> str:
+    """A header value as its sender wrote it: the server decodes header bytes as Latin-1, so a
+    non-ASCII name sent as UTF-8 (as `dramaturg import` sends file names) is decoded again."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 @attrs.frozen

@@ -148,3 +148,12 @@ async def test_the_load_generator_plays_a_sessions_turns_on_one_kept_connection(
     assert [sample.turn_index for sample in samples] == [1, 2]
     assert all(0 < sample.ack_ms <= sample.wall_ms for sample in samples)
     assert len(local_ends) == 2 and local_ends[0] == local_ends[1]
+
+
+def test_quick_cards_run_imports_every_card_through_the_command(tmp_path: Path) -> None:
+    exit_status = main(["--only", "cards", "--quick", "--results-dir", str(tmp_path)])
+
+    report = json.loads((tmp_path / "cards.json").read_text())
+    assert exit_status == 0
+    assert report["cards"] == 20 and report["errors"] == 0
+    assert report["cards_per_s"] > 0 and 400_000 < report["mean_card_bytes"] < 600_000

@@ -1,4 +1,5 @@
-"""The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub."""
+"""The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub, `import` and
+`export` move character cards to and from a running server."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import attrs
 import trio
 
 from transport.auth import GENERATE, generate_token, token_problem
+from transport.bulk_export import CardFormat, ExportOptions, run_export
+from transport.bulk_import import ImportOptions, run_import
+from transport.bulk_transfer import DEFAULT_JOBS, ServerTarget, url_for_listen
 from transport.cross_site import CrossSitePolicy
 from transport.exposure import exposure_problem
 from transport.gc_tuning import settle_after_start
@@ -67,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", defaults.log_level))
     add_security_arguments(serve, defaults)
     add_llm_stub_parser(commands)
+    add_card_parsers(commands)
     return parser
 
 
@@ -115,6 +120,29 @@ def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
         help="stream chunks per second (0: as fast as possible)",
     )
     stub.add_argument("--log-level", default="INFO")
+
+
+def add_card_parsers(commands: argparse._SubParsersAction) -> None:
+    imports = commands.add_parser("import", help="import character cards (PNG, JSON, CHARX) into a running server")
+    imports.add_argument("paths", nargs="+", type=Path, help="card files or folders (searched recursively)")
+    imports.add_argument("--schema-id", help="state schema of the imported characters (default: character-card)")
+    imports.add_argument("--details", action="store_true", help="print what became of every field of every card")
+    imports.add_argument("--json-report", type=Path, help="also write every file's import report to this JSON file")
+    exports = commands.add_parser("export", help="export characters from a running server as card files")
+    exports.add_argument("character_ids", nargs="*", help="the characters to export (default: all)")
+    exports.add_argument("--out", type=Path, required=True, help="folder to write the cards to")
+    exports.add_argument("--format", choices=[f.value for f in CardFormat], default=CardFormat.PNG.value)
+    default_url = url_for_listen(_env("LISTEN") or Settings().listen)
+    for command in (imports, exports):
+        command.add_argument("--server", default=default_url, help="URL of the running server")
+        command.add_argument("--auth-token", default=_env("AUTH_TOKEN"), help="token the server requires, if any")
+        command.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="files in flight at once")
+
+
+def server_target_from(args: argparse.Namespace) -> ServerTarget:
+    if args.jobs < 1:
+        raise SystemExit("--jobs: expected a positive number")
+    return ServerTarget(args.server.rstrip("/"), args.auth_token or None)
 
 
 def stub_settings_from(args: argparse.Namespace) -> StubSettings:
@@ -222,6 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.log_level)
         trio.run(serve_stub_until_signalled, stub_settings_from(args))
         return 0
+    if args.command == "import":
+        options = ImportOptions(server_target_from(args), args.schema_id, args.jobs, args.details, args.json_report)
+        return trio.run(run_import, args.paths, options, sys.stdout)
+    if args.command == "export":
+        export_options = ExportOptions(server_target_from(args), args.out, CardFormat(args.format), args.jobs)
+        return trio.run(run_export, args.character_ids, export_options, sys.stdout)
     return 2
 
 

@@ -18,7 +18,7 @@ import attrs
 from runtime.codec import CODEC
 from runtime.errors import DramaturgError, InvalidParams
 from runtime.files import DownloadedFile, UploadHeaders
-from runtime.services import Services, characters, packages
+from runtime.services import Services, card_export, card_import, characters, packages
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,16 @@ UPLOADS: dict[tuple[str, str], UploadFn] = {
     ("character", "cover"): characters.upload_cover,
     ("character", "archive"): characters.import_archive,
     ("package_import", "archive"): packages.upload_import_archive,
+    (card_import.UPLOAD_KIND, card_import.UPLOAD_FILE_ID): card_import.upload_card,
 }
 DOWNLOADS: dict[tuple[str, str], DownloadFn] = {
     ("character", "cover"): characters.download_cover,
     ("character", "archive"): characters.export_archive,
     ("package_export", "archive"): packages.download_export_archive,
+    ("character", card_export.PNG_CARD_FILE_ID): card_export.download_png_card,
+    ("character", card_export.JSON_CARD_FILE_ID): card_export.download_json_card,
+    ("character", card_export.JSON_V2_CARD_FILE_ID): card_export.download_json_v2_card,
+    ("character", card_export.CHARX_FILE_ID): card_export.download_charx_card,
 }
 
 _STATUS_BY_CODE = {-32700: 400, -32600: 400, -32602: 400, 40404: 404, 40909: 409}

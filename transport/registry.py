@@ -116,8 +116,9 @@ ALL_METHOD_NAMES: tuple[str, ...] = (
 )
 
 
-EXTENSION_METHOD_NAMES: tuple[str, ...] = ("lorebook.dry_run",)
-"""Methods Dramaturg adds to the protocol; `rpc.discover` lists them like the others."""
+EXTENSION_METHOD_NAMES: tuple[str, ...] = ("lorebook.dry_run", "character.import_card", "character.export_card")
+"""Methods Dramaturg adds to the protocol's 96 (documented in the README); `rpc.discover` lists them like the
+others."""
 
 
 class SessionUse(enum.Enum):
@@ -197,7 +198,7 @@ class Registry:
         defined: set[str] = set()
         for family in families:
             for method in family:
-                if method.name not in methods and method.name != "rpc.discover":
+                if method.name not in methods and method.name not in (*EXTENSION_METHOD_NAMES, "rpc.discover"):
                     raise ValueError(f"method {method.name!r} is not in the protocol")
                 if method.name in defined:
                     raise ValueError(f"method {method.name!r} is defined twice")

@@ -34,6 +34,7 @@ from runtime.model.characters import (
 from runtime.services._services import Services
 from runtime.services._validation import require_id
 from runtime.store import Cursor, references
+from runtime.store.character_cards import delete_stored_card
 from runtime.store.characters import (
     CHARACTERS,
     Blob,
@@ -157,6 +158,7 @@ async def delete_character(services: Services, params: CharacterIdParams) -> Cha
             raise Conflict(f"character '{character_id}' is still referenced by story resources")
         record = CHARACTERS.require(cursor, character_id)
         CHARACTERS.delete(cursor, character_id)
+        delete_stored_card(cursor, character_id)
         if record.cover_blob_id is not None:
             delete_blob(cursor, record.cover_blob_id)
 
@@ -193,7 +195,7 @@ async def upload_cover(
     def replace_cover(cursor: Cursor) -> None:
         record = CHARACTERS.require(cursor, character_id)
         blob = insert_blob(cursor, file_name, cover_type.value, body, now_ms)
-        CHARACTERS.update(cursor, character_id, _with_cover(record, blob, cover_type))
+        CHARACTERS.update(cursor, character_id, with_cover(record, blob, cover_type))
         if record.cover_blob_id is not None:
             delete_blob(cursor, record.cover_blob_id)
 
@@ -201,7 +203,8 @@ async def upload_cover(
     return ResourceFilePayload(_resource_id(character_id), COVER_FILE_ID, file_name, cover_type.value, len(body))
 
 
-def _with_cover(record: CharacterRecord, blob: Blob, cover_type: CoverMimeType) -> CharacterRecord:
+def with_cover(record: CharacterRecord, blob: Blob, cover_type: CoverMimeType) -> CharacterRecord:
+    """The record with `blob` (of `cover_type`) as its cover."""
     return attrs.evolve(record, cover_blob_id=blob.blob_id, cover_file_name=blob.file_name, cover_mime_type=cover_type)
 
 
@@ -217,7 +220,7 @@ async def import_archive(
     def insert(cursor: Cursor) -> None:
         _require_new_character(cursor, record.content)
         blob = insert_blob(cursor, archive.cover_path, archive.cover_mime_type.value, archive.cover, now_ms)
-        CHARACTERS.insert(cursor, character_id, _with_cover(record, blob, archive.cover_mime_type))
+        CHARACTERS.insert(cursor, character_id, with_cover(record, blob, archive.cover_mime_type))
 
     await services.store.write(insert)
     file_name = headers.file_name or character_archive_file_name(character_id)

@@ -176,6 +176,24 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        8,
+        # The community card a character was imported from, so an export can give back every
+        # field Dramaturg does not own; and the files of an imported CHARX besides its card.
+        # Both are written in the import's transaction and deleted with the character.
+        """
+        CREATE TABLE character_cards (
+            character_id VARCHAR PRIMARY KEY,
+            doc JSON NOT NULL
+        );
+        CREATE TABLE character_card_files (
+            character_id VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (character_id, path)
+        );
+        """,
+    ),
 ]
 
 

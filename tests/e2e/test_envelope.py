@@ -28,6 +28,16 @@ async def test_nan_and_infinity_are_not_json(rpc: RpcClient) -> None:
     assert status == 400 and body["error"]["code"] == -32700
 
 
+async def test_json_nested_deeper_than_the_parser_goes_is_a_parse_error_not_a_crash(rpc: RpcClient) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    status, body = await post_raw(rpc, '{"jsonrpc":"2.0","id":"r","method":"api.list","params":' + deep + "}")
+    assert status == 400 and body["id"] is None
+    assert body["error"] == {
+        "code": -32700,
+        "message": "parse error: request body is not valid JSON (nested deeper than 128 levels)",
+    }
+
+
 @pytest.mark.parametrize(
     ("envelope", "message"),
     [

@@ -38,6 +38,6 @@ FAMILIES = [
 
 
 def build_registry() -> Registry:
-    """All 96 protocol methods plus `rpc.discover`, which describes them."""
+    """All 96 protocol methods, Dramaturg's extensions, and `rpc.discover`, which describes them."""
     registry = Registry.build(FAMILIES)
     return Registry.build([*FAMILIES, [discover_method(registry)]])

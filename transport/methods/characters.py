@@ -1,9 +1,11 @@
-"""Registrations of `character.*`. Covers and `.chr` archives use the binary routes (`transport.files`)."""
+"""Registrations of `character.*`, with the card import and export extensions. Covers, `.chr` archives
+and card files use the binary routes (`transport.files`)."""
 
 from __future__ import annotations
 
+from runtime.model import cards
 from runtime.model import characters as model
-from runtime.services import characters
+from runtime.services import card_export, card_import, characters
 from transport.registry import Method, NoParams, forward, forward_without_params
 
 METHODS = [
@@ -35,5 +37,21 @@ METHODS = [
         "character_deleted",
         model.CharacterDeleted,
         forward(characters.delete_character),
+    ),
+    Method(
+        "character.import_card",
+        cards.CharacterImportCardParams,
+        "character_card_imported",
+        cards.CharacterCardImported,
+        forward(card_import.import_card),
+        summary="Import a V1/V2/V3 character card sent as JSON (Dramaturg extension); answers with the import report.",
+    ),
+    Method(
+        "character.export_card",
+        cards.CharacterExportCardParams,
+        "character_card_exported",
+        cards.CharacterCardExported,
+        forward(card_export.export_card),
+        summary="A character as a V3 (or V2) character card JSON (Dramaturg extension).",
     ),
 ]

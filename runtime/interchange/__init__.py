@@ -1,0 +1,50 @@
+"""Community character cards (INTERCHANGE.md): reading V1/V2/V3 cards from PNG, JSON and CHARX
+files into Dramaturg characters with a field-by-field report, and writing characters back as
+cards. Pure and blocking (parsing, inflating, zipping): the services call it from worker threads.
+"""
+
+from runtime.interchange._card_file import CardLimits as CardLimits
+from runtime.interchange._card_file import Picture as Picture
+from runtime.interchange._card_file import UnreadableCard as UnreadableCard
+from runtime.interchange._card_file import image_type as image_type
+from runtime.interchange._card_file import picture_from_bytes as picture_from_bytes
+from runtime.interchange._card_reader import JsonObject as JsonObject
+from runtime.interchange._card_reader import NormalizedCard as NormalizedCard
+from runtime.interchange._card_writer import write_card as write_card
+from runtime.interchange._embedded_book import report_kept_book as report_kept_book
+from runtime.interchange._export_files import charx_card_file as charx_card_file
+from runtime.interchange._export_files import json_card_file as json_card_file
+from runtime.interchange._export_files import png_card_file as png_card_file
+from runtime.interchange._mapping import CardCharacter as CardCharacter
+from runtime.interchange._placeholder import placeholder_png as placeholder_png
+from runtime.interchange._png import PngLimits as PngLimits
+from runtime.interchange._png import UnsafePng as UnsafePng
+from runtime.interchange._reading import CardReading as CardReading
+from runtime.interchange._reading import read_card_upload as read_card_upload
+from runtime.interchange._reading import read_card_value as read_card_value
+from runtime.interchange._reading import reread_card as reread_card
+from runtime.interchange._report import ReportLines as ReportLines
+
+__all__ = [
+    "CardCharacter",
+    "CardLimits",
+    "CardReading",
+    "JsonObject",
+    "NormalizedCard",
+    "Picture",
+    "PngLimits",
+    "ReportLines",
+    "UnreadableCard",
+    "UnsafePng",
+    "charx_card_file",
+    "image_type",
+    "json_card_file",
+    "picture_from_bytes",
+    "placeholder_png",
+    "png_card_file",
+    "read_card_upload",
+    "read_card_value",
+    "report_kept_book",
+    "reread_card",
+    "write_card",
+]

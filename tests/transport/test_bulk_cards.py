@@ -1,0 +1,171 @@
+"""`dramaturg import` and `dramaturg export` against a real server: a SillyTavern-like folder in,
+a folder of cards out, and the summary and exit status in between."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.cards import HYBRID_CARD, V1_CARD, V2_CARD, V3_CARD, card_in_png, charx, png_card, tiny_png
+from tests.support.processes import free_port
+from tests.support.server import RunningServer
+from transport.bulk_export import CardFormat, ExportOptions, run_export
+from transport.bulk_import import ImportOptions, Status, find_card_files, run_import
+from transport.bulk_transfer import ServerTarget, url_for_listen
+from transport.cli import build_parser, server_target_from
+
+WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(20)
+
+
+def sillytavern_folder(root: Path, *, broken: bool) -> Path:
+    characters = root / "characters"
+    (characters / "sub").mkdir(parents=True)
+    (root / "worlds").mkdir()
+    (root / ".git").mkdir()
+    (characters / "Mira.png").write_bytes(png_card(V2_CARD))
+    (characters / "Xan.png").write_bytes(png_card({**V3_CARD, "data": {**V3_CARD["data"], "name": "Xan"}}, "ccv3"))
+    (characters / "plain.png").write_bytes(tiny_png())  # a picture without a card: skipped
+    (characters / "Duo.json").write_bytes(json.dumps({**V1_CARD, "name": "Duo"}).encode())
+    (characters / "Duo.webp").write_bytes(WEBP)
+    (characters / "sub" / "Other.charx").write_bytes(charx({**V3_CARD, "data": {**V3_CARD["data"], "name": "Other"}}))
+    (characters / "notes.txt").write_text("not a card")
+    (root / "worlds" / "Harbor.json").write_text(json.dumps({"entries": {}}))
+    (root / ".git" / "Hidden.png").write_bytes(png_card(HYBRID_CARD))
+    if broken:
+        (characters / "Broken.png").write_bytes(png_card(V1_CARD)[:-30])
+    return root
+
+
+def options(server: RunningServer, **changes: object) -> ImportOptions:
+    return ImportOptions(ServerTarget(server.url), **changes)  # type: ignore[arg-type]
+
+
+def test_finding_files_pairs_json_with_its_picture_and_skips_lorebooks(tmp_path: Path) -> None:
+    root = sillytavern_folder(tmp_path / "st", broken=False)
+
+    items = {Path(item.shown).relative_to(root).as_posix(): item for item in find_card_files([root])}
+
+    assert sorted(items) == [
+        "characters/Duo.json",
+        "characters/Mira.png",
+        "characters/Xan.png",
+        "characters/plain.png",
+        "characters/sub/Other.charx",
+        "worlds/Harbor.json",
+    ]
+    assert items["characters/Duo.json"].picture == root / "characters" / "Duo.webp"
+    assert items["worlds/Harbor.json"].skip == "lorebook import not yet supported"
+    assert [item.failure for item in find_card_files([tmp_path / "missing.png"])] == ["no such file or folder"]
+
+
+async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server: RunningServer, tmp_path: Path) -> None:
+    root = sillytavern_folder(tmp_path / "st", broken=True)
+    out = io.StringIO()
+
+    status = await run_import([root], options(server, json_report=tmp_path / "report.json"), out)
+
+    text = out.getvalue()
+    assert status == 1  # Broken.png failed
+    assert "Imported 4 of 7 files (2 with warnings), 1 failed, 2 skipped" in text
+    assert "characters/Broken.png: invalid character card: damaged or hostile PNG: truncated PNG" in text
+    assert "! lorebook_not_imported" in text
+    summary = text[text.index("\nImported") :]
+    assert "skipped        " in summary and "lorebook import not yet supported" in summary
+    assert "no character card in this file" in summary
+    listed = await server.client.result("character.list")
+    assert sorted(c["character_id"] for c in listed["characters"]) == ["duo", "mira", "other", "xan"]
+    duo = await server.client.result("character.get", {"character_id": "duo"})
+    assert duo["cover_mime_type"] == "image/webp"  # the picture beside the JSON
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert {entry["status"] for entry in report} == {status.value for status in Status}
+    assert next(entry for entry in report if entry["character_id"] == "mira")["report"]["container"] == "png"
+
+
+async def test_a_clean_import_exits_0_and_prints_fields_on_request(server: RunningServer, tmp_path: Path) -> None:
+    (tmp_path / "Mira.json").write_text(json.dumps(V1_CARD))
+    out = io.StringIO()
+
+    status = await run_import([tmp_path / "Mira.json"], options(server, details=True), out)
+
+    assert status == 0
+    assert "description: mapped → personality" in out.getvalue()
+    assert 'creator_notes: defaulted = ""' in out.getvalue()
+
+
+async def test_a_file_named_on_the_command_line_without_a_card_fails(server: RunningServer, tmp_path: Path) -> None:
+    (tmp_path / "plain.png").write_bytes(tiny_png())
+    out = io.StringIO()
+
+    assert await run_import([tmp_path / "plain.png", tmp_path / "gone.png"], options(server), out) == 1
+    assert "no character card found: the PNG has no chara or ccv3 text chunk" in out.getvalue()
+    assert "no such file or folder" in out.getvalue()
+
+
+async def test_an_unreachable_server_stops_the_run_with_status_2(tmp_path: Path) -> None:
+    (tmp_path / "Mira.png").write_bytes(png_card(V1_CARD))
+    out = io.StringIO()
+    target = ServerTarget(f"http://127.0.0.1:{free_port()}")
+
+    assert await run_import([tmp_path], ImportOptions(target), out) == 2
+    assert "cannot reach the Dramaturg server at http://127.0.0.1:" in out.getvalue()
+
+
+async def test_export_writes_a_card_file_per_character(server: RunningServer, tmp_path: Path) -> None:
+    await run_import([sillytavern_folder(tmp_path / "st", broken=False)], options(server), io.StringIO())
+    out = io.StringIO()
+
+    status = await run_export([], ExportOptions(ServerTarget(server.url), tmp_path / "out"), out)
+
+    assert status == 0
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["duo.png", "mira.png", "other.png", "xan.png"]
+    assert card_in_png((tmp_path / "out" / "mira.png").read_bytes(), "ccv3")["data"]["name"] == "Mira"
+    assert "Exported 4 of 4 characters" in out.getvalue()
+
+
+async def test_export_of_one_format_and_a_missing_character(server: RunningServer, tmp_path: Path) -> None:
+    await run_import([sillytavern_folder(tmp_path / "st", broken=False)], options(server), io.StringIO())
+    out = io.StringIO()
+    export_options = ExportOptions(ServerTarget(server.url), tmp_path / "out", CardFormat.JSON_V2)
+
+    status = await run_export(["xan", "ghost"], export_options, out)
+
+    assert status == 1
+    assert json.loads((tmp_path / "out" / "xan.v2.json").read_text())["spec"] == "chara_card_v2"
+    assert "character 'ghost' not found" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("listen", "url"),
+    [
+        ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("0.0.0.0:9000", "http://127.0.0.1:9000"),
+        ("[::1]:80", "http://[::1]:80"),
+    ],
+)
+def test_the_default_server_url_follows_the_listen_address(listen: str, url: str) -> None:
+    assert url_for_listen(listen) == url
+
+
+def test_the_command_line_builds_the_target_with_its_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRAMATURG_LISTEN", "0.0.0.0:9999")
+    monkeypatch.setenv("DRAMATURG_AUTH_TOKEN", "s3cret")
+    args = build_parser().parse_args(["import", "cards/", "--jobs", "2"])
+
+    target = server_target_from(args)
+
+    assert (target.url, target.auth_token) == ("http://127.0.0.1:9999", "s3cret")
+    assert "s3cret" not in repr(target)
+    assert target.client().headers["Authorization"] == "Bearer s3cret"
+
+
+async def test_a_non_ascii_file_name_reaches_the_server_intact(server: RunningServer, tmp_path: Path) -> None:
+    nameless = {key: value for key, value in V1_CARD.items() if key != "name"}
+    (tmp_path / "Žofie.png").write_bytes(png_card(nameless))
+
+    assert await run_import([tmp_path], options(server), io.StringIO()) == 0
+
+    character = await server.client.result("character.get", {"character_id": "zofie"})
+    assert (character["content"]["name"], character["cover_file_name"]) == ("Žofie", "Žofie.png")

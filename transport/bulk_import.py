@@ -1,0 +1,290 @@
+"""`dramaturg import PATH…`: send character cards to a running server, one upload per file.
+
+Folders are searched recursively for `.png`, `.json` and `.charx` files (hidden ones are left
+alone). A JSON card with a picture of the same name beside it (`Mira.json` + `Mira.png`,
+`.webp`, `.jpg`) is one import through `character.import_card`, the picture becoming the cover;
+everything else goes to `POST /upload/character_import:new/card`. JSON files under a `worlds`
+folder are SillyTavern lorebooks and are skipped for now. A file found in a folder that holds
+no card (a background picture, a settings file) is skipped too; one named on the command line
+fails. Each file is reported as it finishes; a bad file never stops the others; the run ends
+with a summary table. The exit status is 1 when any file failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+import httpx
+import trio
+
+from transport.bulk_transfer import (
+    DEFAULT_JOBS,
+    ServerTarget,
+    ServerUnreachable,
+    call_rpc,
+    error_text,
+    print_table,
+    run_bounded,
+    unreachable,
+)
+
+CARD_SUFFIXES = frozenset({".png", ".json", ".charx"})
+PICTURE_TYPES = {".png": "image/png", ".webp": "image/webp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+LOREBOOK_FOLDERS = frozenset({"worlds"})
+UPLOAD_PATH = "/upload/character_import%3Anew/card"
+NO_CARD = "invalid character card: no character card found"
+LOREBOOK_REFUSAL = "this is a lorebook, not a character card"
+LOREBOOK_SKIP = "lorebook import not yet supported"
+
+
+class Status(enum.Enum):
+    IMPORTED = "imported"
+    WARNINGS = "with warnings"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@attrs.frozen
+class ImportItem:
+    """One file to import: `shown` is its path as the user will recognise it."""
+
+    path: Path
+    shown: str
+    picture: Path | None = None  # a picture beside a JSON card
+    in_folder: bool = False  # found by searching a folder (not named on the command line)
+    skip: str | None = None  # why it is not sent (a lorebook)
+    failure: str | None = None  # why it cannot be sent (no such file)
+
+
+@attrs.frozen
+class ImportResult:
+    item: ImportItem
+    status: Status
+    character_id: str | None = None
+    detail: str = ""
+    report: dict[str, Any] | None = None
+
+
+@attrs.frozen
+class ImportOptions:
+    target: ServerTarget
+    schema_id: str | None = None
+    jobs: int = DEFAULT_JOBS
+    details: bool = False  # print every field of every report
+    json_report: Path | None = None
+
+
+# -- finding the files ---------------------------------------------------------------------
+
+
+def find_card_files(paths: Sequence[Path]) -> list[ImportItem]:
+    """The files to import, in a stable order: each path as given, folders searched recursively."""
+    items: list[ImportItem] = []
+    for given in paths:
+        if given.is_dir():
+            items.extend(_folder_items(given))
+        elif given.is_file():
+            items.append(ImportItem(given, str(given), picture=_picture_beside(given)))
+        else:
+            items.append(ImportItem(given, str(given), failure="no such file or folder"))
+    return items
+
+
+def _folder_items(root: Path) -> list[ImportItem]:
+    files = sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    )
+    json_cards = {(path.parent, path.stem) for path in files if path.suffix.lower() == ".json"}
+    items: list[ImportItem] = []
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix not in CARD_SUFFIXES:
+            continue
+        if suffix == ".png" and (path.parent, path.stem) in json_cards:
+            continue  # the picture of the JSON card beside it
+        folders = {part.lower() for part in (root.resolve().name, *path.relative_to(root).parts[:-1])}
+        skip = LOREBOOK_SKIP if suffix == ".json" and folders & LOREBOOK_FOLDERS else None
+        picture = _picture_beside(path) if suffix == ".json" else None
+        items.append(ImportItem(path, str(path), picture=picture, in_folder=True, skip=skip))
+    return items
+
+
+def _picture_beside(path: Path) -> Path | None:
+    if path.suffix.lower() != ".json":
+        return None
+    for sibling in sorted(path.parent.glob(f"{path.stem}.*")):
+        if sibling.suffix.lower() in PICTURE_TYPES and sibling.is_file():
+            return sibling
+    return None
+
+
+# -- importing -------------------------------------------------------------------------------
+
+
+async def import_files(items: Sequence[ImportItem], options: ImportOptions, out: TextIO) -> list[ImportResult]:
+    """Import every item, printing a line (and its warnings) as each one finishes.
+    Raises ServerUnreachable when the server cannot be reached."""
+    results: list[ImportResult | None] = [None] * len(items)
+    done = 0
+    async with options.target.client() as http:
+
+        async def work(index: int, item: ImportItem) -> None:
+            nonlocal done
+            result = await _import_one(http, item, options)
+            results[index] = result
+            done += 1
+            print(_progress_line(done, len(items), result, options.details), file=out, flush=True)
+
+        await run_bounded(items, options.jobs, work)
+    return [result for result in results if result is not None]
+
+
+async def _import_one(http: httpx.AsyncClient, item: ImportItem, options: ImportOptions) -> ImportResult:
+    if item.failure is not None:
+        return ImportResult(item, Status.FAILED, detail=item.failure)
+    if item.skip is not None:
+        return ImportResult(item, Status.SKIPPED, detail=item.skip)
+    try:
+        data = await trio.to_thread.run_sync(item.path.read_bytes)
+        picture = None if item.picture is None else await trio.to_thread.run_sync(item.picture.read_bytes)
+    except OSError as exc:
+        return ImportResult(item, Status.FAILED, detail=f"cannot read the file: {exc.strerror}")
+    try:
+        if picture is None:
+            answer, error = await _upload(http, item, data, options)
+        else:
+            answer, error = await _import_with_picture(http, item, data, picture, options)
+    except httpx.ConnectError as exc:
+        raise unreachable(options.target, exc) from exc
+    except httpx.TransportError as exc:
+        return ImportResult(item, Status.FAILED, detail=f"the transfer failed ({type(exc).__name__})")
+    if answer is None:
+        return _refused(item, error)
+    report = answer["report"]
+    codes = list(dict.fromkeys(warning["code"] for warning in report["warnings"]))
+    status = Status.WARNINGS if codes else Status.IMPORTED
+    return ImportResult(item, status, answer["character_id"], ", ".join(codes), report)
+
+
+def _refused(item: ImportItem, error: str) -> ImportResult:
+    """A file the server refused: a lorebook is skipped (for now), and so is a file without a card
+    that was only found by searching a folder; anything else failed."""
+    if LOREBOOK_REFUSAL in error:
+        return ImportResult(item, Status.SKIPPED, detail=LOREBOOK_SKIP)
+    if item.in_folder and error.startswith(NO_CARD):
+        return ImportResult(item, Status.SKIPPED, detail="no character card in this file")
+    return ImportResult(item, Status.FAILED, detail=error)
+
+
+async def _upload(
+    http: httpx.AsyncClient, item: ImportItem, data: bytes, options: ImportOptions
+) -> tuple[dict[str, Any] | None, str]:
+    # UTF-8 bytes: httpx sends str header values as ASCII only, and file names are often not.
+    headers = {b"x-file-name": item.path.name.encode("utf-8")}
+    if options.schema_id is not None:
+        headers[b"x-schema-id"] = options.schema_id.encode("utf-8")
+    response = await http.post(UPLOAD_PATH, content=data, headers=headers)
+    if response.status_code != 200:
+        return None, error_text(response)
+    return response.json(), ""
+
+
+async def _import_with_picture(
+    http: httpx.AsyncClient, item: ImportItem, data: bytes, picture: bytes, options: ImportOptions
+) -> tuple[dict[str, Any] | None, str]:
+    assert item.picture is not None
+    try:
+        card = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        return None, f"the card is not valid JSON ({exc})"
+    params: dict[str, Any] = {
+        "card": card,
+        "file_name": item.path.name,
+        "picture": {
+            "content_type": PICTURE_TYPES[item.picture.suffix.lower()],
+            "data_base64": base64.b64encode(picture).decode("ascii"),
+        },
+    }
+    if options.schema_id is not None:
+        params["schema_id"] = options.schema_id
+    return await call_rpc(http, "character.import_card", params)
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _progress_line(done: int, total: int, result: ImportResult, details: bool) -> str:
+    width = len(str(total))
+    head = f"[{done:>{width}}/{total}] {result.status.value:<13} {result.item.shown}"
+    if result.item.picture is not None:
+        head += f" + {result.item.picture.name}"
+    if result.report is None:
+        return f"{head}: {result.detail}" if result.detail else head
+    lines = [f"{head} → {result.character_id}"]
+    lines += [f"      ! {warning['code']}: {warning['message']}" for warning in result.report["warnings"]]
+    if details:
+        lines += [f"      {_field_line(field)}" for field in result.report["fields"]]
+    return "\n".join(lines)
+
+
+def _field_line(field: dict[str, Any]) -> str:
+    outcome = field["outcome"]
+    if outcome == "mapped":
+        outcome = f"mapped → {field['target']}"
+    elif outcome == "defaulted":
+        outcome = f"defaulted = {json.dumps(field['value'], ensure_ascii=False)}"
+    note = f"  ({field['note']})" if field.get("note") else ""
+    return f"{field['field']}: {outcome}{note}"
+
+
+def print_summary(results: Sequence[ImportResult], seconds: float, out: TextIO) -> None:
+    counts = {status: sum(1 for result in results if result.status is status) for status in Status}
+    imported = counts[Status.IMPORTED] + counts[Status.WARNINGS]
+    rate = f" ({imported / seconds:.1f} cards/s)" if seconds > 0 and imported else ""
+    print(
+        f"\nImported {imported} of {len(results)} files ({counts[Status.WARNINGS]} with warnings),"
+        f" {counts[Status.FAILED]} failed, {counts[Status.SKIPPED]} skipped, in {seconds:.1f} s{rate}.",
+        file=out,
+    )
+    notable = [result for result in results if result.status is not Status.IMPORTED]
+    if notable:
+        rows = [[r.status.value, r.item.shown, r.character_id or "-", r.detail] for r in notable]
+        print_table(rows, ["status", "file", "character", "detail"], out)
+
+
+def write_json_report(results: Sequence[ImportResult], path: Path) -> None:
+    entries = [
+        {
+            "file": result.item.shown,
+            "status": result.status.value,
+            "character_id": result.character_id,
+            "detail": result.detail,
+            "report": result.report,
+        }
+        for result in results
+    ]
+    path.write_text(json.dumps(entries, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+async def run_import(paths: Sequence[Path], options: ImportOptions, out: TextIO) -> int:
+    """The whole command: 0 when no file failed, 1 when some did, 2 when the server is unreachable."""
+    items = await trio.to_thread.run_sync(find_card_files, paths)
+    started = time.perf_counter()
+    try:
+        results = await import_files(items, options, out)
+    except ServerUnreachable as exc:
+        print(f"dramaturg import: {exc}", file=out)
+        return 2
+    print_summary(results, time.perf_counter() - started, out)
+    if options.json_report is not None:
+        await trio.to_thread.run_sync(write_json_report, results, options.json_report)
+    return 1 if any(result.status is Status.FAILED for result in results) else 0

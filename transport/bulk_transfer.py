@@ -1,0 +1,105 @@
+"""What `dramaturg import` and `dramaturg export` share: the running server they talk to over HTTP,
+running a bounded number of transfers at once, progress lines and the closing summary table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TextIO, TypeVar
+
+import attrs
+import httpx
+import trio
+
+T = TypeVar("T")
+LOOPBACK = "127.0.0.1"
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_JOBS = 8  # transfers in flight: enough that the server commits several imports together
+
+
+class ServerUnreachable(Exception):
+    """No server answered at the URL; going on would fail every file the same way."""
+
+
+@attrs.frozen
+class ServerTarget:
+    """Where the server is and the token it may require (`Authorization: Bearer …`)."""
+
+    url: str
+    auth_token: str | None = attrs.field(default=None, repr=False)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def client(self) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {self.auth_token}"} if self.auth_token else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=self.timeout_s)
+
+
+def url_for_listen(listen: str) -> str:
+    """The URL a client on this machine uses for a server bound to `host:port`."""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if host in WILDCARD_HOSTS:
+        host = LOOPBACK
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def unreachable(target: ServerTarget, exc: httpx.TransportError) -> ServerUnreachable:
+    return ServerUnreachable(
+        f"cannot reach the Dramaturg server at {target.url} ({type(exc).__name__}); start it with `dramaturg serve`"
+        " or pass --server"
+    )
+
+
+def error_text(response: httpx.Response) -> str:
+    """The message of a failed answer: `{code, message}` bodies, RPC error envelopes, or the status."""
+    if response.status_code == 401:
+        return "the server requires a token (--auth-token or DRAMATURG_AUTH_TOKEN)"
+    try:
+        body: Any = response.json()
+    except json.JSONDecodeError:
+        return f"HTTP {response.status_code}"
+    error = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(error, dict) and "message" in error:
+        return str(error["message"])
+    return f"HTTP {response.status_code}"
+
+
+async def call_rpc(http: httpx.AsyncClient, method: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """(result, "") on success, (None, message) on an error answer."""
+    envelope = {"jsonrpc": "2.0", "id": f"cli-{method}", "method": method, "params": params}
+    response = await http.post("/rpc", json=envelope)
+    if response.status_code != 200:
+        return None, error_text(response)
+    body = response.json()
+    if "error" in body:
+        return None, error_text(response)
+    return body["result"], ""
+
+
+async def run_bounded(items: Sequence[T], jobs: int, work: Callable[[int, T], Awaitable[None]]) -> None:
+    """`work(index, item)` for every item, at most `jobs` at once. `work` must not raise, except
+    ServerUnreachable, which stops everything."""
+    limiter = trio.CapacityLimiter(max(1, jobs))
+
+    async def run_one(index: int, item: T) -> None:
+        async with limiter:
+            await work(index, item)
+
+    try:
+        async with trio.open_nursery() as nursery:
+            for index, item in enumerate(items):
+                nursery.start_soon(run_one, index, item)
+    except* ServerUnreachable as group:
+        raise group.exceptions[0] from None
+
+
+def print_table(rows: Iterable[Sequence[str]], headers: Sequence[str], out: TextIO) -> None:
+    """Columns padded to their widest cell; the last column is left as it is."""
+    table = [list(headers), *(list(row) for row in rows)]
+    widths = [max(len(row[column]) for row in table) for column in range(len(headers) - 1)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  " + "  ".join([*cells, row[-1]]).rstrip(), file=out)
