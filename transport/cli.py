@@ -1,4 +1,5 @@
-"""The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub."""
+"""The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub, `snapshot`
+asks the running server for a copy of its database."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from transport.llm_stub import StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
 from transport.server import run_server
 from transport.settings import ENV_PREFIX, Settings
+from transport.snapshot_command import add_snapshot_parser, run_snapshot
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", defaults.log_level))
     add_llm_stub_parser(commands)
+    add_snapshot_parser(commands, _env("LISTEN", defaults.listen) or defaults.listen)
     return parser
 
 
@@ -132,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.log_level)
         trio.run(serve_stub_until_signalled, stub_settings_from(args))
         return 0
+    if args.command == "snapshot":
+        return run_snapshot(args)
     return 2
 
 

@@ -1,7 +1,8 @@
 """The method registry as data: name → params type, result tag, payload type, handler.
 
 The 96 names of PROTOCOL §6.0 are all registered from the start; a method whose family is
-not built yet has no handler and answers 50001 "not implemented yet" (never -32601).
+not built yet has no handler and answers 50001 "not implemented yet" (never -32601). Dramaturg's
+own methods (EXTENSION_METHOD_NAMES) are known beside them, and `rpc.discover` shows both.
 """
 
 from __future__ import annotations
@@ -114,6 +115,14 @@ ALL_METHOD_NAMES: tuple[str, ...] = (
     "data_package.import_commit",
 )
 
+EXTENSION_METHOD_NAMES: tuple[str, ...] = (
+    "analytics.llm_usage",
+    "analytics.play",
+    "analytics.node_visits",
+    "analytics.snapshot",
+)
+"""Methods Dramaturg adds to the protocol (documented in the README)."""
+
 
 class SessionUse(enum.Enum):
     """How a method uses the envelope `session_id` (column "sid" of PROTOCOL §6)."""
@@ -183,8 +192,9 @@ class Registry:
 
     @classmethod
     def build(cls, families: Iterable[Iterable[Method]]) -> Registry:
-        """Every known name, with the families' methods filled in; refuses unknown or twice-defined names."""
-        methods = {name: Method(name=name) for name in ALL_METHOD_NAMES}
+        """Every known name (protocol and extensions), with the families' methods filled in; refuses
+        unknown or twice-defined names."""
+        methods = {name: Method(name=name) for name in (*ALL_METHOD_NAMES, *EXTENSION_METHOD_NAMES)}
         defined: set[str] = set()
         for family in families:
             for method in family:

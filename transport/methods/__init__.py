@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from transport.methods import (
+    analytics,
     apis,
     characters,
     drafts,
@@ -34,10 +35,11 @@ FAMILIES = [
     sessions.METHODS,
     overview.METHODS,
     packages.METHODS,
+    analytics.METHODS,
 ]
 
 
 def build_registry() -> Registry:
-    """All 96 protocol methods plus `rpc.discover`, which describes them."""
+    """All 96 protocol methods, Dramaturg's extensions, and `rpc.discover`, which describes them."""
     registry = Registry.build(FAMILIES)
     return Registry.build([*FAMILIES, [discover_method(registry)]])
