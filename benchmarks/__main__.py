@@ -4,8 +4,8 @@ Exit status 0 when every benchmark ran with no failed request, 1 otherwise; a be
 cannot run is reported and the others still run. Missing a target is reported in the tables and
 the JSON files, not in the exit status.
 
-`foundation` and `graph` take the load settings below; `generation`, `packages` and `sessions`
-have the shape `run(quick) -> dict`: the dict is written as the benchmark's JSON file, and a
+`foundation` and `graph` take the load settings below; `generation`, `packages`, `sessions` and
+`analytics` have the shape `run(quick) -> dict`: the dict is written as the benchmark's JSON file, and a
 top-level `errors` count above 0 marks the run as failed.
 """
 
@@ -23,6 +23,7 @@ import attrs
 from benchmarks import (
     RESULTS_DIR,
     BenchmarkFailed,
+    bench_analytics,
     bench_foundation,
     bench_generation,
     bench_graph,
@@ -83,6 +84,7 @@ BENCHMARKS: dict[str, Callable[[RunOptions], bool]] = {
     bench_generation.NAME: quick_or_full(bench_generation),
     bench_packages.NAME: quick_or_full(bench_packages),
     bench_sessions.NAME: quick_or_full(bench_sessions),
+    bench_analytics.NAME: quick_or_full(bench_analytics),
 }
 
 

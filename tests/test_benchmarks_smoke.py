@@ -140,3 +140,20 @@ async def test_the_load_generator_plays_a_sessions_turns_on_one_kept_connection(
     assert [sample.turn_index for sample in samples] == [1, 2]
     assert all(0 < sample.ack_ms <= sample.wall_ms for sample in samples)
     assert len(local_ends) == 2 and local_ends[0] == local_ends[1]
+
+
+def test_quick_analytics_run_answers_every_report_over_a_written_history(tmp_path: Path) -> None:
+    exit_status = main(["--only", "analytics", "--quick", "--results-dir", str(tmp_path)])
+
+    report = json.loads((tmp_path / "analytics.json").read_text())
+    assert exit_status == 0 and report["errors"] == 0
+    assert (report["llm_calls"], report["messages"]) == (5_000, 5_000)
+    assert {case["method"] for case in report["cases"].values()} == {
+        "analytics.llm_usage",
+        "analytics.play",
+        "analytics.node_visits",
+        "dashboard.get",
+    }
+    for name, case in report["cases"].items():
+        assert 0 < case["p50_ms"] <= case["max_ms"] and case["answer_bytes"] > 0, name
+    assert report["snapshot_s"] > 0

@@ -1,8 +1,9 @@
 """`analytics.llm_usage`: LLM calls grouped by agent, api, model and day, with percentiles and cost.
 
 Reads the calls of the range from the day rollups and from `llm_calls` (`_rollups.CallSources`)
-in two statements: counts and sums per group, api, outcome and call kind; then percentiles per
-group from the merged latency bins. Cost is priced in Python from the apis' price tables.
+in two statements (three with the histograms): sums per group and api, outcomes and call kinds
+pivoted into columns; then percentiles from the merged latency bins, per group and over all
+(grouping sets). Python prices each group's tokens per api and adds the groups up into totals.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import attrs
 
 from runtime.analytics._days import TimeRange, day_of_ms
-from runtime.analytics._grouping import check_unique, key_value
+from runtime.analytics._grouping import GroupedQuery, check_unique, group_key, key_value
 from runtime.analytics._latency_bins import BINS_PER_CHART_BAR, bin_middle_ms, bin_sql, chart_bar_upper_ms
 from runtime.analytics._rollups import FIRST_TOKEN, LATENCY, ROLLUP_DAYS, CallSources, raw_calls, read_progress
 from runtime.model.analytics import (
@@ -36,29 +37,15 @@ _COLUMN_OF = {
     UsageDimension.MODEL: "model",
     UsageDimension.DAY: "day",
 }
-NOT_FAILED = frozenset({CallOutcome.OK.value, CallOutcome.FORMAT_WARNING.value})
+NOT_FAILED = (CallOutcome.OK.value, CallOutcome.FORMAT_WARNING.value)
+OUTCOMES = tuple(outcome.value for outcome in CallOutcome)
 TOKENS_PER_PRICE_UNIT = 1_000_000
 COST_DIGITS = 6
+Percentiles = tuple[float | None, float | None]
 
 _RAW_COLUMNS = f"""{day_of_ms("started_at_ms")} AS day, agent, api_id, model, outcome,
     coalesce(call_kind, '{CallKind.FIRST.value}') AS call_kind, prompt_tokens, completion_tokens,
     attempts, latency_ms, first_token_ms"""
-
-
-@attrs.frozen
-class _Query:
-    """One report's SQL pieces: the grouping columns, the filter and the parameter values."""
-
-    columns: tuple[str, ...]
-    where: str
-    params: dict[str, object]
-
-    def grouped(self, extra: str = "") -> str:
-        """`col, col, ` for a SELECT list or PARTITION BY (empty without columns), then `extra`."""
-        return "".join(f"{column}, " for column in self.columns) + extra
-
-    def raw(self) -> str:
-        return raw_calls(_RAW_COLUMNS, self.where)
 
 
 def check_llm_usage_params(params: LlmUsageParams) -> TimeRange:
@@ -74,26 +61,27 @@ def llm_usage_report(cursor: Cursor, params: LlmUsageParams) -> LlmUsageReport:
     query = _query(params, sources)
     prices = {record.api_id: record.prices for record in APIS.list(cursor) if record.prices is not None}
     groups = _sum_groups(cursor, query, prices)
-    percentiles = _percentiles(cursor, query)
-    histograms = _histograms(cursor, query) if params.latency_histogram else {}
-    rows = [
-        group.row(key, query.columns, percentiles.get(key, {}), histograms.get(key)) for key, group in groups.items()
-    ]
-    total_query = attrs.evolve(query, columns=())
     totals = _Sums()
     for group in groups.values():
         totals.add(group)
-    total_histogram = _histograms(cursor, total_query).get((), []) if params.latency_histogram else None
+    percentiles = _percentiles(cursor, query)
+    histograms = _histograms(cursor, query) if params.latency_histogram else None
+
+    def row(key: tuple[Any, ...], sums: _Sums) -> LlmUsageRow:
+        histogram = None if histograms is None else histograms.get(key, [])
+        keys = {} if key[0] else dict(zip(query.columns, key[1:], strict=True))
+        return sums.row(keys, percentiles.get(key, {}), histogram)
+
     return LlmUsageReport(
         group_by=list(params.group_by),
         since_ms=params.since_ms,
         until_ms=params.until_ms,
-        rows=rows,
-        totals=totals.row((), (), _percentiles(cursor, total_query).get((), {}), total_histogram),
+        rows=[row((False, *key), group) for key, group in groups.items()] if query.columns else [],
+        totals=row((True,), totals),
     )
 
 
-def _query(params: LlmUsageParams, sources: CallSources) -> _Query:
+def _query(params: LlmUsageParams, sources: CallSources) -> GroupedQuery:
     conditions = ["TRUE"]
     values: dict[str, object] = sources.params()
     for column, value in (
@@ -105,7 +93,11 @@ def _query(params: LlmUsageParams, sources: CallSources) -> _Query:
             conditions.append(f"{column} = ${column}")
             values[column] = value
     columns = tuple(_COLUMN_OF[dimension] for dimension in params.group_by)
-    return _Query(columns, " AND ".join(conditions), values)
+    return GroupedQuery(columns, " AND ".join(conditions), values)
+
+
+def _raw(query: GroupedQuery) -> str:
+    return raw_calls(_RAW_COLUMNS, query.where)
 
 
 # -- counts and sums ---------------------------------------------------------------------
@@ -125,30 +117,26 @@ class _Sums:
     cost: dict[str, float] = attrs.Factory(dict)
     unpriced_calls: int = 0
 
-    def add_calls(self, part: Sequence[Any], prices: ApiPrices | None) -> None:
-        """One row of `_SUMS`: api id, outcome, call kind, calls, tokens in, tokens out, calls
-        without usage, extra attempts."""
-        _, outcome, call_kind, calls, prompt, completion, without_usage, extra_attempts = part
+    def add_api(self, sums: Sequence[Any], prices: ApiPrices | None) -> None:
+        """The calls of one api (a row of `_SUMS` after its key): calls, tokens in and out, calls
+        without usage, retries, repairs, then the calls of each outcome of OUTCOMES."""
+        calls, prompt, completion, without_usage, retries, repairs, *by_outcome = sums
         prompt, completion = int(prompt or 0), int(completion or 0)
-        self.calls += calls
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + calls
-        self.retries += int(extra_attempts or 0) + (calls if call_kind == CallKind.RETRY.value else 0)
-        self.repairs += calls if call_kind == CallKind.REPAIR.value else 0
+        self.add(_Sums(calls, dict(zip(OUTCOMES, by_outcome, strict=True)), int(retries), int(repairs)))
         self.prompt_tokens += prompt
         self.completion_tokens += completion
-        self.calls_without_usage += without_usage
+        self.calls_without_usage += int(without_usage)
         if prices is None:
             self.unpriced_calls += calls
             return
-        amount = (prompt * prices.input_per_million_tokens + completion * prices.output_per_million_tokens) / (
-            TOKENS_PER_PRICE_UNIT
-        )
-        self.cost[prices.currency] = self.cost.get(prices.currency, 0.0) + amount
+        amount = prompt * prices.input_per_million_tokens + completion * prices.output_per_million_tokens
+        self.cost[prices.currency] = self.cost.get(prices.currency, 0.0) + amount / TOKENS_PER_PRICE_UNIT
 
     def add(self, other: _Sums) -> None:
         self.calls += other.calls
         for outcome, calls in other.outcomes.items():
-            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + calls
+            if calls:
+                self.outcomes[outcome] = self.outcomes.get(outcome, 0) + int(calls)
         self.retries += other.retries
         self.repairs += other.repairs
         self.prompt_tokens += other.prompt_tokens
@@ -159,13 +147,8 @@ class _Sums:
         self.unpriced_calls += other.unpriced_calls
 
     def row(
-        self,
-        key: tuple[Any, ...],
-        columns: Sequence[str],
-        percentiles: dict[str, tuple[float | None, float | None]],
-        histogram: list[LatencyBar] | None,
+        self, keys: Mapping[str, Any], percentiles: Mapping[str, Percentiles], histogram: list[LatencyBar] | None
     ) -> LlmUsageRow:
-        keys = dict(zip(columns, key, strict=True))
         latency = percentiles.get(LATENCY, (None, None))
         first_token = percentiles.get(FIRST_TOKEN, (None, None))
         return LlmUsageRow(
@@ -174,7 +157,7 @@ class _Sums:
             model=key_value(keys, "model"),
             day=key_value(keys, "day"),
             calls=self.calls,
-            failed_calls=sum(calls for outcome, calls in self.outcomes.items() if outcome not in NOT_FAILED),
+            failed_calls=self.calls - sum(self.outcomes.get(outcome, 0) for outcome in NOT_FAILED),
             outcomes=dict(sorted(self.outcomes.items())),
             retries=self.retries,
             repairs=self.repairs,
@@ -191,16 +174,22 @@ class _Sums:
         )
 
 
-def _sum_groups(cursor: Cursor, query: _Query, prices: Mapping[str, ApiPrices]) -> dict[tuple[Any, ...], _Sums]:
+_OUTCOME_COLUMNS = ", ".join(f"coalesce(sum(calls) FILTER (WHERE outcome = '{outcome}'), 0)" for outcome in OUTCOMES)
+
+
+def _sum_groups(cursor: Cursor, query: GroupedQuery, prices: Mapping[str, ApiPrices]) -> dict[tuple[Any, ...], _Sums]:
     """The sums of every group that has calls, in group order."""
     sql = f"""
-        SELECT {query.grouped()}api_id, outcome, call_kind, sum(calls), sum(prompt_tokens), sum(completion_tokens),
-               sum(calls_without_usage), sum(extra_attempts)
+        SELECT {query.grouped()}api_id AS priced_api_id, sum(calls), sum(prompt_tokens), sum(completion_tokens),
+               sum(calls_without_usage),
+               sum(extra_attempts) + coalesce(sum(calls) FILTER (WHERE call_kind = '{CallKind.RETRY.value}'), 0),
+               coalesce(sum(calls) FILTER (WHERE call_kind = '{CallKind.REPAIR.value}'), 0),
+               {_OUTCOME_COLUMNS}
         FROM (
             SELECT day, agent, api_id, model, outcome, call_kind, 1 AS calls, prompt_tokens, completion_tokens,
                    CAST(prompt_tokens IS NULL AND completion_tokens IS NULL AS INTEGER) AS calls_without_usage,
                    attempts - 1 AS extra_attempts
-            FROM ({query.raw()})
+            FROM ({_raw(query)})
             UNION ALL
             SELECT day, agent, api_id, model, outcome, call_kind, calls, prompt_tokens, completion_tokens,
                    calls_without_usage, extra_attempts
@@ -212,19 +201,21 @@ def _sum_groups(cursor: Cursor, query: _Query, prices: Mapping[str, ApiPrices]) 
     groups: dict[tuple[Any, ...], _Sums] = {}
     width = len(query.columns)
     for row in cursor.execute(sql, query.params).fetchall():
-        key, part = tuple(row[:width]), row[width:]
-        groups.setdefault(key, _Sums()).add_calls(part, prices.get(part[0]))
+        api_id = row[width]
+        groups.setdefault(tuple(row[:width]), _Sums()).add_api(row[width + 1 :], prices.get(api_id))
     return groups
 
 
 # -- latency -----------------------------------------------------------------------------
 
 
-def _binned(query: _Query) -> str:
-    """SQL of the CTE `binned`: calls per group, measure and latency bin."""
+def _binned(query: GroupedQuery) -> str:
+    """SQL of the CTEs `raw` and `binned`: calls per group (and over all, `total`), measure and
+    latency bin."""
     return f"""
+        raw AS ({_raw(query)}),
         binned AS (
-            SELECT {query.grouped()}measure, bin, sum(calls) AS calls
+            SELECT {query.grouped()}{query.total_flag()} AS total, measure, bin, sum(calls) AS calls
             FROM (
                 SELECT day, agent, api_id, model, measure, bin, calls
                 FROM llm_call_day_latencies WHERE {ROLLUP_DAYS} AND ({query.where})
@@ -234,50 +225,49 @@ def _binned(query: _Query) -> str:
                 SELECT day, agent, api_id, model, '{FIRST_TOKEN}', {bin_sql("first_token_ms")}, 1
                 FROM raw WHERE first_token_ms IS NOT NULL
             )
-            GROUP BY ALL
+            GROUP BY {query.grouping_sets("measure, bin")}
         )
     """
 
 
-def _percentiles(cursor: Cursor, query: _Query) -> dict[tuple[Any, ...], dict[str, tuple[float | None, float | None]]]:
-    """Per group and measure: (p50, p95), nearest rank over the bins."""
-    partition = query.grouped("measure")
+def _percentiles(cursor: Cursor, query: GroupedQuery) -> dict[tuple[Any, ...], dict[str, Percentiles]]:
+    """Per (is total, *group key) and measure: (p50, p95), nearest rank over the bins."""
+    partition = f"total, {query.grouped('measure')}"
     sql = f"""
-        WITH raw AS ({query.raw()}),
-        {_binned(query)},
+        WITH {_binned(query)},
         ranked AS (
             SELECT *, sum(calls) OVER (PARTITION BY {partition} ORDER BY bin) AS reached,
-                   sum(calls) OVER (PARTITION BY {partition}) AS total
+                   sum(calls) OVER (PARTITION BY {partition}) AS all_calls
             FROM binned
         )
-        SELECT {partition}, min(bin) FILTER (WHERE reached >= ceil(0.5 * total)),
-               min(bin) FILTER (WHERE reached >= ceil(0.95 * total))
+        SELECT {partition}, min(bin) FILTER (WHERE reached >= ceil(0.5 * all_calls)),
+               min(bin) FILTER (WHERE reached >= ceil(0.95 * all_calls))
         FROM ranked
         GROUP BY ALL
     """
-    found: dict[tuple[Any, ...], dict[str, tuple[float | None, float | None]]] = {}
-    width = len(query.columns)
+    found: dict[tuple[Any, ...], dict[str, Percentiles]] = {}
+    width = 1 + len(query.columns)
     for row in cursor.execute(sql, query.params).fetchall():
-        key, (measure, p50, p95) = tuple(row[:width]), row[width:]
-        found.setdefault(key, {})[measure] = (_middle(p50), _middle(p95))
+        measure, p50, p95 = row[width:]
+        found.setdefault(group_key(row, width), {})[measure] = (_middle(p50), _middle(p95))
     return found
 
 
-def _histograms(cursor: Cursor, query: _Query) -> dict[tuple[Any, ...], list[LatencyBar]]:
-    """Per group: its latency distribution, BINS_PER_CHART_BAR bins to a bar, empty bars left out."""
+def _histograms(cursor: Cursor, query: GroupedQuery) -> dict[tuple[Any, ...], list[LatencyBar]]:
+    """Per (is total, *group key): the latency distribution, BINS_PER_CHART_BAR bins to a bar,
+    empty bars left out."""
     sql = f"""
-        WITH raw AS ({query.raw()}),
-        {_binned(query)}
-        SELECT {query.grouped()}CAST(floor(bin / {BINS_PER_CHART_BAR}) AS INTEGER) AS bar, sum(calls)
+        WITH {_binned(query)}
+        SELECT total, {query.grouped()}CAST(floor(bin / {BINS_PER_CHART_BAR}) AS INTEGER) AS bar, sum(calls)
         FROM binned WHERE measure = '{LATENCY}'
         GROUP BY ALL
         ORDER BY ALL
     """
     found: dict[tuple[Any, ...], list[LatencyBar]] = {}
-    width = len(query.columns)
+    width = 1 + len(query.columns)
     for row in cursor.execute(sql, query.params).fetchall():
-        key, (bar, calls) = tuple(row[:width]), row[width:]
-        found.setdefault(key, []).append(LatencyBar(chart_bar_upper_ms(bar), int(calls)))
+        bar, calls = row[width:]
+        found.setdefault(group_key(row, width), []).append(LatencyBar(chart_bar_upper_ms(bar), int(calls)))
     return found
 
 

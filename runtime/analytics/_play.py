@@ -6,13 +6,12 @@ few per transcript's dozen messages, so these read the rows themselves (no rollu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from runtime.analytics._days import TimeRange, day_of_ms
-from runtime.analytics._grouping import check_unique, key_value
+from runtime.analytics._grouping import GroupedQuery, check_unique, group_key, key_value
 from runtime.model.analytics import PlayDimension, PlayParams, PlayReport, PlayRow
 from runtime.model.turn_records import TurnRecordOutcome
 from runtime.store import Cursor
@@ -27,35 +26,26 @@ COMPLETED = TurnRecordOutcome.COMPLETED.value
 FAILED = TurnRecordOutcome.FAILED.value
 
 
-@attrs.frozen
-class _Query:
-    columns: tuple[str, ...]
-    params: dict[str, object]
-    where: str
+def _turns(query: GroupedQuery) -> str:
+    """SQL: the turns of the report, with their day."""
+    return f"""
+        SELECT *, {day_of_ms("started_at_ms")} AS day FROM turns
+        WHERE started_at_ms >= $since_ms AND started_at_ms < $until_ms AND ({query.where})
+    """
 
-    def select(self, extra: str) -> str:
-        return "".join(f"{column}, " for column in self.columns) + extra
 
-    def group(self) -> str:
-        return "GROUP BY ALL ORDER BY ALL" if self.columns else ""
-
-    def turns(self) -> str:
-        """SQL: the turns of the report, with their day."""
-        return f"""
-            SELECT *, {day_of_ms("started_at_ms")} AS day FROM turns
-            WHERE started_at_ms >= $since_ms AND started_at_ms < $until_ms AND ({self.where})
-        """
-
-    def sessions(self) -> str:
-        """SQL: the sessions of the report created in its range, with their day."""
-        return f"""
-            SELECT session_id, story_id, {day_of_ms("created_at_ms")} AS day FROM sessions
-            WHERE created_at_ms >= $since_ms AND created_at_ms < $until_ms AND ({self.where})
-        """
+def _sessions(query: GroupedQuery) -> str:
+    """SQL: the sessions of the report created in its range, with their day."""
+    return f"""
+        SELECT session_id, story_id, {day_of_ms("created_at_ms")} AS day FROM sessions
+        WHERE created_at_ms >= $since_ms AND created_at_ms < $until_ms AND ({query.where})
+    """
 
 
 @attrs.define
 class _Group:
+    """What one group adds up to: turns (and their durations), failures by stage, started sessions."""
+
     turns: int = 0
     completed_turns: int = 0
     failed_turns: int = 0
@@ -90,57 +80,55 @@ def play_report(cursor: Cursor, params: PlayParams) -> PlayReport:
     columns = tuple(dict.fromkeys(column for dimension in params.group_by for column in _COLUMNS_OF[dimension]))
     query = _query(columns, params, time_range)
     groups = _groups(cursor, query)
-    totals = _groups(cursor, attrs.evolve(query, columns=())).get((), _Group())
-    rows = [group.row(dict(zip(columns, key, strict=True))) for key, group in sorted(groups.items(), key=_sort_key)]
+    totals = groups.pop((True,), _Group())
+    rows = [group.row(dict(zip(columns, key[1:], strict=True))) for key, group in sorted(groups.items())]
     return PlayReport(
         group_by=list(params.group_by),
         since_ms=params.since_ms,
         until_ms=params.until_ms,
-        rows=rows,
+        rows=rows if columns else [],
         totals=totals.row({}),
     )
 
 
-def _query(columns: tuple[str, ...], params: PlayParams, time_range: TimeRange) -> _Query:
+def _query(columns: tuple[str, ...], params: PlayParams, time_range: TimeRange) -> GroupedQuery:
     values: dict[str, object] = {"since_ms": time_range.since_ms, "until_ms": time_range.until_ms}
     conditions = ["TRUE"]
     for column, value in (("story_id", params.story_id), ("session_id", params.session_id)):
         if value is not None:
             conditions.append(f"{column} = ${column}")
             values[column] = value
-    return _Query(columns, values, " AND ".join(conditions))
+    return GroupedQuery(columns, " AND ".join(conditions), values)
 
 
-def _groups(cursor: Cursor, query: _Query) -> dict[tuple[Any, ...], _Group]:
-    """Every group with a turn or a started session, by its key."""
+def _groups(cursor: Cursor, query: GroupedQuery) -> dict[tuple[Any, ...], _Group]:
+    """Every group with a turn or a started session by its key (`group_key`: no key is NULL, as
+    turns and sessions in a range have their times), and the one over all groups."""
     groups: dict[tuple[Any, ...], _Group] = {}
-    width = len(query.columns)
+    width = 1 + len(query.columns)
+    total = query.total_flag()
     turn_sql = f"""
-        SELECT {query.select("")}count(*), count(*) FILTER (WHERE outcome = '{COMPLETED}'),
+        SELECT {total}, {query.grouped()}count(*), count(*) FILTER (WHERE outcome = '{COMPLETED}'),
                count(*) FILTER (WHERE outcome = '{FAILED}'), count(DISTINCT session_id), coalesce(sum(llm_calls), 0),
                quantile_cont(duration_ms, [0.5, 0.95]) FILTER (WHERE outcome = '{COMPLETED}')
-        FROM ({query.turns()}) {query.group()}
+        FROM ({_turns(query)}) GROUP BY {query.grouping_sets()}
     """
     for row in cursor.execute(turn_sql, query.params).fetchall():
         turns, completed, failed, sessions, llm_calls, durations = row[width:]
-        if turns == 0:
-            continue
-        p50, p95 = durations if durations is not None else (None, None)
-        groups[tuple(row[:width])] = _Group(turns, completed, failed, sessions, int(llm_calls), p50, p95)
+        if turns:
+            p50, p95 = durations if durations is not None else (None, None)
+            groups[group_key(row, width)] = _Group(turns, completed, failed, sessions, int(llm_calls), p50, p95)
     failure_sql = f"""
-        SELECT {query.select(f"coalesce(failed_stage, '{OTHER_STAGE}')")}, count(*)
-        FROM ({query.turns()}) WHERE outcome = '{FAILED}' GROUP BY ALL
+        SELECT {total}, {query.grouped()}coalesce(failed_stage, '{OTHER_STAGE}') AS stage, count(*)
+        FROM ({_turns(query)}) WHERE outcome = '{FAILED}' GROUP BY {query.grouping_sets("stage")}
     """
     for row in cursor.execute(failure_sql, query.params).fetchall():
         stage, count = row[width:]
-        groups[tuple(row[:width])].failures[stage] = count
-    started_sql = f"SELECT {query.select('count(*)')} FROM ({query.sessions()}) {query.group()}"
+        groups[group_key(row, width)].failures[stage] = count
+    started_sql = (
+        f"SELECT {total}, {query.grouped()}count(*) FROM ({_sessions(query)}) GROUP BY {query.grouping_sets()}"
+    )
     for row in cursor.execute(started_sql, query.params).fetchall():
-        if row[width] > 0:
-            groups.setdefault(tuple(row[:width]), _Group()).sessions_started = row[width]
+        if row[width]:
+            groups.setdefault(group_key(row, width), _Group()).sessions_started = row[width]
     return groups
-
-
-def _sort_key(item: tuple[Sequence[Any], _Group]) -> tuple[tuple[bool, Any], ...]:
-    """Group keys in order, a missing value (a session without a creation time) first."""
-    return tuple((value is not None, value) for value in item[0])
