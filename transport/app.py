@@ -1,4 +1,5 @@
-"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes and the static client."""
+"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes, the analytics page and the
+static client."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from quart import Response, request
 from quart_trio import QuartTrio
 
 from runtime.services import Services
-from transport import files, static
+from transport import analytics_page, files, static
 from transport.registry import Registry
 from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_rpc, encode_json, error_envelope
 
@@ -85,6 +86,7 @@ def create_app(services: Services, registry: Registry, static_dir: Path | None =
         headers = {"Content-Disposition": files.content_disposition(result.file_name)} if result.file_name else {}
         return Response(result.data, content_type=result.content_type, headers=headers)
 
+    analytics_page.mount(app)
     static.mount(app, static_dir)
     return app
 
