@@ -1,7 +1,8 @@
 """`analytics.play`: turns and sessions by story, session and day, from `turns` and `sessions`.
 
-A turn belongs to the range by when it started, a session by when it was created. Turns are a
-few per transcript's dozen messages, so these read the rows themselves (no rollup).
+A turn belongs to the range by when it started, a session by when it was created. A turn makes
+several LLM calls and writes a dozen messages, so there are far fewer turns than either: these
+reports read the rows themselves, with no rollup.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ class LlmUsageRow:
     failures among them (every outcome but `ok` and `format_warning`). `retries` are the extra
     attempts inside calls plus the calls made again after a failed one (`call_kind` `retry`);
     `repairs` the repair calls. Latency percentiles cover every call, time to first token the
-    streamed calls that delivered one; both are within 2.2 % (log-scale bins). `cost` sums the
+    streamed calls that delivered one; both are within 4.4 % (log-scale bins). `cost` sums the
     recorded tokens at the prices of each call's api, per currency; `unpriced_calls` are calls
     of apis without prices."""
 

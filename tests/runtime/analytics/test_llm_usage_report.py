@@ -112,13 +112,13 @@ async def test_percentiles_are_within_the_bin_accuracy_of_the_exact_ones(store: 
         (row.first_token_p50_ms, first_tokens, 0.5),
         (row.first_token_p95_ms, first_tokens, 0.95),
     ):
-        assert measured == pytest.approx(nearest_rank(values, fraction), rel=0.022)
+        assert measured == pytest.approx(nearest_rank(values, fraction), rel=0.044)
 
 
 async def test_no_streamed_call_means_no_time_to_first_token(store: Store) -> None:
     await insert(store, call(DAY_10))
     row = (await report(store)).totals
-    assert row.latency_p50_ms == pytest.approx(100.0, rel=0.022)
+    assert row.latency_p50_ms == pytest.approx(100.0, rel=0.044)
     assert row.first_token_p50_ms is None and row.first_token_p95_ms is None
 
 
