@@ -15,8 +15,9 @@ Two things make the common paths cheaper without changing what callers observe:
   (`run_together`), as the inserts of new documents do (`_documents.NewDocument`);
 * `read_cached`: results of frequent reads kept in memory until the next write (`_read_cache`).
   Cached reads never read session data (sessions, their messages and characters, LLM call
-  telemetry, turn records, analytics rollups), so a write declared `session_data_only` leaves them in place: the turns of
-  many sessions, each committing, do not empty the cache the next turn's setup reads from.
+  telemetry, turn records, analytics rollups), so a write declared `session_data_only` leaves
+  them in place: the turns of many sessions, each committing, do not empty the cache the next
+  turn's setup reads from.
 """
 
 from __future__ import annotations
