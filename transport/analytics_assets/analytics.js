@@ -319,12 +319,22 @@ function drawLatency(reports) {
     showLegend("latency", []);
     return;
   }
-  const bounds = rows.flatMap((row) => row.latency_histogram.map((bar) => bar.upper_ms));
-  const lowest = Math.log10(Math.min(...bounds)) - 0.15;
-  const highest = Math.log10(Math.max(...bounds)) + 0.15;
-  const shares = rows.map((row) =>
-    row.latency_histogram.map((bar) => ({ upper: bar.upper_ms, share: bar.calls / row.calls, calls: bar.calls })),
-  );
+  // Bars are half a doubling wide and empty ones are left out: put them back as zeros, so that
+  // a line never bridges a gap where no call was.
+  const barOf = (ms) => Math.round(2 * Math.log2(ms));
+  const bars = rows.flatMap((row) => row.latency_histogram.map((bar) => barOf(bar.upper_ms)));
+  const [firstBar, lastBar] = [Math.min(...bars), Math.max(...bars)];
+  const lowest = Math.log10(2 ** (firstBar / 2)) - 0.15;
+  const highest = Math.log10(2 ** (lastBar / 2)) + 0.15;
+  const shares = rows.map((row) => {
+    const calls = new Map(row.latency_histogram.map((bar) => [barOf(bar.upper_ms), bar.calls]));
+    const points = [];
+    for (let bar = firstBar; bar <= lastBar; bar += 1) {
+      const count = calls.get(bar) || 0;
+      points.push({ upper: 2 ** (bar / 2), share: count / row.calls, calls: count });
+    }
+    return points;
+  });
   const maximum = niceCeiling(Math.max(...shares.flat().map((point) => point.share)) * 100) / 100;
   const chart = frame(container, { width: chartWidth(container), height: 260 });
   yAxis(chart, maximum, (value) => percent.format(value));
