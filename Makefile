@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench stub clean check-python
+.PHONY: run test lint bench stub clean check-python check-analytics-page
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found on PATH (set PYTHON=/path/to/python3)" >&2; exit 2; }
@@ -43,6 +43,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Opt-in: the analytics page in headless Chromium (Debian's `chromium` package), driven by
+# Playwright for Python; saves benchmarks/results/analytics-page.png.
+check-analytics-page: $(STAMP)
+	@test -x /usr/bin/chromium || { echo "make: needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit 2; }
+	$(BIN)/pip install --quiet -e ".[browser]"
+	$(BIN)/python -m benchmarks.analytics_page
 
 clean:
 	rm -rf $(VENV) build *.egg-info

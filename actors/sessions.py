@@ -29,11 +29,12 @@ from actors.supervisor import ActorCrashed, ActorGaveUp, Supervisor, SupervisorS
 from runtime.errors import BackendError, Conflict, DramaturgError
 from runtime.model.cast import CastMember
 from runtime.model.sessions import SessionDeleted, SessionRecord
-from runtime.model.turns import StreamEvent
+from runtime.model.turns import StreamEvent, TurnStage
 from runtime.services import Services
 from runtime.services.session_owner import SessionOperation, TurnAborted, TurnFrame, TurnSucceeded
 from runtime.services.session_turns import SessionLedger, commit_turn, load_turn_setup, read_ledger
 from runtime.services.sessions import delete_session, load_session
+from runtime.services.turn_records import TurnAttempt, record_failed_turn
 from runtime.turns import RunTurn, TurnFailed, TurnSetup
 
 log = logging.getLogger(__name__)
@@ -184,21 +185,37 @@ class SessionActor:
             _send(turn.frames, event)
 
         self._ledger = None  # until the turn is committed
+        attempt = TurnAttempt.begin(self._services, session)
         try:
             played = await self._engine.run_turn(setup, turn.player_input, emit)
-            self._record = await commit_turn(self._services, session, played, first_sequence=ledger.next_sequence)
+            self._record = await commit_turn(
+                self._services,
+                session,
+                played,
+                first_sequence=ledger.next_sequence,
+                turn_record=attempt.completed(played),
+            )
         except TurnFailed as failed:
-            self._finish(turn, TurnAborted(failed.code, failed.message))
+            await self._fail(turn, attempt, failed.stage, failed.code, failed.message)
         except DramaturgError as error:  # outside any stage, or the commit
-            self._finish(turn, TurnAborted(error.code, error.message))
+            await self._fail(turn, attempt, None, error.code, error.message)
         except Exception as exc:
             log.exception("session_turn_crashed", extra={"session_id": self._session_id})
-            self._finish(turn, TurnAborted(BackendError.code, f"turn failed: internal error ({type(exc).__name__})"))
+            await self._fail(
+                turn, attempt, None, BackendError.code, f"turn failed: internal error ({type(exc).__name__})"
+            )
             raise  # the supervisor rebuilds this actor from storage
         else:
             if not played.new_session_characters:  # a new character is read back with the next turn
                 self._ledger = SessionLedger(ledger.session_cast, ledger.next_sequence + len(played.transcript))
             self._finish(turn, TurnSucceeded(played.result))
+
+    async def _fail(
+        self, turn: PlayTurn, attempt: TurnAttempt, stage: TurnStage | None, code: int, message: str
+    ) -> None:
+        """Record the failed attempt, then tell the client (`failed` with `code` and `message`)."""
+        await record_failed_turn(self._services, attempt.failed(stage, code, message))
+        self._finish(turn, TurnAborted(code, message))
 
     def _finish(self, turn: PlayTurn, frame: TurnAborted | TurnSucceeded) -> None:
         # The turn is over before its last frame leaves, so a client that starts the next

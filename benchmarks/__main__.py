@@ -5,8 +5,8 @@ cannot run is reported and the others still run. Missing a target is reported in
 the JSON files, not in the exit status.
 
 `foundation` and `graph` take the load settings below; `generation`, `packages`, `sessions`, `lore`,
-`hostile` and `cards` have the shape `run(quick) -> dict`: the dict is written as the benchmark's JSON
-file, and a
+`hostile`, `cards` and `analytics` have the shape `run(quick) -> dict`: the dict is written as the
+benchmark's JSON file, and a
 top-level `errors` count above 0 marks the run as failed.
 """
 
@@ -24,6 +24,7 @@ import attrs
 from benchmarks import (
     RESULTS_DIR,
     BenchmarkFailed,
+    bench_analytics,
     bench_cards,
     bench_foundation,
     bench_generation,
@@ -90,6 +91,7 @@ BENCHMARKS: dict[str, Callable[[RunOptions], bool]] = {
     bench_hostile.NAME: quick_or_full(bench_hostile),
     bench_lore.NAME: quick_or_full(bench_lore),
     bench_cards.NAME: quick_or_full(bench_cards),
+    bench_analytics.NAME: quick_or_full(bench_analytics),
 }
 
 

@@ -157,3 +157,20 @@ def test_quick_cards_run_imports_every_card_through_the_command(tmp_path: Path) 
     assert exit_status == 0
     assert report["cards"] == 20 and report["errors"] == 0
     assert report["cards_per_s"] > 0 and 400_000 < report["mean_card_bytes"] < 600_000
+
+
+def test_quick_analytics_run_answers_every_report_over_a_written_history(tmp_path: Path) -> None:
+    exit_status = main(["--only", "analytics", "--quick", "--results-dir", str(tmp_path)])
+
+    report = json.loads((tmp_path / "analytics.json").read_text())
+    assert exit_status == 0 and report["errors"] == 0
+    assert (report["llm_calls"], report["messages"]) == (5_000, 5_000)
+    assert {case["method"] for case in report["cases"].values()} == {
+        "analytics.llm_usage",
+        "analytics.play",
+        "analytics.node_visits",
+        "dashboard.get",
+    }
+    for name, case in report["cases"].items():
+        assert 0 < case["p50_ms"] <= case["max_ms"] and case["answer_bytes"] > 0, name
+    assert report["snapshot_s"] > 0

@@ -1,4 +1,5 @@
-"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes and the static client.
+"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes, the analytics page and the
+static client.
 
 Every request first passes `transport.gate` (Host, Origin, token). Every answer is JSON except
 `/healthz`, the files and pages served, and turn streams; no route answers with an HTML error.
@@ -19,7 +20,7 @@ from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from runtime.services import Services
-from transport import files, static
+from transport import analytics_page, files, static
 from transport.auth import Authenticator
 from transport.connections import guard_connections
 from transport.cross_site import CrossSitePolicy
@@ -139,6 +140,7 @@ def create_app(services: Services, registry: Registry, options: AppOptions | Non
         headers = {"Content-Disposition": files.content_disposition(result.file_name)} if result.file_name else {}
         return Response(result.data, content_type=result.content_type, headers=headers)
 
+    analytics_page.mount(app)
     static.mount(app, options.static_dir)
     _answer_http_errors_as_json(app)
     app.asgi_app = guard_connections(app.asgi_app)  # type: ignore[method-assign,assignment]

@@ -1,5 +1,6 @@
 """The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub, `import` and
-`export` move character cards to and from a running server."""
+`export` move character cards to and from a running server, `snapshot` asks the running server for a
+copy of its database."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from transport.llm_stub import StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
 from transport.server import run_server
 from transport.settings import ENV_PREFIX, Settings
+from transport.snapshot_command import add_snapshot_parser, run_snapshot
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_security_arguments(serve, defaults)
     add_llm_stub_parser(commands)
     add_card_parsers(commands)
+    add_snapshot_parser(commands, _env("LISTEN", defaults.listen) or defaults.listen)
     return parser
 
 
@@ -256,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         export_options = ExportOptions(server_target_from(args), args.out, CardFormat(args.format), args.jobs)
         return trio.run(run_export, args.character_ids, export_options, sys.stdout)
+    if args.command == "snapshot":
+        return run_snapshot(args)
     return 2
 
 

@@ -2,7 +2,7 @@
 
 The 96 names of PROTOCOL §6.0 are all registered from the start; a method whose family is
 not built yet has no handler and answers 50001 "not implemented yet" (never -32601). Dramaturg's
-own methods (EXTENSION_METHOD_NAMES, documented in the README) are registered beside them.
+own methods (EXTENSION_METHOD_NAMES) are known beside them, and `rpc.discover` shows both.
 """
 
 from __future__ import annotations
@@ -115,8 +115,15 @@ ALL_METHOD_NAMES: tuple[str, ...] = (
     "data_package.import_commit",
 )
 
-
-EXTENSION_METHOD_NAMES: tuple[str, ...] = ("lorebook.dry_run", "character.import_card", "character.export_card")
+EXTENSION_METHOD_NAMES: tuple[str, ...] = (
+    "lorebook.dry_run",
+    "character.import_card",
+    "character.export_card",
+    "analytics.llm_usage",
+    "analytics.play",
+    "analytics.node_visits",
+    "analytics.snapshot",
+)
 """Methods Dramaturg adds to the protocol's 96 (documented in the README); `rpc.discover` lists them like the
 others."""
 
@@ -193,7 +200,8 @@ class Registry:
 
     @classmethod
     def build(cls, families: Iterable[Iterable[Method]]) -> Registry:
-        """Every known name, with the families' methods filled in; refuses unknown or twice-defined names."""
+        """Every known name (protocol and extensions), with the families' methods filled in; refuses
+        unknown or twice-defined names."""
         methods = {name: Method(name=name) for name in (*ALL_METHOD_NAMES, *EXTENSION_METHOD_NAMES)}
         defined: set[str] = set()
         for family in families:

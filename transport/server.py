@@ -13,7 +13,8 @@ from hypercorn.trio import serve
 
 from actors.drafts import open_draft_actors
 from actors.sessions import TurnEngine, open_session_actors
-from runtime.llm import LlmSettings, open_call_recorder, open_llm_http
+from runtime.analytics import SNAPSHOTS_DIR_NAME
+from runtime.llm import LlmSettings, TurnCallCounter, open_call_recorder, open_llm_http
 from runtime.services import Services
 from runtime.services._services import Limits
 from runtime.store import open_store
@@ -72,12 +73,21 @@ async def run_server(
     async with (
         open_store(settings.data_dir) as store,
         open_call_recorder(store) as recorder,
-        open_llm_http(llm_settings(settings), recorder=recorder) as llm,
+        # Every call passes the turn-call counter on its way to the recorder (a turn's `turns` row counts them).
+        open_llm_http(llm_settings(settings), recorder=(turn_calls := TurnCallCounter(recorder))) as llm,
     ):
         limits = Limits(
             max_upload_bytes=settings.max_upload_bytes, max_player_input_chars=settings.max_player_input_chars
         )
-        services = Services(store=store, limits=limits, llm=llm)
+        snapshots_dir = settings.data_dir / SNAPSHOTS_DIR_NAME
+        services = Services(
+            store=store,
+            limits=limits,
+            llm=llm,
+            telemetry=recorder,
+            turn_calls=turn_calls,
+            snapshots_dir=snapshots_dir,
+        )
         async with (
             open_draft_actors(services) as draft_actors,
             open_session_actors(

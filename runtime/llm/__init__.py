@@ -28,6 +28,7 @@ from runtime.llm._telemetry import CallRecorder as CallRecorder
 from runtime.llm._telemetry import CallTags as CallTags
 from runtime.llm._telemetry import QueuedCallRecorder as QueuedCallRecorder
 from runtime.llm._telemetry import open_call_recorder as open_call_recorder
+from runtime.llm._turn_calls import TurnCallCounter as TurnCallCounter
 from runtime.model.chat import ChatMessage as ChatMessage
 from runtime.model.chat import ChatRequest as ChatRequest
 from runtime.model.chat import ChatResponse as ChatResponse
@@ -55,6 +56,7 @@ __all__ = [
     "OpenAiClient",
     "ProviderEndpoint",
     "QueuedCallRecorder",
+    "TurnCallCounter",
     "build_client",
     "check_api_key",
     "check_base_url",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import attrs
 
@@ -28,6 +29,23 @@ class Agent(enum.Enum):
 
 
 @attrs.frozen
+class ApiPrices:
+    """What an api's tokens cost, for the cost of the analytics reports (a Dramaturg extension).
+
+    Prices are per million tokens in `currency` (an ISO 4217 code such as `USD`); they apply to
+    every call of the api, recorded before or after they were set.
+    """
+
+    input_per_million_tokens: float
+    output_per_million_tokens: float
+    currency: str = "USD"
+
+
+KEEP_PRICES: Any = object()
+"""`api.update` without `prices`: the stored prices stay. (`"prices": null` removes them.)"""
+
+
+@attrs.frozen
 class ApiRecord:
     """An api as stored. The key is a secret: it never leaves the server."""
 
@@ -37,6 +55,7 @@ class ApiRecord:
     base_url: str
     model: str
     api_key: str = secret()
+    prices: ApiPrices | None = omittable()
 
 
 @attrs.frozen
@@ -48,6 +67,7 @@ class Api:
     model: str
     has_api_key: bool
     api_key_masked: str | None = omittable()
+    prices: ApiPrices | None = omittable()
 
 
 @attrs.frozen
@@ -58,6 +78,7 @@ class ApiCreateParams:
     base_url: str
     model: str
     api_key: str = secret()
+    prices: ApiPrices | None = None
 
 
 @attrs.frozen
@@ -73,6 +94,8 @@ class ApiUpdateParams:
     base_url: str | None = None
     model: str | None = None
     api_key: str | None = secret(default=None)
+    # Unlike the other fields, null is not "omitted": it removes the prices (KEEP_PRICES when absent).
+    prices: ApiPrices | None = KEEP_PRICES
 
 
 @attrs.frozen

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 
 from runtime.archives import ZipLimits
 from runtime.clock import Clock, SystemClock
-from runtime.llm import ChatClients
+from runtime.llm import ChatClients, QueuedCallRecorder, TurnCallCounter
 from runtime.seeds import SeedSource, SystemSeeds
 from runtime.services._package_slots import PackageSlots
 from runtime.services.draft_owner import DraftOwner
@@ -33,3 +35,6 @@ class Services:
     drafts: DraftOwner | None = None  # runs each draft's operations one at a time (the DraftActors)
     sessions: SessionOwner | None = None  # runs each session's changes one at a time (the SessionActors)
     packages: PackageSlots = attrs.field(factory=PackageSlots)  # data-package slots, in memory (§6.19)
+    telemetry: QueuedCallRecorder | None = None  # writes the `llm_calls` rows (reports flush it first)
+    turn_calls: TurnCallCounter | None = None  # counts each turn's LLM calls for its `turns` row
+    snapshots_dir: Path | None = None  # where `analytics.snapshot` writes; None: snapshots are refused

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from runtime.errors import Conflict, NotFound
+import math
+import re
+
+from runtime.errors import Conflict, InvalidParams, NotFound
 from runtime.llm import check_api_key, check_base_url, check_model
 from runtime.model.apis import (
+    KEEP_PRICES,
     Api,
     ApiCreateParams,
     ApiDeleted,
     ApiIdParams,
+    ApiPrices,
     ApiRecord,
     ApisListed,
     ApiUpdateParams,
@@ -20,6 +25,7 @@ from runtime.store.apis import APIS
 
 MASK_VISIBLE_CHARS = 4  # shown at each end of a long key
 SHORT_KEY_CHARS = 8  # keys this short are masked entirely
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")  # ISO 4217: three capital letters
 
 
 def mask_api_key(key: str) -> str | None:
@@ -40,6 +46,7 @@ def api_payload(record: ApiRecord) -> Api:
         model=record.model,
         has_api_key=bool(record.api_key.strip()),
         api_key_masked=mask_api_key(record.api_key),
+        prices=record.prices,
     )
 
 
@@ -54,10 +61,27 @@ def check_connection_settings(base_url: str | None, api_key: str | None, model: 
         check_model(model)
 
 
+def check_prices(prices: ApiPrices | None) -> None:
+    """Refuse a price table analytics could not use: InvalidParams naming the field."""
+    if prices is None:
+        return
+    for name in ("input_per_million_tokens", "output_per_million_tokens"):
+        value = getattr(prices, name)
+        if not math.isfinite(value) or value < 0:
+            raise InvalidParams(f"params.prices.{name}: expected a number >= 0, got {value}")
+    if not CURRENCY_CODE.fullmatch(prices.currency):
+        raise InvalidParams(
+            f"params.prices.currency: expected a three-letter ISO 4217 code such as USD, got {prices.currency!r}"
+        )
+
+
 async def create_api(services: Services, params: ApiCreateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
     check_connection_settings(params.base_url, params.api_key, params.model)
-    record = ApiRecord(api_id, params.display_name, params.provider, params.base_url, params.model, params.api_key)
+    check_prices(params.prices)
+    record = ApiRecord(
+        api_id, params.display_name, params.provider, params.base_url, params.model, params.api_key, params.prices
+    )
 
     await services.store.write(APIS.new_document(api_id, record))
     return api_payload(record)
@@ -82,6 +106,9 @@ async def update_api(services: Services, params: ApiUpdateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
     check_connection_settings(params.base_url, params.api_key, params.model)
     changes = given_changes(params, ("display_name", "provider", "base_url", "model", "api_key"))
+    if params.prices is not KEEP_PRICES:
+        check_prices(params.prices)
+        changes["prices"] = params.prices
     return api_payload(await services.store.write(lambda cursor: APIS.change(cursor, api_id, changes)))
 
 

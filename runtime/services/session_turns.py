@@ -22,6 +22,7 @@ from runtime.model.presets import AgentConfig
 from runtime.model.schemas import StateFieldSchema
 from runtime.model.sessions import SessionCharacterRecord, SessionMessage, SessionRecord
 from runtime.model.stories import StoryRecord
+from runtime.model.turn_records import TurnRecord
 from runtime.prompt_context import DEFAULT_PLAYER_NAME
 from runtime.services._generation_inputs import read_cast_member
 from runtime.services._services import Services
@@ -41,6 +42,7 @@ from runtime.store.sessions import (
 )
 from runtime.store.stories import STORIES
 from runtime.store.story_resources import STORY_RESOURCES
+from runtime.store.turn_records import insert_turn_record
 from runtime.turns import TurnOutcome, TurnSetup
 
 TURN_AGENTS: tuple[Agent, ...] = (Agent.DIRECTOR, Agent.ACTOR, Agent.NARRATOR, Agent.KEEPER)
@@ -263,12 +265,18 @@ def _check_runtime_state(
 
 
 async def commit_turn(
-    services: Services, session: SessionRecord, outcome: TurnOutcome, *, first_sequence: int
+    services: Services,
+    session: SessionRecord,
+    outcome: TurnOutcome,
+    *,
+    first_sequence: int,
+    turn_record: TurnRecord | None = None,
 ) -> SessionRecord:
     """Persist a successful turn atomically (R4, §7.9): the final snapshot (and so the turn
     index and the lore timers), the transcript messages numbered from `first_sequence` (the
-    owner's ledger knows where the transcript ends), the session characters the turn created
-    and the lorebook activations of the turn. Returns the session as now stored.
+    owner's ledger knows where the transcript ends), the session characters the turn created,
+    the lorebook activations of the turn and its `turn_record` for analytics. Returns the session
+    as now stored.
 
     Raises BackendError when the write fails; then nothing was written.
     """
@@ -318,6 +326,8 @@ async def commit_turn(
             SESSION_CHARACTERS.insert(cursor, session_id, record)
         if outcome.lore is not None:
             record_turn_lore(cursor, session_id, outcome.result.turn_index, outcome.lore, now)
+        if turn_record is not None:
+            insert_turn_record(cursor, turn_record)
 
     await services.store.write(write, session_data_only=True)
     return changed

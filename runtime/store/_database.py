@@ -15,8 +15,9 @@ Two things make the common paths cheaper without changing what callers observe:
   (`run_together`), as the inserts of new documents do (`_documents.NewDocument`);
 * `read_cached`: results of frequent reads kept in memory until the next write (`_read_cache`).
   Cached reads never read session data (sessions, their messages and characters, LLM call
-  telemetry, lorebook activations), so a write declared `session_data_only` leaves them in place: the turns of
-  many sessions, each committing, do not empty the cache the next turn's setup reads from.
+  telemetry, turn records, lorebook activations, analytics rollups), so a write declared `session_data_only` leaves
+  them in place: the turns of many sessions, each committing, do not empty the cache the next
+  turn's setup reads from.
 """
 
 from __future__ import annotations
@@ -152,9 +153,8 @@ class Store:
         cancelled meanwhile. `change` may run more than once (see the module docstring): it
         must touch nothing but the cursor, and its result is the one of the run that counted.
         Pass `session_data_only` when it writes nothing but session data (the tables
-        `sessions`, `session_messages`, `session_characters`, `llm_calls`, `lore_turns`,
-        `lore_activations`): then the cached
-        reads stay valid.
+        `sessions`, `session_messages`, `session_characters`, `llm_calls`, `turns`, `lore_turns`,
+        `lore_activations` and the analytics rollups): then the cached reads stay valid.
         """
         reply = _Reply()
         await self._jobs.send(_WriteJob(change, reply, session_data_only))

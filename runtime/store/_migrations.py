@@ -177,6 +177,70 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        6,
+        # Analytics. `turns`: one row per turn attempt, completed or failed (a failed turn
+        # stores nothing else, R4). Turns played before this migration are read back from their
+        # transcript messages (ids `{session}-message-{n}`): completed, stamped with the time
+        # their messages were written, with no duration, nodes or call count.
+        # `llm_call_days` and `llm_call_day_latencies`: llm_calls summed per UTC day, so reports
+        # over a million calls read a few thousand rows; `llm_call_rollup` says which calls they
+        # hold (see runtime.analytics._rollups).
+        """
+        CREATE TABLE turns (
+            session_id VARCHAR NOT NULL,
+            story_id VARCHAR NOT NULL,
+            turn_index BIGINT NOT NULL,
+            started_at_ms BIGINT NOT NULL,
+            duration_ms DOUBLE,
+            outcome VARCHAR NOT NULL,
+            node_before VARCHAR,
+            node_after VARCHAR,
+            failed_stage VARCHAR,
+            error_code INTEGER,
+            error_message VARCHAR,
+            llm_calls INTEGER
+        );
+        INSERT INTO turns (session_id, story_id, turn_index, started_at_ms, outcome)
+        SELECT session_id, story_id, turn_index, min(recorded_at_ms) AS started_at_ms, 'completed'
+        FROM (
+            SELECT message.session_id, session.story_id,
+                   CAST(message.doc->>'$.turn_index' AS BIGINT) AS turn_index,
+                   CAST(message.doc->>'$.recorded_at_ms' AS BIGINT) AS recorded_at_ms
+            FROM session_messages AS message JOIN sessions AS session ON session.session_id = message.session_id
+            WHERE message.message_id = message.session_id || '-message-' || message.sequence
+        )
+        GROUP BY session_id, story_id, turn_index
+        ORDER BY started_at_ms;
+        CREATE TABLE llm_call_days (
+            day DATE NOT NULL,
+            agent VARCHAR NOT NULL,
+            api_id VARCHAR,
+            model VARCHAR NOT NULL,
+            outcome VARCHAR NOT NULL,
+            call_kind VARCHAR NOT NULL,
+            calls BIGINT NOT NULL,
+            prompt_tokens BIGINT,
+            completion_tokens BIGINT,
+            calls_without_usage BIGINT NOT NULL,
+            extra_attempts BIGINT NOT NULL
+        );
+        CREATE TABLE llm_call_day_latencies (
+            day DATE NOT NULL,
+            agent VARCHAR NOT NULL,
+            api_id VARCHAR,
+            model VARCHAR NOT NULL,
+            measure VARCHAR NOT NULL,
+            bin SMALLINT NOT NULL,
+            calls BIGINT NOT NULL
+        );
+        CREATE TABLE llm_call_rollup (
+            folded_through_call_id BIGINT NOT NULL,
+            folded_before_ms BIGINT NOT NULL
+        );
+        INSERT INTO llm_call_rollup VALUES (0, 0);
+        """,
+    ),
+    (
         8,
         # The community card a character was imported from, so an export can give back every
         # field Dramaturg does not own; and the files of an imported CHARX besides its card.

@@ -118,3 +118,56 @@ async def test_api_used_by_a_group_cannot_be_deleted(rpc: RpcClient) -> None:
     await rpc.result("api_group.delete", {"api_group_id": "g"})
     await rpc.result("api.delete", {"api_id": "main"})
     assert (await rpc.result("api.list"))["apis"] == []
+
+
+PRICES = {"input_per_million_tokens": 0.15, "output_per_million_tokens": 0.6, "currency": "EUR"}
+
+
+async def test_prices_are_optional_and_kept_like_any_field(rpc: RpcClient) -> None:
+    assert "prices" not in await rpc.result("api.create", API)
+    priced = await rpc.result("api.create", {**API, "api_id": "priced", "prices": PRICES})
+    assert priced["prices"] == PRICES
+    assert (await rpc.result("api.get", {"api_id": "priced"}))["prices"] == PRICES
+    renamed = await rpc.result("api.update", {"api_id": "priced", "display_name": "Renamed"})
+    assert renamed["prices"] == PRICES
+
+
+async def test_update_sets_and_null_removes_prices(rpc: RpcClient) -> None:
+    await rpc.result("api.create", API)
+    default_currency = {"input_per_million_tokens": 3, "output_per_million_tokens": 15}
+    updated = await rpc.result("api.update", {"api_id": "main", "prices": default_currency})
+    assert updated["prices"] == {**default_currency, "currency": "USD"}
+    cleared = await rpc.result("api.update", {"api_id": "main", "prices": None})
+    assert "prices" not in cleared and "prices" not in await rpc.result("api.get", {"api_id": "main"})
+
+
+async def test_bad_prices_are_refused_by_field_and_change_nothing(rpc: RpcClient) -> None:
+    await rpc.result("api.create", {**API, "prices": PRICES})
+    cases = {
+        "params.prices.input_per_million_tokens: expected a number >= 0, got -1": {
+            **PRICES,
+            "input_per_million_tokens": -1,
+        },
+        "params.prices.currency: expected a three-letter ISO 4217 code such as USD, got 'euro'": {
+            **PRICES,
+            "currency": "euro",
+        },
+    }
+    for message, prices in cases.items():
+        assert await rpc.error("api.update", {"api_id": "main", "prices": prices}) == {
+            "code": -32602,
+            "message": message,
+        }
+        assert await rpc.error("api.create", {**API, "api_id": "other", "prices": prices}) == {
+            "code": -32602,
+            "message": message,
+        }
+    decode = await rpc.call(
+        "api.update", {"api_id": "main", "prices": {"input_per_million_tokens": "1"}}, expect_status=400
+    )
+    assert decode["error"]["message"] == (
+        "params.prices.input_per_million_tokens: expected number, got string; "
+        "params.prices.output_per_million_tokens: missing required field"
+    )
+    assert (await rpc.result("api.get", {"api_id": "main"}))["prices"] == PRICES
+    assert (await rpc.error("api.get", {"api_id": "other"}))["code"] == 40404

@@ -172,7 +172,9 @@ async def test_rpc_discover_describes_every_method(rpc: RpcClient) -> None:
         "base_url",
         "api_key",
         "model",
+        "prices",  # a Dramaturg extension: optional, so the web client's api form stays valid
     }
+    assert [param["required"] for param in create["params"] if param["name"] == "prices"] == [False]
     provider = next(param for param in create["params"] if param["name"] == "provider")
     assert provider["schema"] == {"type": "string", "enum": ["open_ai", "anthropic"]}
     assert result["components"]["schemas"]["Api"]["properties"]["has_api_key"] == {"type": "boolean"}

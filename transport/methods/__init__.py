@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from transport.methods import (
+    analytics,
     apis,
     characters,
     drafts,
@@ -34,6 +35,7 @@ FAMILIES = [
     sessions.METHODS,
     overview.METHODS,
     packages.METHODS,
+    analytics.METHODS,
 ]
 
 
