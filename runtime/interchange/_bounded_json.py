@@ -1,19 +1,20 @@
-"""JSON from a file that is hostile until read: bounded in size and depth, finite numbers only.
+"""JSON from a card or book file: the rules of `runtime.json_input`, plus a size and a depth limit.
 
-`parse_json` refuses text over the size limit before parsing, `NaN`/`Infinity` and numbers that
-overflow to infinity (`1e999`) while parsing, and values nested deeper than the limit after it
-(Python's parser itself gives up with a RecursionError somewhere near 1,000 levels, which is
-caught too). `check_json_value` applies the same depth and number rules to a value that was
-parsed elsewhere (the body of an RPC call). Failures are `UnsafeJson` with a one-line reason.
+`parse_json` refuses text over the size limit before parsing; then the text must be what every
+entry point accepts (strict UTF-8, valid JSON, no `NaN`/`Infinity`), and its value must follow
+the shared value rules (finite numbers, 64-bit integers, no lone surrogates) and nest no deeper
+than `JsonLimits.max_depth`. `check_json_value` applies the value rules to a value parsed
+elsewhere (the body of an RPC call). Failures are `UnsafeJson` with a one-line reason.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 import attrs
+
+from runtime.json_input import JsonInputError, parse_json_text
+from runtime.json_input import check_json_value as check_input_value
 
 MIB = 1024 * 1024
 UTF8_BOM = "\ufeff"
@@ -33,46 +34,33 @@ def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits()) -> Any:
     """The parsed value. Raises UnsafeJson for text that is too big, not JSON, too deep or not finite."""
     if len(text) > limits.max_bytes:
         raise UnsafeJson(f"the card JSON is {len(text)} bytes, over the limit of {limits.max_bytes}")
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UnsafeJson(f"the card JSON is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    if isinstance(text, bytes) and text.startswith(UTF8_BOM.encode()):
+        text = text[len(UTF8_BOM.encode()) :]
+    elif isinstance(text, str):
+        text = text.removeprefix(UTF8_BOM)
     try:
-        value = json.loads(text.removeprefix(UTF8_BOM), parse_constant=_refuse_constant, parse_float=_finite_float)
-    except json.JSONDecodeError as exc:
-        raise UnsafeJson(f"the card is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
-    except RecursionError as exc:
-        raise UnsafeJson(f"the card JSON is nested more than {limits.max_depth} levels deep") from exc
+        value = parse_json_text(text)
+    except JsonInputError as exc:
+        raise UnsafeJson(f"the card is {exc.reason}") from exc
     check_json_value(value, limits)
     return value
 
 
-def _refuse_constant(name: str) -> float:
-    raise UnsafeJson(f"the card JSON holds {name}, which is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise UnsafeJson(f"the card JSON holds the number {text[:40]}, too large to represent")
-    return number
-
-
 def check_json_value(value: Any, limits: JsonLimits = JsonLimits()) -> None:
-    """Raise UnsafeJson when `value` nests deeper than the limit or holds a non-finite number.
+    """Raise UnsafeJson when `value` breaks the shared value rules or nests deeper than the limit.
 
     Walks without recursion: a hostile value must not exhaust the stack here either.
     """
-    max_depth = limits.max_depth
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise UnsafeJson("the card JSON holds a number that is not finite")
         if not isinstance(item, (dict, list)):
             continue
-        if depth > max_depth:
-            raise UnsafeJson(f"the card JSON is nested more than {max_depth} levels deep")
+        if depth > limits.max_depth:
+            raise UnsafeJson(f"the card JSON is nested more than {limits.max_depth} levels deep")
         children = item.values() if isinstance(item, dict) else item
         pending.extend((child, depth + 1) for child in children)
+    try:
+        check_input_value(value, "")
+    except JsonInputError as exc:
+        raise UnsafeJson(f"the card JSON {'at ' + exc.path + ' ' if exc.path else ''}is refused: {exc.reason}") from exc

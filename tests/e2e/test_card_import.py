@@ -159,7 +159,7 @@ async def test_a_taken_id_or_a_missing_schema_refuses_the_import_and_writes_noth
         (tiny_png(), "invalid character card: no character card found: the PNG has no chara or ccv3 text chunk"),
         (
             b"{broken",
-            "invalid character card: the JSON file: the card is not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2)",
+            "invalid character card: the JSON file: the card is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
         ),
         (
             V3_PNG[:-30],

@@ -272,8 +272,8 @@ def test_json_without_a_card_is_refused(value: Any, message: str) -> None:
     [
         (b"", "the file is empty"),
         (b"{not json", "the JSON file: the card is not valid JSON"),
-        (b'{"name": NaN}', "NaN, which is not a JSON number"),
-        (b'{"name": "x", "n": 1e999}', "too large to represent"),
+        (b'{"name": NaN}', "NaN is not a JSON value"),
+        (b'{"name": "x", "n": 1e999}', "at n is refused: number out of range"),
         (b"[" * 100_000 + b"]" * 100_000, "no character card found"),  # an array is not a card start
         (b'{"a":' * 200 + b"1" + b"}" * 200, "nested more than 64 levels deep"),
         (b"\xff\xd8\xff\xe0 jpeg", "a JPG picture carries no card"),
@@ -286,7 +286,7 @@ def test_files_without_a_usable_card_are_refused(data: bytes, message: str) -> N
 
 
 def test_json_deeper_than_the_parser_can_go_is_refused_not_crashed() -> None:
-    with pytest.raises(UnreadableCard, match="nested more than"):
+    with pytest.raises(UnreadableCard, match="nested deeper than 128 levels"):
         read_card_upload(b'{"a":' * 5000 + b"1" + b"}" * 5000, "deep.json")
 
 
