@@ -274,6 +274,8 @@ def test_json_without_a_card_is_refused(value: Any, message: str) -> None:
         (b"{not json", "the JSON file: the card is not valid JSON"),
         (b'{"name": NaN}', "NaN is not a JSON value"),
         (b'{"name": "x", "n": 1e999}', "at n is refused: number out of range"),
+        (b'{"name": "\\ud800"}', "at name is refused: string .* holds a lone surrogate"),
+        (b'{"name": "x", "n": 18446744073709551616}', "at n is refused: integer out of range"),
         (b"[" * 100_000 + b"]" * 100_000, "no character card found"),  # an array is not a card start
         (b'{"a":' * 200 + b"1" + b"}" * 200, "nested more than 64 levels deep"),
         (b"\xff\xd8\xff\xe0 jpeg", "a JPG picture carries no card"),
