@@ -11,7 +11,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import trio
@@ -168,14 +167,14 @@ def _answer_http_errors_as_json(app: QuartTrio) -> None:
 def _rpc_response(answer: RpcAnswer) -> Response:
     if answer.stream is None:
         return Response(answer_bytes(answer.text or ""), status=answer.status, content_type=JSON_TYPE)
-    response = Response(_frames(answer.stream), content_type="text/event-stream")
+    response = Response(_frames(answer.stream.frames), content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     response.timeout = None
     return response
 
 
-async def _frames(stream: Any) -> AsyncIterator[bytes]:
+async def _frames(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     # Closing the response (the client left) must close the handler's stream at once, so
     # its cleanup runs now rather than whenever the generator is garbage-collected.
     async with contextlib.aclosing(stream):

@@ -8,7 +8,7 @@ own methods (EXTENSION_METHOD_NAMES) are known beside them, and `rpc.discover` s
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import attrs
@@ -165,6 +165,27 @@ class Reply:
 
     payload: Any
     session_id: str | None = None
+
+
+STREAM_LEFT = "client_left"
+"""How a stream ended that its client closed before the last frame (the turn goes on without it)."""
+
+
+@attrs.define
+class StreamEnd:
+    """How a stream ended, set by the stream as it writes its last frame: "ok", or the error code of
+    the failure it reported (STREAM_LEFT until then)."""
+
+    outcome: int | str = STREAM_LEFT
+
+
+@attrs.frozen
+class Streamed:
+    """What a streaming handler answers: the frames to send, and where they say how they ended.
+    The request's log line is written when the stream ends, with that outcome."""
+
+    frames: AsyncIterator[bytes]
+    end: StreamEnd
 
 
 Handler = Callable[[Call, Any], Awaitable[Any]]

@@ -19,7 +19,7 @@ from runtime.model.stories import StartSessionParams
 from runtime.services import Services, session_records, sessions
 from runtime.services.session_owner import SessionOperation, SessionOwner, TurnAborted, TurnFrame, TurnSucceeded
 from runtime.services.session_turns import check_player_input
-from transport.registry import Call, Handler, Method, NoParams, Reply, RequestId, SessionUse
+from transport.registry import Call, Handler, Method, NoParams, Reply, RequestId, SessionUse, Streamed, StreamEnd
 from transport.sse import TurnFramer, ack_frame
 
 REQUIRED = SessionUse.REQUIRED
@@ -86,16 +86,17 @@ async def suggest_replies(call: Call, params: model.SuggestRepliesParams) -> mod
     return await sessions.suggest_session_replies(call.services, call.require_session(), params)
 
 
-async def run_turn(call: Call, params: model.RunTurnParams) -> AsyncIterator[bytes]:
+async def run_turn(call: Call, params: model.RunTurnParams) -> Streamed:
     """Set the turn up (errors are unary answers, §4.8), then stream it (§4.1–§4.3)."""
     session_id = call.require_session()
     check_player_input(params.player_input, call.services.limits.max_player_input_chars)
     frames = await _owner(call).start_turn(session_id, params.player_input)
-    return turn_stream(frames, call.request_id, session_id)
+    end = StreamEnd()
+    return Streamed(turn_stream(frames, call.request_id, session_id, end), end)
 
 
 async def turn_stream(
-    frames: trio.MemoryReceiveChannel[TurnFrame], request_id: RequestId, session_id: str
+    frames: trio.MemoryReceiveChannel[TurnFrame], request_id: RequestId, session_id: str, end: StreamEnd
 ) -> AsyncIterator[bytes]:
     """`ack`, `started`, one `message` per event, then `completed` or `failed`, and the end.
 
@@ -116,6 +117,7 @@ async def turn_stream(
                 with trio.move_on_at(send_at):
                     frame = await frames.receive()
             except trio.EndOfChannel:
+                end.outcome = BackendError.code
                 yield b"".join([*chunk, framer.failed(BackendError.code, STOPPED_MID_TURN)])
                 return
             if frame is None:  # the batch is due
@@ -126,6 +128,7 @@ async def turn_stream(
                 send_at = trio.current_time() + FRAME_BATCH_S
             chunk.append(_encode(framer, frame))
             if isinstance(frame, (TurnSucceeded, TurnAborted)):
+                end.outcome = "ok" if isinstance(frame, TurnSucceeded) else frame.code
                 yield b"".join(chunk)
                 return
 
