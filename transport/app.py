@@ -1,5 +1,5 @@
-"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes, the analytics page and the
-static client.
+"""The QuartTrio application: `/rpc`, `/healthz`, `/openrpc.json`, the binary file routes, the analytics
+page and the static client.
 
 Every request first passes `transport.gate` (Host, Origin, token). Every answer is JSON except
 `/healthz`, the files and pages served, and turn streams; no route answers with an HTML error.
@@ -24,13 +24,15 @@ from transport.auth import Authenticator
 from transport.connections import guard_connections
 from transport.cross_site import CrossSitePolicy
 from transport.gate import install_gate
+from transport.openrpc import discovered_document
 from transport.refusals import JSON_TYPE, NOT_FOUND, json_response, method_not_allowed, refusal
-from transport.registry import Registry
-from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_bytes, answer_rpc
+from transport.registry import Call, Registry
+from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_bytes, answer_rpc, encode_json
 
 log = logging.getLogger(__name__)
 
 OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE"]  # answered 405 on POST-only routes
+OPENRPC_REQUEST_ID = "openrpc.json"  # `GET /openrpc.json` runs `rpc.discover` under this id
 REQUEST_TIMEOUT = 408
 TOO_LARGE = 413
 UNSUPPORTED_MEDIA_TYPE = 415
@@ -118,6 +120,11 @@ def create_app(services: Services, registry: Registry, options: AppOptions | Non
     @app.get("/healthz")
     async def healthz() -> Response:
         return Response("ok", content_type="text/plain")
+
+    @app.get("/openrpc.json")
+    async def openrpc_document() -> Response:
+        document = await discovered_document(registry, Call(services, OPENRPC_REQUEST_ID, None))
+        return Response(answer_bytes(encode_json(document)), content_type=JSON_TYPE)
 
     @app.post("/upload/<path:_rest>")
     async def upload(_rest: str) -> Response:

@@ -8,6 +8,7 @@ own methods (EXTENSION_METHOD_NAMES) are known beside them, and `rpc.discover` s
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ import attrs
 
 from runtime.errors import InvalidParams
 from runtime.services import Services
+from transport.code_docs import summary_of
 
 ALL_METHOD_NAMES: tuple[str, ...] = (
     "api.create",
@@ -199,12 +201,16 @@ class Method:
     result: type | None = None  # the payload record type, for `rpc.discover`
     handler: Handler | None = None
     session: SessionUse = SessionUse.NONE
-    summary: str = ""
     streaming: bool = False
 
     @property
     def implemented(self) -> bool:
         return self.handler is not None
+
+    @property
+    def summary(self) -> str:
+        """What the method does, in one line: the first paragraph of its handler's docstring."""
+        return summary_of(self.handler)
 
     def echoes_session(self, sent: str | None) -> bool:
         """Whether a success answer carries the request's `session_id` (PROTOCOL §3.5)."""
@@ -242,6 +248,7 @@ class Registry:
 def forward(operation: Callable[[Services, Any], Awaitable[Any]]) -> Handler:
     """A handler that hands the services and the params to a runtime operation."""
 
+    @functools.wraps(operation)  # the operation's docstring is the method's summary
     async def handler(call: Call, params: Any) -> Any:
         return await operation(call.services, params)
 
@@ -251,6 +258,7 @@ def forward(operation: Callable[[Services, Any], Awaitable[Any]]) -> Handler:
 def forward_without_params(operation: Callable[[Services], Awaitable[Any]]) -> Handler:
     """A handler for a method without params: hands only the services to the operation."""
 
+    @functools.wraps(operation)
     async def handler(call: Call, params: NoParams) -> Any:
         return await operation(call.services)
 

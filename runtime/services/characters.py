@@ -113,6 +113,7 @@ def character_payload(record: CharacterRecord) -> Character:
 
 
 async def create_character(services: Services, params: CharacterCreateParams) -> CharacterCreated:
+    """Store a character: its card content (name, personality, style, system prompt) and state schema."""
     character_id = require_id(params.content.id, "character_id")
     record = CharacterRecord(normalize_content(params.content, character_id))
 
@@ -121,6 +122,7 @@ async def create_character(services: Services, params: CharacterCreateParams) ->
 
 
 async def get_character(services: Services, params: CharacterIdParams) -> Character:
+    """One character, with the name and type of its cover if it has one."""
     character_id = params.character_id
     return await services.store.read_cached(
         ("character.get", character_id), lambda cursor: character_payload(CHARACTERS.require(cursor, character_id))
@@ -128,6 +130,7 @@ async def get_character(services: Services, params: CharacterIdParams) -> Charac
 
 
 async def list_characters(services: Services) -> CharactersListed:
+    """Every character, sorted by id."""
     return await services.store.read_cached(("character.list",), _characters_listed)
 
 
@@ -136,6 +139,7 @@ def _characters_listed(cursor: Cursor) -> CharactersListed:
 
 
 async def update_character(services: Services, params: CharacterUpdateParams) -> Character:
+    """Replace a character's card content."""
     character_id = params.character_id
     require_id(character_id, "character_id")
     _require_matching_id(character_id, params.content)
@@ -151,6 +155,7 @@ async def update_character(services: Services, params: CharacterUpdateParams) ->
 
 
 async def delete_character(services: Services, params: CharacterIdParams) -> CharacterDeleted:
+    """Delete a character, its cover and its stored card (refused while story resources use it)."""
     character_id = params.character_id
 
     def delete(cursor: Cursor) -> None:

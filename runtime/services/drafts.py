@@ -116,6 +116,8 @@ class DraftSetting:
 
 
 async def get_draft(services: Services, params: DraftIdParams) -> StoryDraft:
+    """One story draft: its graph so far and where generation stands."""
+
     def read(cursor: Cursor) -> StoryDraft:
         return read_draft_payload(cursor, STORY_DRAFTS.require(cursor, params.draft_id))
 
@@ -123,6 +125,7 @@ async def get_draft(services: Services, params: DraftIdParams) -> StoryDraft:
 
 
 async def list_drafts(services: Services) -> StoryDraftsListed:
+    """Every story draft, sorted by id."""
     records = await services.store.read(STORY_DRAFTS.list)
     return StoryDraftsListed([draft_summary(record) for record in records])
 
@@ -421,16 +424,20 @@ def draft_owner(services: Services) -> DraftOwner:
 
 
 async def continue_owned_draft(services: Services, params: DraftIdParams) -> StoryDraft:
+    """Let the Architect build the next section of a draft's graph."""
     return await draft_owner(services).continue_draft(params.draft_id)
 
 
 async def update_owned_draft_graph(services: Services, params: DraftUpdateGraphParams) -> StoryDraft:
+    """Replace the graph of a draft that is still being built."""
     return await draft_owner(services).update_draft_graph(params.draft_id, params.partial_graph)
 
 
 async def finalize_owned_draft(services: Services, params: DraftIdParams) -> Story:
+    """Turn a fully built draft into a story."""
     return await draft_owner(services).finalize_draft(params.draft_id)
 
 
 async def delete_owned_draft(services: Services, params: DraftIdParams) -> StoryDraftDeleted:
+    """Delete a story draft."""
     return await draft_owner(services).delete_draft(params.draft_id)

@@ -61,7 +61,10 @@ def _dashboard(cursor: Cursor) -> Dashboard:
 
 
 async def get_global_config(services: Services) -> GlobalConfig:
-    """The first api group and preset by id; both keys omitted unless both exist. Never fails."""
+    """The default api group and preset: the first of each by id.
+
+    The first api group and preset by id; both keys omitted unless both exist. Never fails.
+    """
     return await services.store.read(_global_config)
 
 

@@ -145,8 +145,8 @@ async def test_start_and_stop_are_logged(
     assert fields(serving, "version", "urls", "data_dir", "static_dir", "auth") == {
         "version": dramaturg_version(),
         "urls": server.url,
-        "data_dir": str((tmp_path / "data").resolve()),
-        "static_dir": str(tmp_path.resolve()),
+        "data_dir": str(await trio.Path(tmp_path / "data").resolve()),
+        "static_dir": str(await trio.Path(tmp_path).resolve()),
         "auth": "on",
     }
     (stopped,) = lines(caplog, "stopped")

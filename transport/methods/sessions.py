@@ -7,6 +7,7 @@ state (PROTOCOL §4.9). `session.run_turn` answers with the SSE stream of §4.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -37,6 +38,7 @@ def _owner(call: Call) -> SessionOwner:
 def read(operation: Callable[[Services, str], Awaitable[Any]]) -> Handler:
     """A read of the envelope's session, without params."""
 
+    @functools.wraps(operation)  # its docstring is the method's summary
     async def handler(call: Call, params: NoParams) -> Any:
         return await operation(call.services, call.require_session())
 
@@ -46,6 +48,7 @@ def read(operation: Callable[[Services, str], Awaitable[Any]]) -> Handler:
 def read_with(operation: Callable[[Services, str, Any], Awaitable[Any]]) -> Handler:
     """A read of the envelope's session, with params."""
 
+    @functools.wraps(operation)  # its docstring is the method's summary
     async def handler(call: Call, params: Any) -> Any:
         return await operation(call.services, call.require_session(), params)
 
@@ -55,6 +58,7 @@ def read_with(operation: Callable[[Services, str, Any], Awaitable[Any]]) -> Hand
 def change(operation: SessionOperation[Any]) -> Handler:
     """A change of the envelope's session, applied by its owner after the earlier ones."""
 
+    @functools.wraps(operation)  # its docstring is the method's summary
     async def handler(call: Call, params: Any) -> Any:
         session_id = call.require_session()
         return await _owner(call).change(session_id, operation, params)
@@ -63,31 +67,39 @@ def change(operation: SessionOperation[Any]) -> Handler:
 
 
 async def start_session(call: Call, params: StartSessionParams) -> Reply:
+    """Start a session of a story; the new session's id comes back in the envelope's `session_id`."""
     started = await sessions.start_session(call.services, params)
     return Reply(started.payload, session_id=started.session_id)  # the new id travels in the envelope
 
 
 async def list_sessions(call: Call, params: NoParams) -> model.SessionsListed:
+    """Every session's summary, sorted by id."""
     return await sessions.list_sessions(call.services)
 
 
 async def delete_session(call: Call, params: NoParams) -> model.SessionDeleted:
+    """Delete the session with its transcript and session characters."""
     return await _owner(call).delete(call.require_session())
 
 
 async def update_variables(call: Call, params: model.UpdateVariablesParams) -> model.SessionVariables:
+    """Change the session's state with state operations (set, add, remove …)."""
     session_id = call.require_session()
     sessions.check_variable_update(params.update)  # before the session is looked up (§6.15)
     return await _owner(call).change(session_id, sessions.update_variables, params)
 
 
 async def suggest_replies(call: Call, params: model.SuggestRepliesParams) -> model.SuggestedReplies:
+    """Ask the Replyer for a few replies the player could give next."""
     sessions.check_reply_limit(params.limit)  # before anything else (§13)
     return await sessions.suggest_session_replies(call.services, call.require_session(), params)
 
 
 async def run_turn(call: Call, params: model.RunTurnParams) -> Streamed:
-    """Set the turn up (errors are unary answers, §4.8), then stream it (§4.1–§4.3)."""
+    """Play one turn: the player's input goes in, the turn comes back as a Server-Sent-Events stream.
+
+    Set the turn up (errors are unary answers, §4.8), then stream it (§4.1–§4.3).
+    """
     session_id = call.require_session()
     check_player_input(params.player_input, call.services.limits.max_player_input_chars)
     frames = await _owner(call).start_turn(session_id, params.player_input)
