@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench stub clean check-python check-analytics-page
+.PHONY: run test lint typecheck bench stub clean check-python check-analytics-page
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found on PATH (set PYTHON=/path/to/python3)" >&2; exit 2; }
@@ -27,11 +27,14 @@ $(STAMP): pyproject.toml | check-python
 		$(BIN)/pip install --quiet -e ".[test,lint]" && \
 		touch $(STAMP); }'
 
+# Both read their settings from the environment, and make passes its command-line variables on:
+# `make run DRAMATURG_LISTEN=127.0.0.1:9000`, `make stub DRAMATURG_STUB_LISTEN=127.0.0.1:9100`
+# (every variable is in the README's Configuration table and in `dramaturg serve --help`).
 run: $(STAMP)
 	$(BIN)/dramaturg serve
 
 stub: $(STAMP)
-	$(BIN)/dramaturg llm-stub --mode auto
+	$(BIN)/dramaturg llm-stub
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -40,6 +43,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy (configured in pyproject.toml); CI fails on any finding not in .ci/mypy-baseline.txt.
+typecheck: $(STAMP)
+	$(BIN)/python .ci/typecheck.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

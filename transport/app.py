@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 import attrs
@@ -181,7 +181,7 @@ def _rpc_response(answer: RpcAnswer) -> Response:
     return response
 
 
-async def _frames(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _frames(stream: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
     # Closing the response (the client left) must close the handler's stream at once, so
     # its cleanup runs now rather than whenever the generator is garbage-collected.
     async with contextlib.aclosing(stream):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import Any
 
 import attrs
@@ -186,7 +186,7 @@ class Streamed:
     """What a streaming handler answers: the frames to send, and where they say how they ended.
     The request's log line is written when the stream ends, with that outcome."""
 
-    frames: AsyncIterator[bytes]
+    frames: AsyncGenerator[bytes, None]
     end: StreamEnd
 
 

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import attrs
@@ -239,7 +239,7 @@ def log_request(answer: RpcAnswer, outcome: int | str, started_s: float) -> None
     log.info("rpc", extra={key: value for key, value in fields.items() if value is not None})
 
 
-async def _logged_stream(streamed: Streamed, answer: RpcAnswer, started_s: float) -> AsyncIterator[bytes]:
+async def _logged_stream(streamed: Streamed, answer: RpcAnswer, started_s: float) -> AsyncGenerator[bytes, None]:
     try:
         async with contextlib.aclosing(streamed.frames):
             async for frame in streamed.frames:

@@ -389,8 +389,8 @@ async def finalize_draft(services: Services, draft: StoryDraftRecord) -> DraftFi
         _save_draft(cursor, finalized)
         return story, finalized
 
-    story, record = await services.store.write(finish)
-    return DraftFinalized(record, story_payload(story, setting.bound_fields()))
+    created, record = await services.store.write(finish)
+    return DraftFinalized(record, story_payload(created, setting.bound_fields()))
 
 
 async def delete_draft(services: Services, draft_id: str) -> StoryDraftDeleted:

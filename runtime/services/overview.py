@@ -54,7 +54,9 @@ def _global_config(cursor: Cursor) -> GlobalConfig:
 
 
 def _dashboard(cursor: Cursor) -> Dashboard:
-    counts = DashboardCounts(*cursor.execute(_COUNTS_SQL).fetchone())
+    row = cursor.execute(_COUNTS_SQL).fetchone()
+    assert row is not None  # counts always answer one row
+    counts = DashboardCounts(*row)
     stories = [RecentStory(*row) for row in cursor.execute(_RECENT_STORIES_SQL).fetchall()]
     sessions = [RecentSession(*row) for row in cursor.execute(_RECENT_SESSIONS_SQL).fetchall()]
     return Dashboard(DashboardHealth(), counts, _global_config(cursor), stories, sessions)

@@ -6,6 +6,8 @@ Preset and entry ids are trimmed on every call.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from runtime.errors import Conflict, InvalidParams, NotFound
@@ -210,11 +212,11 @@ async def delete_preset_entry(services: Services, params: PresetEntryDeleteParam
     return PresetEntryDeleted(preset_id, agent, module_id, entry_id)
 
 
-def _entry_changes(entry: PresetEntry, params: PresetEntryUpdateParams) -> dict[str, object]:
+def _entry_changes(entry: PresetEntry, params: PresetEntryUpdateParams) -> dict[str, Any]:
     """The fields an update may change; built-in entries only `enabled` and `order`."""
     if entry.kind.is_built_in and (params.display_name is not None or params.text is not None):
         raise InvalidParams(f"built-in preset entry '{entry.entry_id}' cannot be edited as custom text")
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if params.display_name is not None:
         changes["display_name"] = params.display_name.strip()
     if params.text is not None:

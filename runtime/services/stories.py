@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import trio
@@ -137,7 +138,7 @@ async def update_story(services: Services, params: StoryUpdateParams) -> Story:
 
     def update(cursor: Cursor) -> Story:
         record = STORIES.require(cursor, params.story_id)
-        changes: dict[str, object] = {"updated_at_ms": now}
+        changes: dict[str, Any] = {"updated_at_ms": now}
         if params.display_name is not None and params.display_name.strip():
             changes["display_name"] = params.display_name.strip()
         if params.common_variables is not None:

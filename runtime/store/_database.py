@@ -128,7 +128,7 @@ class Store:
             # new read's would be, and a thousand sessions starting at once read it only once.
             await flight.landed.wait()
             if flight.value is not MISSING:
-                return flight.value  # type: ignore[no-any-return]
+                return flight.value
         flight = self._flights[key] = _Flight(token)
         try:
             flight.value = value = await self._read_with(query, self._shared_reads)
@@ -162,7 +162,7 @@ class Store:
         with trio.CancelScope(shield=True):  # the writer answers promptly; don't lose the reply
             await reply.done.wait()
         assert reply.result is not None
-        return reply.result.unwrap()  # type: ignore[no-any-return]
+        return reply.result.unwrap()
 
 
 @contextlib.asynccontextmanager
@@ -356,6 +356,13 @@ STORAGE_FAILURE = "storage failure (the server log has the details)"
 """The whole message a client gets: DuckDB's own text may quote the stored document, keys included."""
 
 STORAGE_DETAIL_CHARS = 300
+
+
+def scalar(cursor: Cursor, sql: str, params: Sequence[object] = ()) -> Any:
+    """The first column of the one row `sql` answers (a count, an EXISTS or a max always has one)."""
+    row = cursor.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return row[0]
 
 
 def storage_detail(exc: duckdb.Error) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import trio
@@ -109,7 +109,7 @@ async def run_turn(call: Call, params: model.RunTurnParams) -> Streamed:
 
 async def turn_stream(
     frames: trio.MemoryReceiveChannel[TurnFrame], request_id: RequestId, session_id: str, end: StreamEnd
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """`ack`, `started`, one `message` per event, then `completed` or `failed`, and the end.
 
     The `ack` goes out at once; later frames are sent in small batches: a write goes out
