@@ -1,13 +1,13 @@
 # The README's commands. Each target creates the virtual environment it needs first.
 # Any Python 3.11 or newer will do: the first of these found on PATH is used unless PYTHON is given.
 PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do \
-	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$candidate; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench stub clean check-python check-analytics-page
+.PHONY: run test lint typecheck bench stub clean check-python check-analytics-page check-readme-walk
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found on PATH (set PYTHON=/path/to/python3)" >&2; exit 2; }
@@ -50,6 +50,10 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The README's walk, pasted as a stranger would, on a fresh clone of HEAD and free ports (.ci/readme_walk.py).
+check-readme-walk: check-python
+	$(PYTHON) .ci/readme_walk.py
 
 # Opt-in: the analytics page in headless Chromium (Debian's `chromium` package), driven by
 # Playwright for Python; saves benchmarks/results/analytics-page.png.

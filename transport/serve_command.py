@@ -4,6 +4,7 @@ stop; a server that cannot start says why in one line on stderr and exits with s
 from __future__ import annotations
 
 import functools
+import logging
 import signal
 import sys
 import traceback
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from transport.llm_stub import StubSettings
 
 STARTUP_PROBLEM_STATUS = 2
+
+log = logging.getLogger(__name__)
 
 
 def serve_in_foreground(settings: Settings, *, debug: bool = False) -> int:
@@ -52,6 +55,7 @@ def serve_stub_in_foreground(
 
         configure_logging(log_level, log_format)
         trio.run(run_until_signalled, functools.partial(serve_stub, settings))
+        log.info("llm_stub_stopped")
 
     return _run(serve, ListenSource(settings.listen, ENV_PREFIX + "STUB_LISTEN"), debug)
 

@@ -4,8 +4,10 @@ variable, defaults that match the records they fill, and client commands that st
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +28,7 @@ from transport.llm_stub import StubMode, StubSettings
 from transport.log_format import LogFormat
 
 NO_ENV: dict[str, str] = {}
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -138,3 +141,30 @@ def test_client_commands_start_without_loading_the_server() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "2 []", result.stderr
+
+
+def readme_rows(heading: str, until: str) -> list[str]:
+    """The table rows of the README between two headings."""
+    text = (REPO_ROOT / "README.md").read_text()
+    return [row for row in text[text.index(heading) : text.index(until)].splitlines() if row.startswith("| `")]
+
+
+def test_the_readme_configuration_tables_list_every_flag_with_its_variable_and_default() -> None:
+    rows = readme_rows("## Configuration", "## Logs")
+    for flag in [*SERVE_FLAGS, *STUB_FLAGS[:4]]:
+        shown = f"{flag.default:g}" if isinstance(flag.default, float) else str(flag.default)
+        expected = [f"`{flag.env}`"] + ([shown.removeprefix("data")] if flag.default not in (None, (), False) else [])
+        assert any(row.startswith(f"| `{flag.name}`") and all(part in row for part in expected) for row in rows), (
+            flag.name,
+            expected,
+        )
+
+
+def test_the_readme_walk_is_marked_for_its_runner() -> None:
+    spec = importlib.util.spec_from_file_location("readme_walk", REPO_ROOT / ".ci" / "readme_walk.py")
+    assert spec is not None and spec.loader is not None
+    walk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(walk)
+    script = walk.walk_script((REPO_ROOT / "README.md").read_text())
+    assert "walk_start stub" in script and "walk_start run" in script and "walk_stop run" in script
+    assert "session.run_turn" in script and "8080" not in script and "8090" not in script
