@@ -14,15 +14,12 @@ import pytest
 from transport.bulk_export import CardFormat
 from transport.bulk_transfer import DEFAULT_JOBS as BULK_DEFAULT_JOBS
 from transport.cli import (
-    CARD_FORMATS,
-    DEFAULT_JOBS,
-    SERVE_FLAGS,
-    STUB_FLAGS,
     build_parser,
     server_target_from,
     settings_from,
     stub_settings_from,
 )
+from transport.command_flags import CARD_FORMATS, DEFAULT_JOBS, SERVE_FLAGS, STUB_FLAGS
 from transport.flags import ConfigProblem, listen_address, size_in_bytes
 from transport.llm_stub import StubMode, StubSettings
 from transport.log_format import LogFormat
