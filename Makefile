@@ -1,13 +1,13 @@
 # The README's commands. Each target creates the virtual environment it needs first.
 # Any Python 3.11 or newer will do: the first of these found on PATH is used unless PYTHON is given.
 PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11 python3; do \
-	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$candidate; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench stub clean check-python check-analytics-page
+.PHONY: run test lint typecheck bench stub clean check-python check-analytics-page check-readme-walk
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found on PATH (set PYTHON=/path/to/python3)" >&2; exit 2; }
@@ -27,11 +27,14 @@ $(STAMP): pyproject.toml | check-python
 		$(BIN)/pip install --quiet -e ".[test,lint]" && \
 		touch $(STAMP); }'
 
+# Both read their settings from the environment, and make passes its command-line variables on:
+# `make run DRAMATURG_LISTEN=127.0.0.1:9000`, `make stub DRAMATURG_STUB_LISTEN=127.0.0.1:9100`
+# (every variable is in the README's Configuration table and in `dramaturg serve --help`).
 run: $(STAMP)
 	$(BIN)/dramaturg serve
 
 stub: $(STAMP)
-	$(BIN)/dramaturg llm-stub --mode auto
+	$(BIN)/dramaturg llm-stub
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -41,8 +44,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy (configured in pyproject.toml); CI fails on any finding not in .ci/mypy-baseline.txt.
+typecheck: $(STAMP)
+	$(BIN)/python .ci/typecheck.py
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The README's walk, pasted as a stranger would, on a fresh clone of HEAD and free ports (.ci/readme_walk.py).
+check-readme-walk: check-python
+	$(PYTHON) .ci/readme_walk.py
 
 # Opt-in: the analytics page in headless Chromium (Debian's `chromium` package), driven by
 # Playwright for Python; saves benchmarks/results/analytics-page.png.

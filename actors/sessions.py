@@ -34,7 +34,7 @@ from runtime.services import Services
 from runtime.services.session_owner import SessionOperation, TurnAborted, TurnFrame, TurnSucceeded
 from runtime.services.session_turns import SessionLedger, commit_turn, load_turn_setup, read_ledger
 from runtime.services.sessions import delete_session, load_session
-from runtime.services.turn_records import TurnAttempt, record_failed_turn
+from runtime.services.turn_records import TurnAttempt, log_turn_ended, record_failed_turn
 from runtime.turns import RunTurn, TurnFailed, TurnSetup
 
 log = logging.getLogger(__name__)
@@ -188,12 +188,9 @@ class SessionActor:
         attempt = TurnAttempt.begin(self._services, session)
         try:
             played = await self._engine.run_turn(setup, turn.player_input, emit)
+            record = attempt.completed(played)
             self._record = await commit_turn(
-                self._services,
-                session,
-                played,
-                first_sequence=ledger.next_sequence,
-                turn_record=attempt.completed(played),
+                self._services, session, played, first_sequence=ledger.next_sequence, turn_record=record
             )
         except TurnFailed as failed:
             await self._fail(turn, attempt, failed.stage, failed.code, failed.message)
@@ -208,13 +205,16 @@ class SessionActor:
         else:
             if not played.new_session_characters:  # a new character is read back with the next turn
                 self._ledger = SessionLedger(ledger.session_cast, ledger.next_sequence + len(played.transcript))
+            log_turn_ended(record)
             self._finish(turn, TurnSucceeded(played.result))
 
     async def _fail(
         self, turn: PlayTurn, attempt: TurnAttempt, stage: TurnStage | None, code: int, message: str
     ) -> None:
         """Record the failed attempt, then tell the client (`failed` with `code` and `message`)."""
-        await record_failed_turn(self._services, attempt.failed(stage, code, message))
+        record = attempt.failed(stage, code, message)
+        await record_failed_turn(self._services, record)
+        log_turn_ended(record)
         self._finish(turn, TurnAborted(code, message))
 
     def _finish(self, turn: PlayTurn, frame: TurnAborted | TurnSucceeded) -> None:

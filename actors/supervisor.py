@@ -181,7 +181,9 @@ class Supervisor(Generic[K]):
             mailbox = _Mailbox(self._mailbox_size)
             self._mailboxes[key] = mailbox
             self._stats.spawned += 1
-            self._spawn_context.run(self._nursery.start_soon, self._supervise, key, mailbox, name=f"actor:{key!r}")
+            self._spawn_context.run(
+                lambda: self._nursery.start_soon(self._supervise, key, mailbox, name=f"actor:{key!r}")
+            )
         return mailbox
 
     async def _supervise(self, key: K, mailbox: _Mailbox) -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import trio
 from hypercorn.trio import serve
 from quart import Response, request
 from quart_trio import QuartTrio
 
+from transport.serve_command import run_until_signalled
 from transport.server import hypercorn_config
 from transport.settings import Settings
 
@@ -39,26 +39,21 @@ def create_bare_app() -> QuartTrio:
     return app
 
 
-async def serve_until_signalled(listen: str) -> None:
-    shutdown = trio.Event()
-
-    async def wait_for_signal() -> None:
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for _ in signals:
-                shutdown.set()
-                return
-
+async def serve_bare_app(
+    listen: str,
+    shutdown_trigger: Callable[[], Awaitable[None]],
+    *,
+    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
+) -> None:
     config = hypercorn_config(Settings(listen=listen))
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(wait_for_signal)
-        await nursery.start(functools.partial(serve, create_bare_app(), config, shutdown_trigger=shutdown.wait))
+    await serve(create_bare_app(), config, shutdown_trigger=shutdown_trigger, task_status=task_status)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bare_app", description=__doc__.splitlines()[0])
     parser.add_argument("--listen", required=True, help="host:port to bind (loopback)")
     args = parser.parse_args(argv)
-    trio.run(serve_until_signalled, args.listen)
+    trio.run(run_until_signalled, functools.partial(serve_bare_app, args.listen))
 
 
 if __name__ == "__main__":

@@ -126,8 +126,8 @@ def run(quick: bool) -> dict[str, Any]:
         folder = root / "characters"
         folder.mkdir()
         total_bytes = write_cards(folder, count)
-        server = _processes.dramaturg_server(root / "data", "--log-level", "WARNING")
-        with _processes.serving([server], root / "logs") as servers:
+        command = _processes.dramaturg_server(root / "data", "--log-level", "WARNING")
+        with _processes.serving([command], root / "logs") as servers:
             server = servers[_processes.DRAMATURG]
             before, children_before = trio.run(_cpu.take_sample, server.process.pid), _children_cpu_s()
             started = time.perf_counter()

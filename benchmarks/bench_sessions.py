@@ -600,8 +600,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = {case.name: case for case in cases(quick=False, slow=True)}[args.case]
     if isinstance(base, IdleCase):
-        case: TurnCase | IdleCase = attrs.evolve(base, sessions=args.sessions or base.sessions)
-        result = run_idle_case(case)
+        idle_case = attrs.evolve(base, sessions=args.sessions or base.sessions)
+        result = run_idle_case(idle_case)
+        name = idle_case.name
     else:
         changes = {
             "sessions": args.sessions,
@@ -610,9 +611,10 @@ def main(argv: list[str] | None = None) -> int:
             "tokens_per_s": args.tokens_per_s,
             "bound_s": args.bound_s,
         }
-        case = attrs.evolve(base, **{key: value for key, value in changes.items() if value is not None})
-        result = run_turn_case(case)
-    print(_table({case.name: result}))
+        turn_case = attrs.evolve(base, **{key: value for key, value in changes.items() if value is not None})
+        result = run_turn_case(turn_case)
+        name = turn_case.name
+    print(_table({name: result}))
     print(json.dumps(result, indent=1))
     return 1 if result["errors"] else 0
 

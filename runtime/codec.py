@@ -199,7 +199,10 @@ def _strict_dict_factory(converter: cattrs.Converter) -> Callable[[Any], Any]:
 
 def _attrs_structure_factory(converter: cattrs.Converter) -> Callable[[type], Any]:
     def factory(cls: type) -> Callable[[object, type], Any]:
-        inner = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=not getattr(cls, TOLERANT_FLAG, False))
+        forbid_extra_keys = not getattr(cls, TOLERANT_FLAG, False)
+        inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=forbid_extra_keys
+        )
 
         def hook(value: object, t: type) -> Any:
             if not isinstance(value, dict):
@@ -213,7 +216,7 @@ def _attrs_structure_factory(converter: cattrs.Converter) -> Callable[[type], An
 
 def _attrs_unstructure_factory(converter: cattrs.Converter) -> Callable[[type], Any]:
     def factory(cls: type) -> Callable[[Any], dict[str, Any]]:
-        base = make_dict_unstructure_fn(cls, converter)
+        base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
         omittable = [f.name for f in attrs.fields(cls) if f.metadata.get(OMIT_IF_NONE)]
         if not omittable:
             return base

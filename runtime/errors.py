@@ -5,6 +5,8 @@
     ├── NotFound (40404)            a referenced record does not exist
     ├── Conflict (40909)            duplicate, still referenced, turn in progress, …
     ├── BackendError (50001)        storage, runtime and engine failures
+    │   └── StorageUnavailable      the database cannot be opened (at start)
+    │       └── DatabaseInUse       another process has it open
     ├── ProviderError (50002)       the LLM provider failed or its output stayed unusable
     └── NotImplementedYet (50001)   a method whose family is not built yet
 
@@ -12,6 +14,8 @@ HTTP statuses are the transport's business (`transport.rpc`), not this module's.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class DramaturgError(Exception):
@@ -56,6 +60,23 @@ class BackendError(DramaturgError):
     """Storage, runtime or engine failure; not the caller's fault."""
 
     code = 50001
+
+
+class StorageUnavailable(BackendError):
+    """The database cannot be opened: its folder or file cannot be created or written."""
+
+    def __init__(self, data_dir: Path, reason: str) -> None:
+        super().__init__(f"cannot open the database in {data_dir}: {reason}")
+        self.data_dir, self.reason = data_dir, reason
+
+
+class DatabaseInUse(StorageUnavailable):
+    """Another process has the database open (DuckDB allows one process per file)."""
+
+    def __init__(self, data_dir: Path, holder_pid: int | None) -> None:
+        holder = f"process {holder_pid}" if holder_pid is not None else "another process"
+        super().__init__(data_dir, f"it is in use by {holder}")
+        self.holder_pid = holder_pid
 
 
 class ProviderError(DramaturgError):

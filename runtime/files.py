@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Protocol
 
 import attrs
 
 OCTET_STREAM = "application/octet-stream"
+
+
+class HeaderLookup(Protocol):
+    """Request headers by name, case-insensitively, as the web framework holds them."""
+
+    def get(self, key: str, /) -> str | None: ...
 
 
 @attrs.frozen
@@ -19,7 +25,7 @@ class UploadHeaders:
     schema_id: str | None = None
 
     @classmethod
-    def from_request(cls, headers: Mapping[str, str]) -> UploadHeaders:
+    def from_request(cls, headers: HeaderLookup) -> UploadHeaders:
         content_type = (headers.get("Content-Type") or "").strip() or OCTET_STREAM
         file_name = _utf8_text(headers.get("x-file-name") or "").strip() or None
         schema_id = _utf8_text(headers.get("x-schema-id") or "").strip() or None

@@ -1,5 +1,5 @@
-"""The QuartTrio application: `/rpc`, `/healthz`, the binary file routes, the analytics page and the
-static client.
+"""The QuartTrio application: `/rpc`, `/healthz`, `/openrpc.json`, the binary file routes, the analytics
+page and the static client.
 
 Every request first passes `transport.gate` (Host, Origin, token). Every answer is JSON except
 `/healthz`, the files and pages served, and turn streams; no route answers with an HTML error.
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import trio
@@ -25,13 +24,15 @@ from transport.auth import Authenticator
 from transport.connections import guard_connections
 from transport.cross_site import CrossSitePolicy
 from transport.gate import install_gate
+from transport.openrpc import discovered_document
 from transport.refusals import JSON_TYPE, NOT_FOUND, json_response, method_not_allowed, refusal
-from transport.registry import Registry
-from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_bytes, answer_rpc
+from transport.registry import Call, Registry
+from transport.rpc import INVALID_REQUEST, RpcAnswer, answer_bytes, answer_rpc, encode_json
 
 log = logging.getLogger(__name__)
 
 OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE"]  # answered 405 on POST-only routes
+OPENRPC_REQUEST_ID = "openrpc.json"  # `GET /openrpc.json` runs `rpc.discover` under this id
 REQUEST_TIMEOUT = 408
 TOO_LARGE = 413
 UNSUPPORTED_MEDIA_TYPE = 415
@@ -120,6 +121,11 @@ def create_app(services: Services, registry: Registry, options: AppOptions | Non
     async def healthz() -> Response:
         return Response("ok", content_type="text/plain")
 
+    @app.get("/openrpc.json")
+    async def openrpc_document() -> Response:
+        document = await discovered_document(registry, Call(services, OPENRPC_REQUEST_ID, None))
+        return Response(answer_bytes(encode_json(document)), content_type=JSON_TYPE)
+
     @app.post("/upload/<path:_rest>")
     async def upload(_rest: str) -> Response:
         resource_id, file_id = files.slot_from_raw_path(request.scope.get("raw_path", b""), "/upload/")
@@ -168,14 +174,14 @@ def _answer_http_errors_as_json(app: QuartTrio) -> None:
 def _rpc_response(answer: RpcAnswer) -> Response:
     if answer.stream is None:
         return Response(answer_bytes(answer.text or ""), status=answer.status, content_type=JSON_TYPE)
-    response = Response(_frames(answer.stream), content_type="text/event-stream")
+    response = Response(_frames(answer.stream.frames), content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     response.timeout = None
     return response
 
 
-async def _frames(stream: Any) -> AsyncIterator[bytes]:
+async def _frames(stream: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
     # Closing the response (the client left) must close the handler's stream at once, so
     # its cleanup runs now rather than whenever the generator is garbage-collected.
     async with contextlib.aclosing(stream):

@@ -30,9 +30,11 @@ class ServerTarget:
     auth_token: str | None = attrs.field(default=None, repr=False)
     timeout_s: float = DEFAULT_TIMEOUT_S
 
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.auth_token}"} if self.auth_token else {}
+
     def client(self) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {self.auth_token}"} if self.auth_token else {}
-        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=self.timeout_s)
+        return httpx.AsyncClient(base_url=self.url, headers=self.headers(), timeout=self.timeout_s)
 
 
 def url_for_listen(listen: str) -> str:

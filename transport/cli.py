@@ -1,267 +1,208 @@
 """The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub, `import` and
 `export` move character cards to and from a running server, `snapshot` asks the running server for a
-copy of its database."""
+copy of its database.
+
+Every flag of `serve` and `llm-stub` can be set by an environment variable (the flag wins); `--help`
+shows each default and variable. A flag or variable that cannot be used, and a server that cannot
+start, end the command with one line on stderr and status 2. Each subcommand imports what it runs
+only when it runs, so the client commands and `--help` start without loading the server.
+"""
 
 from __future__ import annotations
 
 import argparse
-import functools
 import os
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import attrs
-import trio
+from transport.command_flags import (
+    CLIENT_FLAGS,
+    ENVIRONMENT_NOTE,
+    EXPORT_FLAGS,
+    IMPORT_FLAGS,
+    SERVE_FLAGS,
+    STUB_FLAGS,
+    env,
+    logging_flags,
+)
+from transport.flags import ConfigProblem, Flag, add_flags, read_flags
+from transport.log_format import LogFormat
+from transport.settings import Settings
 
-from transport.auth import GENERATE, generate_token, token_problem
-from transport.bulk_export import CardFormat, ExportOptions, run_export
-from transport.bulk_import import ImportOptions, run_import
-from transport.bulk_transfer import DEFAULT_JOBS, ServerTarget, url_for_listen
-from transport.cross_site import CrossSitePolicy
-from transport.exposure import exposure_problem
-from transport.gc_tuning import settle_after_start
-from transport.llm_stub import StubMode, StubSettings, serve_stub
-from transport.log_format import configure_logging
-from transport.server import run_server
-from transport.settings import ENV_PREFIX, Settings
-from transport.snapshot_command import add_snapshot_parser, run_snapshot
+if TYPE_CHECKING:
+    from transport.bulk_transfer import ServerTarget
+    from transport.llm_stub import StubSettings
 
-
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(ENV_PREFIX + name, default)
-
-
-def _env_list(name: str) -> list[str]:
-    return split_list([_env(name) or ""])
+CONFIG_PROBLEM_STATUS = 2
 
 
-def _env_flag(name: str) -> bool:
-    return (_env(name) or "").strip().lower() in ("1", "true", "yes", "on")
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and status 2) instead of the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(CONFIG_PROBLEM_STATUS, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def split_list(values: Sequence[str]) -> list[str]:
-    """Repeated flags and comma-separated values alike: `["a,b", "c"]` → `["a", "b", "c"]`."""
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+class _PrintVersion(argparse.Action):
+    """`--version`, reading the installed version only when it is asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
+        from transport.version import dramaturg_version
+
+        parser.exit(0, f"dramaturg {dramaturg_version()}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    defaults = Settings()
-    parser = argparse.ArgumentParser(prog="dramaturg", description="LLM-driven interactive story server.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the JSON-RPC API (and the web client, if given)")
-    serve.add_argument("--listen", default=_env("LISTEN", defaults.listen), help="host:port to bind")
-    serve.add_argument("--data-dir", type=Path, default=Path(_env("DATA_DIR", str(defaults.data_dir))))
-    serve.add_argument("--static-dir", type=Path, default=_path_or_none(_env("STATIC_DIR")))
-    serve.add_argument(
-        "--max-upload-bytes", type=int, default=int(_env("MAX_UPLOAD_BYTES", str(defaults.max_upload_bytes)))
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog="dramaturg", description="A server that runs interactive stories with LLM agents.")
+    parser.add_argument("--version", action=_PrintVersion)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, flags: list[Flag]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary, epilog=ENVIRONMENT_NOTE)
+        add_flags(sub, flags)
+        return sub
+
+    command("serve", "serve the JSON-RPC API (and the web client, if given)", SERVE_FLAGS)
+    command("llm-stub", "serve the offline LLM stub (the open_ai and anthropic APIs)", STUB_FLAGS)
+    imports = command("import", "import character cards (PNG, JSON, CHARX) into a running server", IMPORT_FLAGS)
+    imports.add_argument("paths", nargs="+", type=Path, help="card files or folders (searched recursively)")
+    exports = command("export", "export characters from a running server as card files", EXPORT_FLAGS)
+    exports.add_argument("character_ids", nargs="*", help="the characters to export [default: all]")
+    exports.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the cards to")
+    command(
+        "snapshot",
+        "write a consistent copy of the running server's database under <data-dir>/snapshots/ and print its path",
+        CLIENT_FLAGS,
     )
-    serve.add_argument("--llm-timeout-s", type=float, default=float(_env("LLM_TIMEOUT_S", str(defaults.llm_timeout_s))))
-    serve.add_argument(
-        "--session-idle-s",
-        type=float,
-        default=float(_env("SESSION_IDLE_S", str(defaults.session_idle_s))),
-        help="stop a session's actor after this many idle seconds",
-    )
-    serve.add_argument(
-        "--max-player-input-chars",
-        type=int,
-        default=int(_env("MAX_PLAYER_INPUT_CHARS", str(defaults.max_player_input_chars))),
-        help="longest accepted session.run_turn player_input",
-    )
-    serve.add_argument("--log-level", default=_env("LOG_LEVEL", defaults.log_level))
-    add_security_arguments(serve, defaults)
-    add_llm_stub_parser(commands)
-    add_card_parsers(commands)
-    add_snapshot_parser(commands, _env("LISTEN", defaults.listen) or defaults.listen)
     return parser
 
 
-def add_security_arguments(serve: argparse.ArgumentParser, defaults: Settings) -> None:
-    serve.add_argument(
-        "--auth-token",
-        default=_env("AUTH_TOKEN"),
-        help="require this access token on every route but /healthz; 'generate' makes one and prints it once",
-    )
-    serve.add_argument(
-        "--insecure-no-auth",
-        action="store_true",
-        default=_env_flag("INSECURE_NO_AUTH"),
-        help="serve a non-loopback address without a token (only behind a proxy that authenticates)",
-    )
-    serve.add_argument(
-        "--allowed-origin",
-        action="append",
-        default=[],
-        help="another origin (scheme://host[:port]) whose pages may call this server; repeatable or comma-separated",
-    )
-    serve.add_argument(
-        "--allowed-host",
-        action="append",
-        default=[],
-        help="a Host name (optionally :port) besides IP addresses and localhost; repeatable or comma-separated",
-    )
-    serve.add_argument(
-        "--body-timeout-s",
-        type=float,
-        default=float(_env("BODY_TIMEOUT_S", str(defaults.body_timeout_s))),
-        help="refuse a request body that has not fully arrived after this many seconds (408)",
-    )
+# -- from flags to settings ------------------------------------------------------------------
 
 
-def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
-    stub_defaults = StubSettings()
-    stub = commands.add_parser("llm-stub", help="serve the offline LLM stub (open_ai and anthropic APIs)")
-    stub.add_argument("--mode", choices=[mode.value for mode in StubMode], default=stub_defaults.mode.value)
-    stub.add_argument("--listen", default=stub_defaults.listen, help="host:port to bind")
-    stub.add_argument("--latency-ms", type=int, default=stub_defaults.latency_ms, help="time to first token")
-    stub.add_argument(
-        "--tokens-per-s",
-        type=float,
-        default=stub_defaults.tokens_per_s,
-        help="stream chunks per second (0: as fast as possible)",
-    )
-    stub.add_argument("--log-level", default="INFO")
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
+    """The server's settings from `dramaturg serve`'s flags and the environment. Raises ConfigProblem."""
+    from transport.auth import GENERATE, token_problem
+    from transport.cross_site import CrossSitePolicy
 
-
-def add_card_parsers(commands: argparse._SubParsersAction) -> None:
-    imports = commands.add_parser("import", help="import character cards (PNG, JSON, CHARX) into a running server")
-    imports.add_argument("paths", nargs="+", type=Path, help="card files or folders (searched recursively)")
-    imports.add_argument("--schema-id", help="state schema of the imported characters (default: character-card)")
-    imports.add_argument("--details", action="store_true", help="print what became of every field of every card")
-    imports.add_argument("--json-report", type=Path, help="also write every file's import report to this JSON file")
-    exports = commands.add_parser("export", help="export characters from a running server as card files")
-    exports.add_argument("character_ids", nargs="*", help="the characters to export (default: all)")
-    exports.add_argument("--out", type=Path, required=True, help="folder to write the cards to")
-    exports.add_argument("--format", choices=[f.value for f in CardFormat], default=CardFormat.PNG.value)
-    default_url = url_for_listen(_env("LISTEN") or Settings().listen)
-    for command in (imports, exports):
-        command.add_argument("--server", default=default_url, help="URL of the running server")
-        command.add_argument("--auth-token", default=_env("AUTH_TOKEN"), help="token the server requires, if any")
-        command.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="files in flight at once")
-
-
-def server_target_from(args: argparse.Namespace) -> ServerTarget:
-    if args.jobs < 1:
-        raise SystemExit("--jobs: expected a positive number")
-    return ServerTarget(args.server.rstrip("/"), args.auth_token or None)
-
-
-def stub_settings_from(args: argparse.Namespace) -> StubSettings:
-    if args.latency_ms < 0 or args.tokens_per_s < 0:
-        raise SystemExit("--latency-ms and --tokens-per-s: expected numbers >= 0")
-    return StubSettings(
-        mode=StubMode(args.mode), listen=args.listen, latency_ms=args.latency_ms, tokens_per_s=args.tokens_per_s
-    )
-
-
-def _path_or_none(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    if args.max_upload_bytes <= 0:
-        raise SystemExit("--max-upload-bytes: expected a positive number of bytes")
-    if args.session_idle_s <= 0 or args.max_player_input_chars <= 0:
-        raise SystemExit("--session-idle-s and --max-player-input-chars: expected positive numbers")
-    if args.body_timeout_s <= 0:
-        raise SystemExit("--body-timeout-s: expected a positive number of seconds")
-    origins = split_list(args.allowed_origin) or _env_list("ALLOWED_ORIGINS")
-    hosts = split_list(args.allowed_host) or _env_list("ALLOWED_HOSTS")
+    values = read_flags(args, SERVE_FLAGS, os.environ if environ is None else environ)
     try:
-        CrossSitePolicy.build(origins, hosts)
+        CrossSitePolicy.build(values["allowed_origin"], values["allowed_host"])
     except ValueError as exc:
-        raise SystemExit(str(exc)) from None
-    token = args.auth_token.strip() if args.auth_token else None
+        raise ConfigProblem(str(exc)) from None
+    token = values["auth_token"]
     if token is not None and token != GENERATE and (problem := token_problem(token)) is not None:
-        raise SystemExit(f"--auth-token: {problem}")
+        raise ConfigProblem(f"--auth-token: {problem}")
     return Settings(
-        listen=args.listen,
-        data_dir=args.data_dir,
-        static_dir=args.static_dir,
-        max_upload_bytes=args.max_upload_bytes,
-        llm_timeout_s=args.llm_timeout_s,
-        session_idle_s=args.session_idle_s,
-        max_player_input_chars=args.max_player_input_chars,
-        log_level=args.log_level,
+        listen=values["listen"],
+        data_dir=values["data_dir"],
+        static_dir=values["static_dir"],
+        max_upload_bytes=values["max_upload_bytes"],
+        llm_timeout_s=values["llm_timeout_s"],
+        session_idle_s=values["session_idle_s"],
+        max_player_input_chars=values["max_player_input_chars"],
+        log_level=values["log_level"],
+        log_format=LogFormat(values["log_format"]),
         auth_token=token,
-        insecure_no_auth=args.insecure_no_auth,
-        allowed_origins=tuple(origins),
-        allowed_hosts=tuple(hosts),
-        body_timeout_s=args.body_timeout_s,
+        insecure_no_auth=values["insecure_no_auth"],
+        allowed_origins=values["allowed_origin"],
+        allowed_hosts=values["allowed_host"],
+        body_timeout_s=values["body_timeout_s"],
     )
 
 
-def with_generated_token(settings: Settings) -> Settings:
-    """`--auth-token generate` replaced by a fresh token, which is printed once, here."""
-    if settings.auth_token != GENERATE:
-        return settings
-    token = generate_token()
-    print(f"dramaturg: access token for this run (shown only now): {token}", flush=True)
-    print(
-        "dramaturg: sign in at /login in a browser, or send 'Authorization: Bearer <token>' from API clients",
-        flush=True,
+def stub_settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> StubSettings:
+    """The stub's settings from `dramaturg llm-stub`'s flags and the environment. Raises ConfigProblem."""
+    from transport.llm_stub import StubMode, StubSettings
+
+    values = read_flags(args, STUB_FLAGS, os.environ if environ is None else environ)
+    return StubSettings(
+        mode=StubMode(values["mode"]),
+        listen=values["listen"],
+        latency_ms=values["latency_ms"],
+        tokens_per_s=values["tokens_per_s"],
     )
-    return attrs.evolve(settings, auth_token=token)
 
 
-def exit_if_unsafe_exposure(settings: Settings) -> None:
-    """Exit with status 2 and one line on stderr when the settings would serve the network
-    without a token; nothing has been opened or bound yet."""
-    problem = exposure_problem(settings)
-    if problem is not None:
-        print(f"dramaturg: {problem}", file=sys.stderr, flush=True)
-        raise SystemExit(2)
+def server_target_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ServerTarget:
+    """Where the client commands send their requests, and with which token. Raises ConfigProblem."""
+    from transport.bulk_transfer import ServerTarget, url_for_listen
+
+    environ = os.environ if environ is None else environ
+    values = read_flags(args, CLIENT_FLAGS, environ)
+    url = values["server"] or url_for_listen(environ.get(env("LISTEN")) or Settings().listen)
+    return ServerTarget(url.rstrip("/"), values["auth_token"])
 
 
-async def serve_until_signalled(settings: Settings) -> None:
-    await run_until_signalled(functools.partial(run_server, settings))
+# -- the commands ----------------------------------------------------------------------------
 
 
-async def serve_stub_until_signalled(settings: StubSettings) -> None:
-    await run_until_signalled(functools.partial(serve_stub, settings))
+def run_serve(args: argparse.Namespace) -> int:
+    settings = settings_from(args)  # every flag is checked before the server's code is loaded
+    debug = read_flags(args, logging_flags(), os.environ)["debug"]
+    from transport.serve_command import serve_in_foreground
+
+    return serve_in_foreground(settings, debug=debug)
 
 
-async def run_until_signalled(serve: Callable[..., Awaitable[None]]) -> None:
-    """Run `serve(shutdown_trigger, task_status=…)` until SIGINT or SIGTERM."""
-    shutdown = trio.Event()
+def run_llm_stub(args: argparse.Namespace) -> int:
+    values = read_flags(args, STUB_FLAGS, os.environ)  # every flag is checked before the stub's code is loaded
+    from transport.serve_command import serve_stub_in_foreground
 
-    async def wait_for_signal() -> None:
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for _ in signals:
-                shutdown.set()
-                return
+    log_format = LogFormat(values["log_format"])
+    return serve_stub_in_foreground(stub_settings_from(args), values["log_level"], log_format, debug=values["debug"])
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(wait_for_signal)
-        await nursery.start(serve, shutdown.wait)
-        settle_after_start()
-        await shutdown.wait()
+
+def run_import(args: argparse.Namespace) -> int:
+    import trio
+
+    from transport.bulk_import import ImportOptions, run_import
+
+    values = read_flags(args, IMPORT_FLAGS, os.environ)
+    options = ImportOptions(
+        server_target_from(args), values["schema_id"], values["jobs"], values["details"], values["json_report"]
+    )
+    return trio.run(run_import, args.paths, options, sys.stdout)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import trio
+
+    from transport.bulk_export import CardFormat, ExportOptions, run_export
+
+    values = read_flags(args, EXPORT_FLAGS, os.environ)
+    options = ExportOptions(server_target_from(args), args.out, CardFormat(values["format"]), values["jobs"])
+    return trio.run(run_export, args.character_ids, options, sys.stdout)
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from transport.snapshot_command import run_snapshot
+
+    return run_snapshot(server_target_from(args))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": run_serve,
+    "llm-stub": run_llm_stub,
+    "import": run_import,
+    "export": run_export,
+    "snapshot": run_snapshot,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status (2 with one line on stderr for a flag, variable or start-up problem)."""
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        settings = settings_from(args)
-        exit_if_unsafe_exposure(settings)
-        settings = with_generated_token(settings)
-        configure_logging(settings.log_level)
-        trio.run(serve_until_signalled, settings)
-        return 0
-    if args.command == "llm-stub":
-        configure_logging(args.log_level)
-        trio.run(serve_stub_until_signalled, stub_settings_from(args))
-        return 0
-    if args.command == "import":
-        options = ImportOptions(server_target_from(args), args.schema_id, args.jobs, args.details, args.json_report)
-        return trio.run(run_import, args.paths, options, sys.stdout)
-    if args.command == "export":
-        export_options = ExportOptions(server_target_from(args), args.out, CardFormat(args.format), args.jobs)
-        return trio.run(run_export, args.character_ids, export_options, sys.stdout)
-    if args.command == "snapshot":
-        return run_snapshot(args)
-    return 2
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigProblem as problem:
+        print(f"dramaturg: {problem}", file=sys.stderr, flush=True)
+        return CONFIG_PROBLEM_STATUS
 
 
 if __name__ == "__main__":

@@ -7,18 +7,20 @@ document cannot drift from what the server accepts and answers.
 from __future__ import annotations
 
 import enum
+import functools
 import typing
 from typing import Any
 
 import attrs
 
-from runtime.codec import INT_MAX, INT_MIN
+from runtime.codec import CODEC, INT_MAX, INT_MIN
 from runtime.model._fields import OMIT_IF_NONE
 from runtime.model.unions import TAGGED_UNIONS
+from transport.code_docs import field_docs
 from transport.registry import Call, Method, NoParams, Registry, SessionUse
+from transport.version import dramaturg_version
 
 OPENRPC_VERSION = "1.3.2"
-SERVER_VERSION = "0.1.0"
 
 
 @attrs.frozen
@@ -77,8 +79,11 @@ class SchemaBuilder:
                 tag_key, tag = self._tags[cls]
                 properties[tag_key] = {"const": tag}
                 required.append(tag_key)
+            descriptions = field_docs(cls)
             for field in attrs.fields(cls):
                 properties[field.name] = self.schema(hints.get(field.name, Any))
+                if field.name in descriptions:
+                    properties[field.name] = {**properties[field.name], "description": descriptions[field.name]}
                 if field.default is attrs.NOTHING:
                     required.append(field.name)
             schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -94,11 +99,13 @@ class SchemaBuilder:
 
 
 def describe(registry: Registry) -> OpenRpcDocument:
+    """The document of every method of `registry`: a summary per method and a description per
+    parameter, both from the code's docstrings (`transport.code_docs`)."""
     builder = SchemaBuilder()
     methods = [_describe_method(method, builder) for method in registry.methods.values()]
     return OpenRpcDocument(
         openrpc=OPENRPC_VERSION,
-        info={"title": "Dramaturg", "version": SERVER_VERSION},
+        info={"title": "Dramaturg", "version": dramaturg_version()},
         methods=methods,
         components={"schemas": builder.components},
     )
@@ -108,44 +115,55 @@ def _describe_method(method: Method, builder: SchemaBuilder) -> dict[str, Any]:
     params: list[dict[str, Any]] = []
     if method.params is not NoParams:
         hints = typing.get_type_hints(method.params)
+        descriptions = field_docs(method.params)
         for field in attrs.fields(method.params):
-            params.append(
-                {
-                    "name": field.name,
-                    "required": field.default is attrs.NOTHING,
-                    "schema": builder.schema(hints.get(field.name, Any)),
-                }
-            )
+            param = {
+                "name": field.name,
+                "description": descriptions.get(field.name, ""),
+                "required": field.default is attrs.NOTHING,
+                "schema": builder.schema(hints.get(field.name, Any)),
+            }
+            params.append({key: value for key, value in param.items() if value != ""})
     result_schema: dict[str, Any] = {"type": "object"}
     if method.result_tag:
         result_schema = {"type": "object", "properties": {"type": {"const": method.result_tag}}}
         if method.result is not None:
             result_schema = {"allOf": [result_schema, builder.schema(method.result)]}
-    described: dict[str, Any] = {
-        "name": method.name,
-        "paramStructure": "by-name",
-        "params": params,
-        "result": {"name": method.result_tag or "result", "schema": result_schema},
-        "x-session-id": method.session.value,
-        "x-implemented": method.implemented,
-    }
+    described: dict[str, Any] = {"name": method.name}
     if method.summary:
         described["summary"] = method.summary
+    described.update(
+        {
+            "paramStructure": "by-name",
+            "params": params,
+            "result": {"name": method.result_tag or "result", "schema": result_schema},
+            "x-session-id": method.session.value,
+            "x-implemented": method.implemented,
+        }
+    )
     if method.streaming:
         described["x-streaming"] = "text/event-stream"
     return described
 
 
+DISCOVER = "rpc.discover"
+
+
 def discover_method(registry: Registry) -> Method:
-    document = describe(registry)
+    """`rpc.discover` over `registry` (which it does not list itself in); the document is built on
+    first use and kept."""
+    document = functools.cache(lambda: describe(registry))
 
     async def discover(call: Call, params: NoParams) -> OpenRpcDocument:
-        return document
+        """This API described as an OpenRPC document."""
+        return document()
 
-    return Method(
-        name="rpc.discover",
-        result_tag="openrpc",
-        handler=discover,
-        session=SessionUse.NONE,
-        summary="This API described as an OpenRPC document.",
-    )
+    return Method(name=DISCOVER, result_tag="openrpc", handler=discover, session=SessionUse.NONE)
+
+
+async def discovered_document(registry: Registry, call: Call) -> dict[str, Any]:
+    """What `rpc.discover` answers, as JSON values: the document `GET /openrpc.json` serves."""
+    method = registry.get(DISCOVER)
+    assert method is not None and method.handler is not None
+    document: dict[str, Any] = CODEC.unstructure(await method.handler(call, NoParams()))
+    return document

@@ -8,13 +8,15 @@ own methods (EXTENSION_METHOD_NAMES) are known beside them, and `rpc.discover` s
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable
+import functools
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import Any
 
 import attrs
 
 from runtime.errors import InvalidParams
 from runtime.services import Services
+from transport.code_docs import summary_of
 
 ALL_METHOD_NAMES: tuple[str, ...] = (
     "api.create",
@@ -167,6 +169,27 @@ class Reply:
     session_id: str | None = None
 
 
+STREAM_LEFT = "client_left"
+"""How a stream ended that its client closed before the last frame (the turn goes on without it)."""
+
+
+@attrs.define
+class StreamEnd:
+    """How a stream ended, set by the stream as it writes its last frame: "ok", or the error code of
+    the failure it reported (STREAM_LEFT until then)."""
+
+    outcome: int | str = STREAM_LEFT
+
+
+@attrs.frozen
+class Streamed:
+    """What a streaming handler answers: the frames to send, and where they say how they ended.
+    The request's log line is written when the stream ends, with that outcome."""
+
+    frames: AsyncGenerator[bytes, None]
+    end: StreamEnd
+
+
 Handler = Callable[[Call, Any], Awaitable[Any]]
 
 
@@ -178,12 +201,16 @@ class Method:
     result: type | None = None  # the payload record type, for `rpc.discover`
     handler: Handler | None = None
     session: SessionUse = SessionUse.NONE
-    summary: str = ""
     streaming: bool = False
 
     @property
     def implemented(self) -> bool:
         return self.handler is not None
+
+    @property
+    def summary(self) -> str:
+        """What the method does, in one line: the first paragraph of its handler's docstring."""
+        return summary_of(self.handler)
 
     def echoes_session(self, sent: str | None) -> bool:
         """Whether a success answer carries the request's `session_id` (PROTOCOL §3.5)."""
@@ -221,6 +248,7 @@ class Registry:
 def forward(operation: Callable[[Services, Any], Awaitable[Any]]) -> Handler:
     """A handler that hands the services and the params to a runtime operation."""
 
+    @functools.wraps(operation)  # the operation's docstring is the method's summary
     async def handler(call: Call, params: Any) -> Any:
         return await operation(call.services, params)
 
@@ -230,6 +258,7 @@ def forward(operation: Callable[[Services, Any], Awaitable[Any]]) -> Handler:
 def forward_without_params(operation: Callable[[Services], Awaitable[Any]]) -> Handler:
     """A handler for a method without params: hands only the services to the operation."""
 
+    @functools.wraps(operation)
     async def handler(call: Call, params: NoParams) -> Any:
         return await operation(call.services)
 

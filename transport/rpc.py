@@ -7,9 +7,11 @@ method → -32601/400; params that do not decode → -32602/400; then the handle
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import attrs
@@ -18,7 +20,7 @@ from runtime.codec import CODEC, json_type_name
 from runtime.errors import DramaturgError, InvalidParams, NotImplementedYet
 from runtime.json_input import JsonInputError, check_json_value, parse_json_text
 from runtime.services import Services
-from transport.registry import Call, Method, NoParams, Registry, Reply, RequestId
+from transport.registry import Call, Method, NoParams, Registry, Reply, RequestId, Streamed
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +44,26 @@ class Envelope:
 @attrs.frozen
 class RpcAnswer:
     """What goes back: an HTTP status and the JSON text of the envelope, or a stream started by
-    the handler."""
+    the handler; and what the request's log line says about it."""
 
     status: int
     text: str | None = None
-    stream: Any = None  # set only by streaming methods (session.run_turn)
-    method: str = "-"
+    stream: Streamed | None = None  # set only for streaming methods (session.run_turn)
+    method: str | None = None  # the name the request asked for, known or not
     code: int | None = None
+    request_id: RequestId | None = None
+    session_id: str | None = None
 
     @classmethod
-    def error(cls, status: int, envelope: dict[str, Any], method: str = "-") -> RpcAnswer:
-        return cls(status, encode_json(envelope), method=method, code=envelope["error"]["code"])
+    def error(cls, status: int, envelope: dict[str, Any], method: str | None = None) -> RpcAnswer:
+        return cls(
+            status,
+            encode_json(envelope),
+            method=method,
+            code=envelope["error"]["code"],
+            request_id=envelope["id"],
+            session_id=envelope.get("session_id"),
+        )
 
 
 class _Rejected(Exception):
@@ -191,18 +202,50 @@ def decode_params(method: Method, raw: Any) -> Any:
 
 
 async def answer_rpc(body: bytes, registry: Registry, services: Services) -> RpcAnswer:
-    """Run one `/rpc` request to its answer. Never raises (except cancellation)."""
+    """Run one `/rpc` request to its answer. Never raises (except cancellation).
+
+    Every request is logged once, as an `rpc` line; a streamed answer when its stream ends, with
+    the outcome of its last frame (or `client_left`).
+    """
     started = time.perf_counter()
     answer = await _answer(body, registry, services)
-    log.info(
-        "rpc",
-        extra={
-            "method": answer.method,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "outcome": "ok" if answer.code is None else answer.code,
-        },
-    )
-    return answer
+    if answer.stream is None:
+        log_request(answer, "ok" if answer.code is None else answer.code, started)
+        return answer
+    logged = Streamed(_logged_stream(answer.stream, answer, started), answer.stream.end)
+    return attrs.evolve(answer, stream=logged)
+
+
+LOGGED_TEXT_CHARS = 100
+"""Longest method name, request id or session id a log line repeats (what a client sent may be longer)."""
+
+
+def _logged_text(value: RequestId | None) -> RequestId | None:
+    if isinstance(value, str) and len(value) > LOGGED_TEXT_CHARS:
+        return value[:LOGGED_TEXT_CHARS] + "…"
+    return value
+
+
+def log_request(answer: RpcAnswer, outcome: int | str, started_s: float) -> None:
+    """The request's line: its ids and method where it had them, how long it took and how it ended."""
+    fields = {
+        "request_id": _logged_text(answer.request_id),
+        "session_id": _logged_text(answer.session_id),
+        "method": _logged_text(answer.method),
+        "http_status": answer.status,
+        "duration_ms": round((time.perf_counter() - started_s) * 1000, 2),
+        "outcome": outcome,
+    }
+    log.info("rpc", extra={key: value for key, value in fields.items() if value is not None})
+
+
+async def _logged_stream(streamed: Streamed, answer: RpcAnswer, started_s: float) -> AsyncGenerator[bytes, None]:
+    try:
+        async with contextlib.aclosing(streamed.frames):
+            async for frame in streamed.frames:
+                yield frame
+    finally:
+        log_request(answer, streamed.end.outcome, started_s)
 
 
 async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAnswer:
@@ -216,7 +259,7 @@ async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAns
     method = registry.get(envelope.method)
     if method is None:
         message = f"unknown method '{envelope.method}'"
-        return RpcAnswer.error(400, error_envelope(rid, sid, METHOD_NOT_FOUND, message))
+        return RpcAnswer.error(400, error_envelope(rid, sid, METHOD_NOT_FOUND, message), envelope.method)
     try:
         params = decode_params(method, envelope.params)
     except InvalidParams as exc:
@@ -232,7 +275,7 @@ async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAns
         message = f"internal error: {type(exc).__name__}"
         return RpcAnswer.error(200, error_envelope(rid, sid, BACKEND_ERROR, message), method.name)
     if method.streaming:
-        return RpcAnswer(200, stream=outcome, method=method.name)
+        return RpcAnswer(200, stream=outcome, method=method.name, request_id=rid, session_id=sid)
     reply = outcome if isinstance(outcome, Reply) else Reply(outcome)
     echoed = reply.session_id if reply.session_id is not None else (sid if method.echoes_session(sid) else None)
     tag, payload = method.result_tag or "", reply.payload
@@ -243,4 +286,5 @@ async def _answer(body: bytes, registry: Registry, services: Services) -> RpcAns
         log.exception("rpc_result_not_json", extra={"method": method.name})
         message = "internal error: the stored record cannot be written as JSON"
         return RpcAnswer.error(200, error_envelope(rid, sid, BACKEND_ERROR, message), method.name)
-    return RpcAnswer(200, result_envelope_text(rid, echoed, result_text), method=method.name)
+    text = result_envelope_text(rid, echoed, result_text)
+    return RpcAnswer(200, text, method=method.name, request_id=rid, session_id=echoed or sid)

@@ -24,6 +24,7 @@ from transport.cross_site import CrossSitePolicy
 from transport.exposure import refuse_unsafe_exposure
 from transport.methods import build_registry
 from transport.settings import LISTEN_BACKLOG, Settings
+from transport.version import dramaturg_version
 
 log = logging.getLogger(__name__)
 
@@ -100,5 +101,26 @@ async def run_server(
                 binds = await nursery.start(
                     functools.partial(serve, app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger)
                 )
-                log.info("serving", extra={"urls": ",".join(binds), "data_dir": str(settings.data_dir)})
+                log.info("serving", extra=start_line_fields(settings, binds))
                 task_status.started(binds)
+                started_s = trio.current_time()
+            stopping_s = trio.current_time()
+    log.info(
+        "stopped",
+        extra={
+            "uptime_s": round(stopping_s - started_s, 3),
+            "closing_ms": round((trio.current_time() - stopping_s) * 1000, 1),
+        },
+    )
+
+
+def start_line_fields(settings: Settings, binds: list[str]) -> dict[str, object]:
+    """What the `serving` line says: enough to tell which server this is and how it is set up."""
+    return {
+        "version": dramaturg_version(),
+        "urls": ",".join(binds),
+        "data_dir": str(settings.data_dir.resolve()),
+        "static_dir": str(settings.static_dir.resolve()) if settings.static_dir else None,
+        "auth": "on" if settings.auth_token else "off",
+        "max_upload_bytes": settings.max_upload_bytes,
+    }

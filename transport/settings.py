@@ -6,6 +6,8 @@ from pathlib import Path
 
 import attrs
 
+from transport.log_format import LogFormat
+
 ENV_PREFIX = "DRAMATURG_"
 LISTEN_BACKLOG = 2048  # hypercorn's default of 100 resets connections when a thousand clients connect at once
 
@@ -23,6 +25,7 @@ class Settings:
     session_idle_s: float = 300.0  # a session actor idle this long is stopped; it reloads on the next call
     max_player_input_chars: int = 16 * 1024  # a longer `session.run_turn` input is refused with -32602
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.LOGFMT
     # -- security (README "Security") --
     auth_token: str | None = attrs.field(default=None, repr=False)  # None: no token is asked for
     insecure_no_auth: bool = False  # serve a non-loopback address without a token (a proxy authenticates)

@@ -313,7 +313,7 @@ def _expected_entry_names(listed: dict[str, list[str]], characters: list[Package
 
 def _read_record(entries: ArchiveEntries, section: _RecordSection, record_id: str) -> Any:
     name = section.entry_name(record_id)
-    record = entries.structure(name, section.record_type)
+    record: Any = entries.structure(name, section.record_type)
     found = getattr(record, section.id_field)
     if found != record_id:
         raise invalid_package(f"{name} holds {section.id_field} '{found}', expected '{record_id}'")

@@ -6,7 +6,6 @@ cards. Pure and blocking (parsing, inflating, zipping): the services call it fro
 from runtime.interchange._card_file import CardLimits as CardLimits
 from runtime.interchange._card_file import Picture as Picture
 from runtime.interchange._card_file import UnreadableCard as UnreadableCard
-from runtime.interchange._card_file import image_type as image_type
 from runtime.interchange._card_file import picture_from_bytes as picture_from_bytes
 from runtime.interchange._card_reader import JsonObject as JsonObject
 from runtime.interchange._card_reader import NormalizedCard as NormalizedCard
@@ -15,6 +14,8 @@ from runtime.interchange._embedded_book import report_kept_book as report_kept_b
 from runtime.interchange._export_files import charx_card_file as charx_card_file
 from runtime.interchange._export_files import json_card_file as json_card_file
 from runtime.interchange._export_files import png_card_file as png_card_file
+from runtime.interchange._file_kinds import image_type as image_type
+from runtime.interchange._file_kinds import what_the_bytes_are as what_the_bytes_are
 from runtime.interchange._mapping import CardCharacter as CardCharacter
 from runtime.interchange._placeholder import placeholder_png as placeholder_png
 from runtime.interchange._png import PngLimits as PngLimits
@@ -46,5 +47,6 @@ __all__ = [
     "read_card_value",
     "report_kept_book",
     "reread_card",
+    "what_the_bytes_are",
     "write_card",
 ]

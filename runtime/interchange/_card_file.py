@@ -17,6 +17,7 @@ import attrs
 
 from runtime.archives import UnsafeArchive, ZipLimits, read_zip_entries
 from runtime.interchange._bounded_json import JsonLimits, UnsafeJson, parse_json
+from runtime.interchange._file_kinds import image_type
 from runtime.interchange._png import (
     CardText,
     PngChunk,
@@ -89,17 +90,6 @@ def read_card_file(data: bytes, file_name: str | None, limits: CardLimits = Card
             " with the picture)"
         )
     raise UnreadableCard("no character card found: the file is neither a PNG card, a CHARX nor a JSON card")
-
-
-def image_type(data: bytes) -> CoverMimeType | None:
-    """The picture type the bytes start with, if it is one a cover may have."""
-    if is_png(data):
-        return CoverMimeType.PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return CoverMimeType.JPEG
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return CoverMimeType.WEBP
-    return None
 
 
 def picture_from_bytes(data: bytes, file_name: str | None = None, limits: CardLimits = CardLimits()) -> Picture:

@@ -27,12 +27,19 @@ class UsageDimension(enum.Enum):
 @attrs.frozen
 class LlmUsageParams:
     group_by: list[UsageDimension] = attrs.field(factory=list)
+    """Dimensions to group by: `agent`, `api`, `model`, `day` (none: one row of totals)."""
     since_ms: int | None = None
+    """Only what started at or after this moment (epoch ms; omitted: from the beginning)."""
     until_ms: int | None = None
+    """Only what started before this moment (epoch ms; omitted: until now)."""
     agent: Agent | None = None
+    """Only calls of this agent."""
     api_id: str | None = None
+    """Only calls through this api."""
     model: str | None = None
-    latency_histogram: bool = False  # add each row's latency distribution (two bars per doubling)
+    """Only calls to this model."""
+    latency_histogram: bool = False
+    """Add each row's latency distribution (two bars per doubling)."""
 
 
 @attrs.frozen
@@ -101,10 +108,15 @@ class PlayDimension(enum.Enum):
 @attrs.frozen
 class PlayParams:
     group_by: list[PlayDimension] = attrs.field(factory=list)
+    """Dimensions to group by: `story`, `session`, `day` (none: one row of totals)."""
     since_ms: int | None = None
+    """Only what started at or after this moment (epoch ms; omitted: from the beginning)."""
     until_ms: int | None = None
+    """Only what started before this moment (epoch ms; omitted: until now)."""
     story_id: str | None = None
+    """Only turns of this story."""
     session_id: str | None = None
+    """Only turns of this session."""
 
 
 @attrs.frozen
@@ -142,8 +154,11 @@ class PlayReport:
 @attrs.frozen
 class NodeVisitsParams:
     story_id: str
+    """The story whose nodes are reported."""
     since_ms: int | None = None
+    """Only what started at or after this moment (epoch ms; omitted: from the beginning)."""
     until_ms: int | None = None
+    """Only what started before this moment (epoch ms; omitted: until now)."""
 
 
 @attrs.frozen

@@ -73,36 +73,54 @@ class Api:
 @attrs.frozen
 class ApiCreateParams:
     api_id: str
+    """The new api's id, chosen by the client; trimmed, must not be empty or taken."""
     display_name: str
+    """The name shown to people."""
     provider: Provider
+    """Which protocol the api speaks: `open_ai` (and compatible servers) or `anthropic`."""
     base_url: str
+    """The provider's base URL, an absolute http(s) URL such as `https://api.openai.com/v1`."""
     model: str
+    """The model name sent with every call, such as `gpt-4o-mini`."""
     api_key: str = secret()
+    """The provider's key; stored as given, never returned (answers show `api_key_masked`)."""
     prices: ApiPrices | None = None
+    """What a million input and output tokens cost, for the cost in analytics reports (a Dramaturg extension)."""
 
 
 @attrs.frozen
 class ApiIdParams:
     api_id: str
+    """The api's id (chosen by the client when it was created)."""
 
 
 @attrs.frozen
 class ApiUpdateParams:
     api_id: str
+    """The api's id (chosen by the client when it was created)."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     provider: Provider | None = None
+    """A new provider (`open_ai` or `anthropic`); omitted keeps the stored one."""
     base_url: str | None = None
+    """A new base URL; omitted keeps the stored one."""
     model: str | None = None
+    """A new model name; omitted keeps the stored one."""
     api_key: str | None = secret(default=None)
+    """A new key (rotation: the next call uses it); omitted keeps the stored one."""
     # Unlike the other fields, null is not "omitted": it removes the prices (KEEP_PRICES when absent).
     prices: ApiPrices | None = KEEP_PRICES
+    """New prices; omitted keeps the stored ones, `null` removes them."""
 
 
 @attrs.frozen
 class ApiListModelsParams:
     provider: Provider
+    """Which protocol the api speaks: `open_ai` (and compatible servers) or `anthropic`."""
     base_url: str
+    """The provider's base URL, an absolute http(s) URL such as `https://api.openai.com/v1`."""
     api_key: str = secret()
+    """The provider's key, used for this one request and not stored."""
 
 
 @attrs.frozen
@@ -152,20 +170,27 @@ class ApiGroup:
 @attrs.frozen
 class ApiGroupCreateParams:
     api_group_id: str
+    """The new api group's id, chosen by the client."""
     display_name: str
+    """The name shown to people."""
     bindings: ApiGroupBindings
+    """The api each of the seven agents calls (`planner_api_id` … `replyer_api_id`); each must exist."""
 
 
 @attrs.frozen
 class ApiGroupIdParams:
     api_group_id: str
+    """The api group's id."""
 
 
 @attrs.frozen
 class ApiGroupUpdateParams:
     api_group_id: str
+    """The api group's id."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     bindings: ApiGroupBindings | None = None
+    """All seven bindings, replacing the stored ones; omitted keeps them."""
 
 
 @attrs.frozen

@@ -128,11 +128,16 @@ class CardPicture:
 
 @attrs.frozen
 class CharacterImportCardParams:
-    card: Any  # the card object: V1, V2, V2 hybrid or V3
-    character_id: str | None = None  # else derived from the name
-    schema_id: str | None = None  # else the built-in `character-card` schema
-    file_name: str | None = None  # names the character when the card has no name
+    card: Any
+    """The card object: V1, V2 (SillyTavern's hybrid form included) or V3."""
+    character_id: str | None = None
+    """The new character's id; omitted: a slug of the card's name, made unique."""
+    schema_id: str | None = None
+    """The state schema of the new character; omitted: the built-in `character-card` schema."""
+    file_name: str | None = None
+    """The card's file name, which names the character when the card has no name."""
     picture: CardPicture | None = None
+    """A cover picture `{content_type, data_base64}`: PNG, JPEG or WebP."""
 
 
 @attrs.frozen
@@ -144,7 +149,9 @@ class CharacterCardImported:
 @attrs.frozen
 class CharacterExportCardParams:
     character_id: str
+    """The character's id."""
     spec: CardExportSpec = CardExportSpec.V3
+    """`chara_card_v3` (default) or `chara_card_v2`."""
 
 
 @attrs.frozen

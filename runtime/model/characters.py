@@ -111,14 +111,18 @@ class CharacterDeleted:
 @attrs.frozen
 class CharacterCreateParams:
     content: CharacterCardContent
+    """The character card: `id` (chosen by the client), name, personality, style, system prompt and state schema."""
 
 
 @attrs.frozen
 class CharacterIdParams:
     character_id: str
+    """The character's id."""
 
 
 @attrs.frozen
 class CharacterUpdateParams:
     character_id: str
+    """The character's id."""
     content: CharacterCardContent
+    """The whole card, replacing the stored one; its `id` must be `character_id`."""

@@ -163,10 +163,15 @@ class LoreDryRunParams:
     """
 
     lorebook_ids: list[str] | None = None
+    """Match these lorebooks (one source of three: this, `story_id`, or the envelope's session)."""
     story_id: str | None = None
+    """Match the lorebooks of this story's resources."""
     text: str | None = None
+    """Text scanned as the player's input."""
     history: list[str] | None = None
+    """Earlier texts, oldest first, cut to the scan depths (not with a session, whose history is used)."""
     seed: int | None = None
+    """The seed of a recorded activation, to replay its probability rolls and group draws."""
 
 
 @attrs.frozen

@@ -146,14 +146,19 @@ class LorebookCreateParams:
     """`entries` items are full entries: all six fields required, no defaults."""
 
     lorebook_id: str
+    """The new lorebook's id, chosen by the client."""
     display_name: str
+    """The name shown to people."""
     entries: list[LorebookEntry] = attrs.Factory(list)
+    """The lorebook's entries, in insertion order."""
     settings: LorebookSettings | None = None
+    """Activation settings for the whole lorebook (scan depth, token budget, recursion …); omitted: PROTOCOL §12's plain matching."""
 
 
 @attrs.frozen
 class LorebookIdParams:
     lorebook_id: str
+    """The lorebook's id."""
 
 
 @attrs.frozen
@@ -161,8 +166,11 @@ class LorebookUpdateParams:
     """`settings` replaces the lorebook's settings; `{}` removes them; omitted keeps them."""
 
     lorebook_id: str
+    """The lorebook's id."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     settings: LorebookSettings | None = None
+    """New activation settings; `{}` removes them, omitted keeps them."""
 
 
 @attrs.frozen
@@ -178,19 +186,29 @@ class LorebookDeleted:
 @attrs.frozen
 class LorebookEntryCreateParams:
     lorebook_id: str
+    """The lorebook's id."""
     entry_id: str
+    """The new entry's id, unique in its lorebook."""
     title: str
+    """The entry's title."""
     content: str
+    """The text a prompt gets when the entry is activated."""
     keywords: list[str] = attrs.Factory(list)
+    """Words whose presence in the scanned text activates the entry."""
     enabled: bool = True
+    """Whether the entry can be activated at all."""
     always_include: bool = False
+    """Whether the entry goes into every prompt, keywords or not."""
     activation: EntryActivation | None = None
+    """Finer activation rules (secondary keywords, probability, groups, timers …); omitted: plain keyword matching."""
 
 
 @attrs.frozen
 class LorebookEntryIdParams:
     lorebook_id: str
+    """The lorebook's id."""
     entry_id: str
+    """The entry's id within its lorebook."""
 
 
 @attrs.frozen
@@ -198,13 +216,21 @@ class LorebookEntryUpdateParams:
     """`activation` replaces the entry's settings; `{}` removes them; omitted keeps them."""
 
     lorebook_id: str
+    """The lorebook's id."""
     entry_id: str
+    """The entry's id within its lorebook."""
     title: str | None = None
+    """A new title; omitted keeps the stored one."""
     content: str | None = None
+    """New content; omitted keeps the stored one."""
     keywords: list[str] | None = None
+    """New keywords, replacing the stored ones; omitted keeps them."""
     enabled: bool | None = None
+    """Whether the entry can be activated; omitted keeps the stored value."""
     always_include: bool | None = None
+    """Whether the entry goes into every prompt; omitted keeps the stored value."""
     activation: EntryActivation | None = None
+    """New activation rules; `{}` removes them, omitted keeps them."""
 
 
 @attrs.frozen

@@ -71,13 +71,21 @@ class ArchiveSlot:
 @attrs.frozen(kw_only=True)
 class ExportPrepareParams:
     preset_ids: list[str] = attrs.field(factory=list)
+    """Presets to export."""
     schema_ids: list[str] = attrs.field(factory=list)
+    """State schemas to export."""
     lorebook_ids: list[str] = attrs.field(factory=list)
+    """Lorebooks to export."""
     player_profile_ids: list[str] = attrs.field(factory=list)
+    """Player profiles to export."""
     character_ids: list[str] = attrs.field(factory=list)
+    """Characters to export, with their covers."""
     story_resource_ids: list[str] = attrs.field(factory=list)
+    """Story-resources bundles to export."""
     story_ids: list[str] = attrs.field(factory=list)
+    """Stories to export."""
     include_dependencies: bool = True
+    """Also export what the chosen records refer to (schemas, characters, lorebooks …)."""
 
 
 @attrs.frozen
@@ -96,6 +104,7 @@ class ImportPrepared:
 @attrs.frozen
 class ImportCommitParams:
     import_id: str
+    """The slot `data_package.import_prepare` opened, with the package uploaded into it."""
 
 
 @attrs.frozen

@@ -183,20 +183,27 @@ class Preset:
 @attrs.frozen
 class PresetCreateParams:
     preset_id: str
+    """The new preset's id, chosen by the client."""
     display_name: str
+    """The name shown to people."""
     agents: AgentSpecs
+    """The configuration of each of the seven agents: sampling settings, history limits and prompt modules (empty modules take the built-in prompt)."""
 
 
 @attrs.frozen
 class PresetIdParams:
     preset_id: str
+    """The preset's id."""
 
 
 @attrs.frozen
 class PresetUpdateParams:
     preset_id: str
+    """The preset's id."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     agents: AgentSpecs | None = None
+    """All seven agents' configuration, replacing the stored one whole; omitted keeps it."""
 
 
 @attrs.frozen
@@ -263,33 +270,53 @@ class PresetsListed:
 @attrs.frozen
 class PresetEntryCreateParams:
     preset_id: str
+    """The preset's id."""
     agent: Agent
+    """Which agent's prompt: `planner`, `architect`, `director`, `actor`, `narrator`, `keeper` or `replyer`."""
     module_id: str
+    """The prompt module the entry belongs to (a built-in one such as `task`, or a custom one)."""
     entry_id: str
+    """The new entry's id, unique across all modules of the agent."""
     display_name: str
+    """The name shown to people."""
     text: str
+    """The entry's prompt text (placeholders such as `{{char}}` are filled in)."""
     enabled: bool = True
+    """Whether the entry goes into the prompt."""
     order: int | None = None
+    """Where the entry goes within its module (lower first); omitted: after the module's last entry."""
 
 
 @attrs.frozen
 class PresetEntryUpdateParams:
     preset_id: str
+    """The preset's id."""
     agent: Agent
+    """Which agent's prompt: `planner`, `architect`, `director`, `actor`, `narrator`, `keeper` or `replyer`."""
     module_id: str
+    """The prompt module the entry belongs to (a built-in one such as `task`, or a custom one)."""
     entry_id: str
+    """The entry's id, unique across all modules of the agent."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     text: str | None = None
+    """New prompt text; omitted keeps the stored text."""
     enabled: bool | None = None
+    """Whether the entry goes into the prompt; omitted keeps the stored value."""
     order: int | None = None
+    """A new place within the module (lower first); omitted keeps the stored one."""
 
 
 @attrs.frozen
 class PresetEntryDeleteParams:
     preset_id: str
+    """The preset's id."""
     agent: Agent
+    """Which agent's prompt: `planner`, `architect`, `director`, `actor`, `narrator`, `keeper` or `replyer`."""
     module_id: str
+    """The prompt module the entry belongs to (a built-in one such as `task`, or a custom one)."""
     entry_id: str
+    """The entry's id, unique across all modules of the agent."""
 
 
 @attrs.frozen
@@ -362,18 +389,31 @@ class PromptPreviewParams:
     """
 
     preset_id: str
+    """The preset whose prompt is previewed."""
     agent: Agent
+    """Which agent's prompt: `planner`, `architect`, `director`, `actor`, `narrator`, `keeper` or `replyer`."""
     module_id: str | None = None
+    """Preview only this module; omitted: the whole prompt."""
     architect_mode: ArchitectMode | None = None
+    """For the architect only (and required there): `graph`, `draft_init` or `draft_continue`."""
     resource_id: str | None = None
+    """Runtime preview of the planner or the architect in `graph` mode: the story resources to render."""
     draft_id: str | None = None
+    """Runtime preview of the architect in a draft mode: the draft to render."""
     character_id: str | None = None
+    """Runtime preview of the actor: the session character who speaks."""
     actor_purpose: PreviewActorPurpose | None = None
+    """Runtime preview of the actor: `advance_goal`, `react_to_player` (default) or `comment_on_scene`."""
     narrator_purpose: PreviewNarratorPurpose | None = None
+    """Runtime preview of the narrator: `describe_transition`, `describe_scene` (default) or `describe_result`."""
     keeper_phase: PreviewKeeperPhase | None = None
+    """Runtime preview of the keeper: `after_player_input` (default) or `after_turn_outputs`."""
     previous_node_id: str | None = None
+    """Runtime preview: render as if the session came from this node of its story graph."""
     player_input: str | None = None
+    """Runtime preview: the player input to render."""
     reply_limit: int | None = None
+    """Runtime preview of the replyer: how many replies it is asked for (default 3)."""
 
 
 @attrs.frozen

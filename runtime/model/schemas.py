@@ -54,22 +54,31 @@ class Schema:
 @attrs.frozen
 class SchemaCreateParams:
     schema_id: str
+    """The new schema's id, chosen by the client."""
     display_name: str
+    """The name shown to people."""
     fields: dict[str, StateFieldSchema]
+    """The state fields by name: each with its value type, default and description."""
     tags: list[str] = attrs.Factory(list)
+    """Free labels for grouping schemas."""
 
 
 @attrs.frozen
 class SchemaIdParams:
     schema_id: str
+    """The state schema's id."""
 
 
 @attrs.frozen
 class SchemaUpdateParams:
     schema_id: str
+    """The state schema's id."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     tags: list[str] | None = None
+    """New labels; omitted keeps the stored ones."""
     fields: dict[str, StateFieldSchema] | None = None
+    """All fields, replacing the stored ones whole; omitted keeps them."""
 
 
 @attrs.frozen

@@ -198,70 +198,94 @@ class SessionMessageDeleted:
 @attrs.frozen
 class SessionUpdateParams:
     display_name: str
+    """The session's new name."""
 
 
 @attrs.frozen
 class RunTurnParams:
     player_input: str
+    """What the player says or does this turn (may be empty; at most the server's `--max-player-input-chars`)."""
 
 
 @attrs.frozen
 class SuggestRepliesParams:
     limit: int = 3
+    """How many replies to suggest (2 to 5)."""
 
 
 @attrs.frozen
 class SetPlayerProfileParams:
     player_profile_id: str | None = None
+    """The profile to play as; omitted or null: none."""
 
 
 @attrs.frozen
 class UpdatePlayerDescriptionParams:
     player_description: str
+    """Who the player is, as the session's prompts describe them."""
 
 
 @attrs.frozen
 class UpdateVariablesParams:
     update: StateUpdate
+    """The state operations to apply, in order (`{"ops": [{"type": "SetState", …}]}`)."""
 
 
 @attrs.frozen
 class UpdateSessionConfigParams:
     api_group_id: str | None = None
+    """The api group the session's turns use from now on; omitted keeps the current one."""
     preset_id: str | None = None
+    """The preset the session's agents use from now on; omitted keeps the current one."""
 
 
 @attrs.frozen
 class SessionCharacterIdParams:
     session_character_id: str
+    """The session character's id."""
 
 
 @attrs.frozen
 class SessionCharacterUpdateParams:
     session_character_id: str
+    """The session character's id."""
     display_name: str
+    """The character's name in this session."""
     personality: str
+    """The character's personality in this session."""
     style: str
+    """How the character speaks in this session."""
     system_prompt: str
+    """The character's system prompt in this session."""
 
 
 @attrs.frozen
 class SessionMessageCreateParams:
     kind: MessageKind
+    """What the message is: `player_input`, `narration`, `dialogue` or `action`."""
     speaker_id: str
+    """Who speaks: `player`, `narrator` or a character's id."""
     speaker_name: str
+    """The speaker's name as the transcript shows it."""
     text: str
+    """The message's text."""
 
 
 @attrs.frozen
 class SessionMessageIdParams:
     message_id: str
+    """The transcript message's id."""
 
 
 @attrs.frozen
 class SessionMessageUpdateParams:
     message_id: str
+    """The transcript message's id."""
     kind: MessageKind
+    """What the message is: `player_input`, `narration`, `dialogue` or `action`."""
     speaker_id: str
+    """Who speaks: `player`, `narrator` or a character's id."""
     speaker_name: str
+    """The speaker's name as the transcript shows it."""
     text: str
+    """The message's text."""

@@ -91,55 +91,81 @@ class StoryPlanned:
 @attrs.frozen
 class GeneratePlanParams:
     resource_id: str
+    """The story resources the Planner plans from."""
     api_group_id: str | None = None
+    """The api group whose bindings make the LLM calls; omitted: the default one (`config.get_global`)."""
     preset_id: str | None = None
+    """The preset whose prompts the agents get; omitted: the default one (`config.get_global`)."""
 
 
 @attrs.frozen
 class StoryCreateParams:
     resource_id: str
+    """The story resources the story belongs to."""
     graph: StoryGraph
+    """The whole story graph: start node, nodes with their scenes, characters and transitions."""
     world_schema_id: str
+    """The state schema of the story's world."""
     player_schema_id: str
+    """The state schema of the player."""
     introduction: str
+    """The text a new session opens with."""
     display_name: str | None = None
+    """A name; omitted: the resources' name."""
     common_variables: list[CommonVariableDefinition] | None = None
+    """Variables every session of the story starts with, with their types and defaults."""
 
 
 @attrs.frozen
 class StoryGenerateParams:
     resource_id: str
+    """The story resources to generate from (with a planned story, or the Planner runs first)."""
     display_name: str | None = None
+    """The story's name; omitted: the resources' name."""
     api_group_id: str | None = None
+    """The api group whose bindings make the LLM calls; omitted: the default one (`config.get_global`)."""
     preset_id: str | None = None
+    """The preset whose prompts the agents get; omitted: the default one (`config.get_global`)."""
     common_variables: list[CommonVariableDefinition] | None = None
+    """Variables every session of the story starts with, with their types and defaults."""
 
 
 @attrs.frozen
 class StoryIdParams:
     story_id: str
+    """The story's id (`story-N`)."""
 
 
 @attrs.frozen
 class StoryUpdateParams:
     story_id: str
+    """The story's id (`story-N`)."""
     display_name: str | None = None
+    """A new name; omitted or blank keeps the stored one."""
     common_variables: list[CommonVariableDefinition] | None = None
+    """New common variables, replacing the stored ones; omitted keeps them."""
 
 
 @attrs.frozen
 class StoryUpdateGraphParams:
     story_id: str
+    """The story's id (`story-N`)."""
     graph: StoryGraph
+    """The new graph, replacing the stored one; it must keep every node a session stands on."""
 
 
 @attrs.frozen
 class StartSessionParams:
     story_id: str
+    """The story to play."""
     display_name: str | None = None
+    """The session's name; omitted: the story's name."""
     player_profile_id: str | None = None
+    """Play as this player profile; omitted: as no one (prompts say `User`)."""
     api_group_id: str | None = None
+    """The api group whose bindings play the turns; omitted: the default one (`config.get_global`)."""
     preset_id: str | None = None
+    """The preset whose prompts the agents get; omitted: the default one (`config.get_global`)."""
 
 
 # -- drafts ----------------------------------------------------------------------------------
@@ -239,18 +265,26 @@ class StoryDraftDeleted:
 @attrs.frozen
 class DraftStartParams:
     resource_id: str
+    """The story resources to build from (their planned story guides the Architect)."""
     display_name: str | None = None
+    """The future story's name; omitted: the resources' name."""
     api_group_id: str | None = None
+    """The api group whose bindings make the LLM calls; omitted: the default one (`config.get_global`)."""
     preset_id: str | None = None
+    """The preset whose prompts the agents get; omitted: the default one (`config.get_global`)."""
     common_variables: list[CommonVariableDefinition] | None = None
+    """Variables every session of the story starts with, with their types and defaults."""
 
 
 @attrs.frozen
 class DraftIdParams:
     draft_id: str
+    """The draft's id (`draft-N`)."""
 
 
 @attrs.frozen
 class DraftUpdateGraphParams:
     draft_id: str
+    """The draft's id (`draft-N`)."""
     partial_graph: StoryGraph
+    """The graph built so far, edited; replaces the draft's."""

@@ -43,29 +43,45 @@ class StoryResources:
 @attrs.frozen
 class StoryResourcesCreateParams:
     story_concept: str
+    """What the story is about, in a few sentences: the Planner starts from it."""
     character_ids: list[str]
+    """The characters of the story (at least one; each must exist)."""
     display_name: str | None = None
+    """A name; omitted or blank: the concept stands for it."""
     player_schema_id_seed: str | None = None
+    """A state schema the generated player schema starts from."""
     world_schema_id_seed: str | None = None
+    """A state schema the generated world schema starts from."""
     lorebook_ids: list[str] = attrs.field(factory=list)
+    """Lorebooks whose entries the prompts of the story's generation and sessions get."""
     planned_story: str | None = None
+    """A story plan (the Planner's text, or one written by hand) the Architect builds from."""
 
 
 @attrs.frozen
 class StoryResourcesIdParams:
     resource_id: str
+    """The story-resources bundle's id (`resource-N`)."""
 
 
 @attrs.frozen
 class StoryResourcesUpdateParams:
     resource_id: str
+    """The story-resources bundle's id (`resource-N`)."""
     story_concept: str | None = None
+    """A new concept; omitted keeps the stored one."""
     character_ids: list[str] | None = None
+    """New characters, replacing the stored ones; omitted keeps them."""
     display_name: str | None = None
+    """A new name; omitted keeps the stored one."""
     player_schema_id_seed: str | None = None
+    """A player schema seed; omitted keeps the stored one (a seed cannot be cleared)."""
     world_schema_id_seed: str | None = None
+    """A world schema seed; omitted keeps the stored one (a seed cannot be cleared)."""
     lorebook_ids: list[str] | None = None
+    """New lorebooks, replacing the stored ones; omitted keeps them."""
     planned_story: str | None = None
+    """A new story plan (blank clears it); omitted keeps the stored one."""
 
 
 @attrs.frozen

@@ -8,7 +8,7 @@ is all or nothing. Ids are never remapped and nothing is overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
 import attrs
@@ -117,7 +117,7 @@ def _check_lorebook_entries(lorebook: Lorebook) -> None:
 class _KnownRecords:
     """What the package's references may point to: its own records, then the stored ones."""
 
-    schema_fields: dict[str, AbstractSet[str]]
+    schema_fields: Mapping[str, AbstractSet[str]]
     character_schemas: dict[str, str]
     resources: dict[str, StoryResourcesRecord]
     lorebook_ids: AbstractSet[str]
@@ -145,7 +145,7 @@ class _KnownRecords:
         return None if schema_id is None else self.schema_fields.get(schema_id)
 
 
-def _absent(known: AbstractSet[str] | dict[str, object], ids: Iterable[str]) -> set[str]:
+def _absent(known: Collection[str], ids: Iterable[str]) -> set[str]:
     return {record_id for record_id in ids if record_id not in known}
 
 

@@ -34,7 +34,9 @@ from runtime.store import Cursor
 
 
 async def llm_usage(services: Services, params: LlmUsageParams) -> LlmUsageReport:
-    """The report over every call that has ended before it was asked for: calls whose rows are
+    """LLM calls by agent, api, model and day: tokens, latency, failures, retries, repairs, cost.
+
+    The report over every call that has ended before it was asked for: calls whose rows are
     still queued for writing are written first."""
     check_llm_usage_params(params)
     await _write_queued_calls(services)
@@ -58,16 +60,20 @@ async def _fold_due_days(services: Services) -> None:
 
 
 async def play(services: Services, params: PlayParams) -> PlayReport:
+    """Turns and sessions by story, session and day: completions, failures by stage, durations."""
     return await services.store.read(functools.partial(play_report, params=params))
 
 
 async def node_visits(services: Services, params: NodeVisitsParams) -> NodeVisitsReport:
+    """How the sessions of one story moved through its graph: entries, turns and failures per node."""
     return await services.store.read(functools.partial(node_visits_report, params=params))
 
 
 async def snapshot(services: Services) -> SnapshotWritten:
-    """Write a snapshot file under `<data-dir>/snapshots/` and describe it; it holds every call
-    that ended before it was asked for. Raises BackendError when the file cannot be written
+    """Write a consistent copy of the database under <data-dir>/snapshots/ for any DuckDB client.
+
+    Answers the file's path, size and row counts; it holds every call that ended before it was
+    asked for. Raises BackendError when the file cannot be written
     (then none is left behind)."""
     snapshots_dir = services.snapshots_dir
     if snapshots_dir is None:

@@ -34,6 +34,7 @@ def _require_apis(cursor: Cursor, bindings: ApiGroupBindings) -> None:
 
 
 async def create_api_group(services: Services, params: ApiGroupCreateParams) -> ApiGroup:
+    """Store an api group: which api each of the seven agents calls."""
     group_id = require_id(params.api_group_id, "api_group_id")
     group = ApiGroup(group_id, params.display_name, _trimmed_bindings(params.bindings))
 
@@ -48,6 +49,7 @@ async def create_api_group(services: Services, params: ApiGroupCreateParams) -> 
 
 
 async def get_api_group(services: Services, params: ApiGroupIdParams) -> ApiGroup:
+    """One api group and its seven bindings."""
     group_id = require_id(params.api_group_id, "api_group_id")
     return await services.store.read_cached(
         ("api_group.get", group_id), lambda cursor: API_GROUPS.require(cursor, group_id)
@@ -55,12 +57,14 @@ async def get_api_group(services: Services, params: ApiGroupIdParams) -> ApiGrou
 
 
 async def list_api_groups(services: Services) -> ApiGroupsListed:
+    """Every api group, sorted by id."""
     return await services.store.read_cached(
         ("api_group.list",), lambda cursor: ApiGroupsListed(API_GROUPS.list(cursor))
     )
 
 
 async def update_api_group(services: Services, params: ApiGroupUpdateParams) -> ApiGroup:
+    """Rename an api group or replace all seven of its bindings."""
     group_id = require_id(params.api_group_id, "api_group_id")
     bindings = None if params.bindings is None else _trimmed_bindings(params.bindings)
 
@@ -78,6 +82,7 @@ async def update_api_group(services: Services, params: ApiGroupUpdateParams) -> 
 
 
 async def delete_api_group(services: Services, params: ApiGroupIdParams) -> ApiGroupDeleted:
+    """Delete an api group (refused while a draft or session uses it)."""
     group_id = require_id(params.api_group_id, "api_group_id")
 
     def delete(cursor: Cursor) -> None:

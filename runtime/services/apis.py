@@ -76,6 +76,7 @@ def check_prices(prices: ApiPrices | None) -> None:
 
 
 async def create_api(services: Services, params: ApiCreateParams) -> Api:
+    """Store a new LLM connection: provider, base URL, model and key (the key is never sent back)."""
     api_id = require_id(params.api_id, "api_id")
     check_connection_settings(params.base_url, params.api_key, params.model)
     check_prices(params.prices)
@@ -88,6 +89,7 @@ async def create_api(services: Services, params: ApiCreateParams) -> Api:
 
 
 async def get_api(services: Services, params: ApiIdParams) -> Api:
+    """One stored LLM connection, its key masked."""
     api_id = require_id(params.api_id, "api_id")
     return await services.store.read_cached(
         ("api.get", api_id), lambda cursor: api_payload(APIS.require(cursor, api_id))
@@ -95,6 +97,7 @@ async def get_api(services: Services, params: ApiIdParams) -> Api:
 
 
 async def list_apis(services: Services) -> ApisListed:
+    """Every stored LLM connection, sorted by id, keys masked."""
     return await services.store.read_cached(("api.list",), _apis_listed)
 
 
@@ -103,6 +106,7 @@ def _apis_listed(cursor: Cursor) -> ApisListed:
 
 
 async def update_api(services: Services, params: ApiUpdateParams) -> Api:
+    """Change an LLM connection; omitted fields keep their value."""
     api_id = require_id(params.api_id, "api_id")
     check_connection_settings(params.base_url, params.api_key, params.model)
     changes = given_changes(params, ("display_name", "provider", "base_url", "model", "api_key"))
@@ -113,6 +117,7 @@ async def update_api(services: Services, params: ApiUpdateParams) -> Api:
 
 
 async def delete_api(services: Services, params: ApiIdParams) -> ApiDeleted:
+    """Delete an LLM connection (refused while an api group binds it)."""
     api_id = require_id(params.api_id, "api_id")
 
     def delete(cursor: Cursor) -> None:

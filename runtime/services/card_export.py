@@ -79,7 +79,10 @@ def _card(source: _Source, spec: CardExportSpec, now_ms: int) -> JsonObject:
 
 
 async def export_card(services: Services, params: CharacterExportCardParams) -> CharacterCardExported:
-    """`character.export_card`: the card JSON (V3 unless V2 is asked for)."""
+    """A character as a character card (V3, or V2 when asked), as JSON.
+
+    `character.export_card`: the card JSON (V3 unless V2 is asked for).
+    """
     source = await _source(services, params.character_id)
     card = await trio.to_thread.run_sync(_card, source, params.spec, services.clock.now_ms())
     return CharacterCardExported(params.character_id, card)

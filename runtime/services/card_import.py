@@ -90,7 +90,10 @@ async def upload_card(services: Services, record_id: str, headers: UploadHeaders
 
 
 async def import_card(services: Services, params: CharacterImportCardParams) -> CharacterCardImported:
-    """`character.import_card`: import a card sent as JSON, with an optional picture."""
+    """Import a V1, V2 or V3 character card sent as JSON; answers with the import report.
+
+    `character.import_card`: import a card sent as JSON, with an optional picture.
+    """
     picture = None if params.picture is None else _picture(params.picture)
     limits = CardLimits(zip=services.limits.archive)
     try:

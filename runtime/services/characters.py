@@ -18,6 +18,7 @@ from runtime.archives import (
 )
 from runtime.errors import Conflict, InvalidParams, NotFound
 from runtime.files import DownloadedFile, ResourceFilePayload, UploadHeaders
+from runtime.interchange import image_type, what_the_bytes_are
 from runtime.model.characters import (
     Character,
     CharacterCardContent,
@@ -113,6 +114,7 @@ def character_payload(record: CharacterRecord) -> Character:
 
 
 async def create_character(services: Services, params: CharacterCreateParams) -> CharacterCreated:
+    """Store a character: its card content (name, personality, style, system prompt) and state schema."""
     character_id = require_id(params.content.id, "character_id")
     record = CharacterRecord(normalize_content(params.content, character_id))
 
@@ -121,6 +123,7 @@ async def create_character(services: Services, params: CharacterCreateParams) ->
 
 
 async def get_character(services: Services, params: CharacterIdParams) -> Character:
+    """One character, with the name and type of its cover if it has one."""
     character_id = params.character_id
     return await services.store.read_cached(
         ("character.get", character_id), lambda cursor: character_payload(CHARACTERS.require(cursor, character_id))
@@ -128,6 +131,7 @@ async def get_character(services: Services, params: CharacterIdParams) -> Charac
 
 
 async def list_characters(services: Services) -> CharactersListed:
+    """Every character, sorted by id."""
     return await services.store.read_cached(("character.list",), _characters_listed)
 
 
@@ -136,6 +140,7 @@ def _characters_listed(cursor: Cursor) -> CharactersListed:
 
 
 async def update_character(services: Services, params: CharacterUpdateParams) -> Character:
+    """Replace a character's card content."""
     character_id = params.character_id
     require_id(character_id, "character_id")
     _require_matching_id(character_id, params.content)
@@ -151,6 +156,7 @@ async def update_character(services: Services, params: CharacterUpdateParams) ->
 
 
 async def delete_character(services: Services, params: CharacterIdParams) -> CharacterDeleted:
+    """Delete a character, its cover and its stored card (refused while story resources use it)."""
     character_id = params.character_id
 
     def delete(cursor: Cursor) -> None:
@@ -173,22 +179,29 @@ def _resource_id(character_id: str) -> str:
     return f"{RESOURCE_KIND}:{character_id}"
 
 
-def _cover_type(content_type: str) -> CoverMimeType:
-    """The cover type with parameters removed (R10), or the §5.4 unsupported-type error."""
+def _check_cover_content_type(content_type: str) -> None:
+    """A cover type, parameters removed (R10); else the §5.4 unsupported-type error."""
     sent = content_type.strip()
-    cover_type = CoverMimeType.from_value(sent.split(";", 1)[0].strip())
-    if cover_type is None:
+    if CoverMimeType.from_value(sent.split(";", 1)[0].strip()) is None:
         raise InvalidParams(f"{COVER_ERROR_PREFIX}unsupported content type '{sent}'")
-    return cover_type
 
 
 async def upload_cover(
     services: Services, character_id: str, headers: UploadHeaders, body: bytes
 ) -> ResourceFilePayload:
-    """Set or replace the cover: a new `blob-N`, the old blob deleted, all in one transaction."""
-    cover_type = _cover_type(headers.content_type)
+    """Set or replace the cover: a new `blob-N`, the old blob deleted, all in one transaction.
+
+    The content type must name a cover type (§5.4), and the bytes must be a PNG, JPEG or WebP
+    picture by their first bytes; the type stored is the one the bytes are, whatever the header
+    said (a `.jpg` sent as `image/png` is kept as `image/jpeg`).
+    """
+    _check_cover_content_type(headers.content_type)
     if not body:
         raise InvalidParams(f"{COVER_ERROR_PREFIX}cover bytes must not be empty")
+    cover_type = image_type(body)
+    if cover_type is None:
+        found = what_the_bytes_are(body)
+        raise InvalidParams(f"{COVER_ERROR_PREFIX}the bytes are not a PNG, JPEG or WebP image (found {found})")
     file_name = headers.file_name or cover_type.default_file_name
     now_ms = services.clock.now_ms()
 

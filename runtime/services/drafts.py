@@ -116,6 +116,8 @@ class DraftSetting:
 
 
 async def get_draft(services: Services, params: DraftIdParams) -> StoryDraft:
+    """One story draft: its graph so far and where generation stands."""
+
     def read(cursor: Cursor) -> StoryDraft:
         return read_draft_payload(cursor, STORY_DRAFTS.require(cursor, params.draft_id))
 
@@ -123,6 +125,7 @@ async def get_draft(services: Services, params: DraftIdParams) -> StoryDraft:
 
 
 async def list_drafts(services: Services) -> StoryDraftsListed:
+    """Every story draft, sorted by id."""
     records = await services.store.read(STORY_DRAFTS.list)
     return StoryDraftsListed([draft_summary(record) for record in records])
 
@@ -386,8 +389,8 @@ async def finalize_draft(services: Services, draft: StoryDraftRecord) -> DraftFi
         _save_draft(cursor, finalized)
         return story, finalized
 
-    story, record = await services.store.write(finish)
-    return DraftFinalized(record, story_payload(story, setting.bound_fields()))
+    created, record = await services.store.write(finish)
+    return DraftFinalized(record, story_payload(created, setting.bound_fields()))
 
 
 async def delete_draft(services: Services, draft_id: str) -> StoryDraftDeleted:
@@ -421,16 +424,20 @@ def draft_owner(services: Services) -> DraftOwner:
 
 
 async def continue_owned_draft(services: Services, params: DraftIdParams) -> StoryDraft:
+    """Let the Architect build the next section of a draft's graph."""
     return await draft_owner(services).continue_draft(params.draft_id)
 
 
 async def update_owned_draft_graph(services: Services, params: DraftUpdateGraphParams) -> StoryDraft:
+    """Replace the graph of a draft that is still being built."""
     return await draft_owner(services).update_draft_graph(params.draft_id, params.partial_graph)
 
 
 async def finalize_owned_draft(services: Services, params: DraftIdParams) -> Story:
+    """Turn a fully built draft into a story."""
     return await draft_owner(services).finalize_draft(params.draft_id)
 
 
 async def delete_owned_draft(services: Services, params: DraftIdParams) -> StoryDraftDeleted:
+    """Delete a story draft."""
     return await draft_owner(services).delete_draft(params.draft_id)

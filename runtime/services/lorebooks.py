@@ -71,6 +71,7 @@ def _entry_index(lorebook: Lorebook, entry_id: str) -> int:
 
 
 async def create_lorebook(services: Services, params: LorebookCreateParams) -> SavedLorebook:
+    """Store a lorebook, with its entries and activation settings."""
     lorebook_id = require_id(params.lorebook_id, "lorebook_id")
     entries = [attrs.evolve(entry, entry_id=require_id(entry.entry_id, "entry_id")) for entry in params.entries]
     checked = normal_lorebook(Lorebook(lorebook_id, params.display_name, entries, params.settings), "params")
@@ -88,15 +89,20 @@ async def create_lorebook(services: Services, params: LorebookCreateParams) -> S
 
 
 async def get_lorebook(services: Services, params: LorebookIdParams) -> Lorebook:
+    """One lorebook with its entries."""
     return await services.store.read(lambda cursor: LOREBOOKS.require(cursor, params.lorebook_id))
 
 
 async def list_lorebooks(services: Services) -> LorebooksListed:
+    """Every lorebook, sorted by id."""
     return LorebooksListed(await services.store.read(LOREBOOKS.list))
 
 
 async def update_lorebook(services: Services, params: LorebookUpdateParams) -> SavedLorebook:
-    """Renames and sets the settings; entries change through `lorebook_entry.*`."""
+    """Rename a lorebook or change its activation settings.
+
+    Renames and sets the settings; entries change through `lorebook_entry.*`.
+    """
     changes = given_changes(params, ("display_name",))
     if params.settings is not None:
         changes["settings"] = normal_settings(params.settings, "params.settings")
@@ -110,6 +116,7 @@ async def update_lorebook(services: Services, params: LorebookUpdateParams) -> S
 
 
 async def delete_lorebook(services: Services, params: LorebookIdParams) -> LorebookDeleted:
+    """Delete a lorebook (refused while story resources use it)."""
     lorebook_id = params.lorebook_id
 
     def delete(cursor: Cursor) -> None:
@@ -126,6 +133,7 @@ async def delete_lorebook(services: Services, params: LorebookIdParams) -> Loreb
 
 
 async def create_lorebook_entry(services: Services, params: LorebookEntryCreateParams) -> SavedLorebookEntry:
+    """Add an entry to a lorebook, after its last one."""
     entry = LorebookEntry(
         entry_id=require_id(params.entry_id, "entry_id"),
         title=params.title,
@@ -145,17 +153,22 @@ async def create_lorebook_entry(services: Services, params: LorebookEntryCreateP
 
 
 async def get_lorebook_entry(services: Services, params: LorebookEntryIdParams) -> LorebookEntry:
+    """One entry of a lorebook."""
     lorebook = await services.store.read(lambda cursor: LOREBOOKS.require(cursor, params.lorebook_id))
     return lorebook.entries[_entry_index(lorebook, params.entry_id)]
 
 
 async def list_lorebook_entries(services: Services, params: LorebookIdParams) -> LorebookEntriesListed:
+    """The entries of a lorebook, in its insertion order."""
     lorebook = await services.store.read(lambda cursor: LOREBOOKS.require(cursor, params.lorebook_id))
     return LorebookEntriesListed(lorebook.lorebook_id, lorebook.entries)
 
 
 async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateParams) -> SavedLorebookEntry:
-    """Omitted fields keep their value; the entry keeps its place in the lorebook."""
+    """Change a lorebook entry.
+
+    Omitted fields keep their value; the entry keeps its place in the lorebook.
+    """
     changes = given_changes(params, _ENTRY_FIELDS)
     if params.activation is not None:
         changes["activation"] = normal_activation(params.activation, "params.activation")
@@ -172,6 +185,8 @@ async def update_lorebook_entry(services: Services, params: LorebookEntryUpdateP
 
 
 async def delete_lorebook_entry(services: Services, params: LorebookEntryIdParams) -> LorebookEntryDeleted:
+    """Remove an entry from a lorebook."""
+
     def delete(cursor: Cursor) -> None:
         lorebook = LOREBOOKS.require(cursor, params.lorebook_id)
         index = _entry_index(lorebook, params.entry_id)

@@ -16,7 +16,10 @@ def require_llm(services: Services) -> ChatClients:
 
 
 async def list_models(services: Services, params: ApiListModelsParams) -> ApiModelsListed:
-    """The provider's model ids in its order; -32602 for a blank key, 50002 when the provider fails."""
+    """Ask a provider which models it offers, with a URL and key given in the call; nothing is stored.
+
+    The provider's model ids in its order; -32602 for a blank key, 50002 when the provider fails.
+    """
     endpoint = provider_endpoint(params.provider, params.base_url, params.api_key)
     models = await require_llm(services).list_models(endpoint)
     return ApiModelsListed(provider=endpoint.provider, base_url=endpoint.base_url, models=models)

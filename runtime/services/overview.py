@@ -54,14 +54,19 @@ def _global_config(cursor: Cursor) -> GlobalConfig:
 
 
 def _dashboard(cursor: Cursor) -> Dashboard:
-    counts = DashboardCounts(*cursor.execute(_COUNTS_SQL).fetchone())
+    row = cursor.execute(_COUNTS_SQL).fetchone()
+    assert row is not None  # counts always answer one row
+    counts = DashboardCounts(*row)
     stories = [RecentStory(*row) for row in cursor.execute(_RECENT_STORIES_SQL).fetchall()]
     sessions = [RecentSession(*row) for row in cursor.execute(_RECENT_SESSIONS_SQL).fetchall()]
     return Dashboard(DashboardHealth(), counts, _global_config(cursor), stories, sessions)
 
 
 async def get_global_config(services: Services) -> GlobalConfig:
-    """The first api group and preset by id; both keys omitted unless both exist. Never fails."""
+    """The default api group and preset: the first of each by id.
+
+    The first api group and preset by id; both keys omitted unless both exist. Never fails.
+    """
     return await services.store.read(_global_config)
 
 

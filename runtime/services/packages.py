@@ -56,7 +56,10 @@ async def _allocate_slot_id(services: Services, prefix: str) -> str:
 
 
 async def export_prepare(services: Services, params: ExportPrepareParams) -> ExportPrepared:
-    """Read the selection and its dependencies in one snapshot, build the ZIP, keep it in a slot."""
+    """Build a data package (ZIP) of the chosen records and what they need, ready to download.
+
+    Read the selection and its dependencies in one snapshot, build the ZIP, keep it in a slot.
+    """
     selection = ExportSelection.from_params(params)
     if selection.is_empty():
         raise InvalidParams("data package selection must not be empty")
@@ -82,6 +85,7 @@ async def download_export_archive(services: Services, export_id: str) -> Downloa
 
 
 async def import_prepare(services: Services) -> ImportPrepared:
+    """Open an upload slot for a data package (kept 30 minutes); commit it with data_package.import_commit."""
     import_id = await _allocate_slot_id(services, IMPORT_ID_PREFIX)
     services.packages.add_import(import_id, services.clock.now_ms())
     return ImportPrepared(import_id, _import_slot(import_id))
@@ -102,7 +106,10 @@ async def upload_import_archive(
 
 
 async def import_commit(services: Services, params: ImportCommitParams) -> ImportCommitted:
-    """Parse the uploaded ZIP and write all of it in one transaction; the slot goes on success only."""
+    """Import the data package uploaded into a slot, all of it or nothing.
+
+    Parse the uploaded ZIP and write all of it in one transaction; the slot goes on success only.
+    """
     import_id = params.import_id
     now_ms = services.clock.now_ms()
     slot = services.packages.import_slot(import_id, now_ms)

@@ -6,6 +6,8 @@ Preset and entry ids are trimmed on every call.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from runtime.errors import Conflict, InvalidParams, NotFound
@@ -53,6 +55,7 @@ ENTRY_ORDER_STEP = 10  # a new entry without an order goes this far after the mo
 
 
 async def create_preset(services: Services, params: PresetCreateParams) -> Preset:
+    """Store a prompt preset for the seven agents; answered expanded with the built-in modules and entries."""
     preset_id = require_id(params.preset_id, "preset_id")
     preset = Preset(preset_id, params.display_name, normalize_agents(params.agents))
 
@@ -66,6 +69,7 @@ async def create_preset(services: Services, params: PresetCreateParams) -> Prese
 
 
 async def get_preset(services: Services, params: PresetIdParams) -> Preset:
+    """One preset, expanded with the built-in modules and entries."""
     preset_id = require_id(params.preset_id, "preset_id")
     return await services.store.read_cached(
         ("preset.get", preset_id), lambda cursor: stored.read_preset(cursor, preset_id)
@@ -73,6 +77,7 @@ async def get_preset(services: Services, params: PresetIdParams) -> Preset:
 
 
 async def list_presets(services: Services) -> PresetsListed:
+    """Every preset's id and name, sorted by id."""
     return await services.store.read_cached(("preset.list",), _presets_listed)
 
 
@@ -81,6 +86,7 @@ def _presets_listed(cursor: Cursor) -> PresetsListed:
 
 
 async def update_preset(services: Services, params: PresetUpdateParams) -> Preset:
+    """Rename a preset or replace its agents' configuration whole; answered expanded."""
     preset_id = require_id(params.preset_id, "preset_id")
     agents = None if params.agents is None else normalize_agents(params.agents)
 
@@ -97,6 +103,7 @@ async def update_preset(services: Services, params: PresetUpdateParams) -> Prese
 
 
 async def delete_preset(services: Services, params: PresetIdParams) -> PresetDeleted:
+    """Delete a preset (refused while a draft or session uses it)."""
     preset_id = require_id(params.preset_id, "preset_id")
 
     def delete(cursor: Cursor) -> None:
@@ -139,6 +146,7 @@ def _module_summary(module: PresetModule) -> ModuleSummary:
 
 
 async def create_preset_entry(services: Services, params: PresetEntryCreateParams) -> PresetEntryPayload:
+    """Add a prompt entry to a module of one agent of a preset."""
     preset_id = require_id(params.preset_id, "preset_id")
     entry_id = require_id(params.entry_id, "entry_id")
     agent, module_id = params.agent, params.module_id.strip()
@@ -166,6 +174,7 @@ async def create_preset_entry(services: Services, params: PresetEntryCreateParam
 
 
 async def update_preset_entry(services: Services, params: PresetEntryUpdateParams) -> PresetEntryPayload:
+    """Change a prompt entry of a preset; omitted fields keep their value."""
     preset_id = require_id(params.preset_id, "preset_id")
     entry_id = require_id(params.entry_id, "entry_id")
     agent, module_id = params.agent, params.module_id.strip()
@@ -184,6 +193,7 @@ async def update_preset_entry(services: Services, params: PresetEntryUpdateParam
 
 
 async def delete_preset_entry(services: Services, params: PresetEntryDeleteParams) -> PresetEntryDeleted:
+    """Remove a prompt entry from a preset."""
     preset_id = require_id(params.preset_id, "preset_id")
     entry_id = require_id(params.entry_id, "entry_id")
     agent, module_id = params.agent, params.module_id.strip()
@@ -202,11 +212,11 @@ async def delete_preset_entry(services: Services, params: PresetEntryDeleteParam
     return PresetEntryDeleted(preset_id, agent, module_id, entry_id)
 
 
-def _entry_changes(entry: PresetEntry, params: PresetEntryUpdateParams) -> dict[str, object]:
+def _entry_changes(entry: PresetEntry, params: PresetEntryUpdateParams) -> dict[str, Any]:
     """The fields an update may change; built-in entries only `enabled` and `order`."""
     if entry.kind.is_built_in and (params.display_name is not None or params.text is not None):
         raise InvalidParams(f"built-in preset entry '{entry.entry_id}' cannot be edited as custom text")
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if params.display_name is not None:
         changes["display_name"] = params.display_name.strip()
     if params.text is not None:

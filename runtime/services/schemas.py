@@ -19,6 +19,7 @@ from runtime.store.schemas import SCHEMAS
 
 
 async def create_schema(services: Services, params: SchemaCreateParams) -> Schema:
+    """Store a state schema: named, typed fields with defaults."""
     schema_id = require_id(params.schema_id, "schema_id")
     validate_state_fields(params.fields)
     schema = Schema(schema_id, params.display_name, params.tags, params.fields)
@@ -28,15 +29,20 @@ async def create_schema(services: Services, params: SchemaCreateParams) -> Schem
 
 
 async def get_schema(services: Services, params: SchemaIdParams) -> Schema:
+    """One state schema."""
     return await services.store.read(lambda cursor: SCHEMAS.require(cursor, params.schema_id))
 
 
 async def list_schemas(services: Services) -> SchemasListed:
+    """Every state schema, sorted by id."""
     return SchemasListed(await services.store.read(SCHEMAS.list))
 
 
 async def update_schema(services: Services, params: SchemaUpdateParams) -> Schema:
-    """Omitted fields keep their value; a given `fields` map replaces the stored one whole."""
+    """Rename a state schema or replace its fields.
+
+    Omitted fields keep their value; a given `fields` map replaces the stored one whole.
+    """
     if params.fields is not None:
         validate_state_fields(params.fields)
     changes = given_changes(params, ("display_name", "tags", "fields"))
@@ -44,6 +50,7 @@ async def update_schema(services: Services, params: SchemaUpdateParams) -> Schem
 
 
 async def delete_schema(services: Services, params: SchemaIdParams) -> SchemaDeleted:
+    """Delete a state schema (refused while anything uses it)."""
     schema_id = params.schema_id
 
     def delete(cursor: Cursor) -> None:

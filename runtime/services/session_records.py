@@ -73,6 +73,8 @@ def _require_character(cursor: Cursor, session_id: str, character_id: str) -> Se
 async def get_session_character(
     services: Services, session_id: str, params: SessionCharacterIdParams
 ) -> SessionCharacter:
+    """One of the session's own characters (those the Director brought in during play)."""
+
     def read(cursor: Cursor) -> SessionCharacter:
         session = SESSIONS.require(cursor, session_id)
         return session_character_payload(_require_character(cursor, session_id, params.session_character_id), session)
@@ -81,7 +83,10 @@ async def get_session_character(
 
 
 async def list_session_characters(services: Services, session_id: str) -> SessionCharactersListed:
-    """Ordered by `created_at_ms`, then id (R13)."""
+    """The session's own characters, in the order they appeared.
+
+    Ordered by `created_at_ms`, then id (R13).
+    """
 
     def read(cursor: Cursor) -> SessionCharactersListed:
         session = SESSIONS.require(cursor, session_id)
@@ -94,7 +99,10 @@ async def list_session_characters(services: Services, session_id: str) -> Sessio
 async def update_session_character(
     services: Services, session: SessionRecord, params: SessionCharacterUpdateParams
 ) -> SessionChange[SessionCharacter]:
-    """Rewrite the card's four texts and its `updated_at_ms`."""
+    """Rewrite one of the session's own characters: name, personality, style, system prompt.
+
+    Rewrite the card's four texts and its `updated_at_ms`.
+    """
     now = services.clock.now_ms()
 
     def write(cursor: Cursor) -> SessionCharacterRecord:
@@ -117,7 +125,10 @@ async def update_session_character(
 async def delete_session_character(
     services: Services, session: SessionRecord, params: SessionCharacterIdParams
 ) -> SessionChange[SessionCharacterDeleted]:
-    """Delete the card and forget the id in the snapshot: active characters, its state and memory."""
+    """Remove one of the session's own characters.
+
+    Delete the card and forget the id in the snapshot: active characters, its state and memory.
+    """
     character_id = params.session_character_id
     changed = attrs.evolve(
         session,
@@ -148,7 +159,10 @@ def _without_character(world: WorldState, character_id: str) -> WorldState:
 async def enter_scene(
     services: Services, session: SessionRecord, params: SessionCharacterIdParams
 ) -> SessionChange[SessionCharacter]:
-    """Append the id to `active_characters` unless it is there; bumps the session's `updated_at_ms`."""
+    """Put a session character into the current scene.
+
+    Append the id to `active_characters` unless it is there; bumps the session's `updated_at_ms`.
+    """
     world = session.snapshot.world_state
     if params.session_character_id not in world.active_characters:
         world = attrs.evolve(world, active_characters=[*world.active_characters, params.session_character_id])
@@ -158,7 +172,10 @@ async def enter_scene(
 async def leave_scene(
     services: Services, session: SessionRecord, params: SessionCharacterIdParams
 ) -> SessionChange[SessionCharacter]:
-    """Remove the id from `active_characters`; bumps the session's `updated_at_ms`."""
+    """Take a session character out of the current scene.
+
+    Remove the id from `active_characters`; bumps the session's `updated_at_ms`.
+    """
     world = apply_state_op(session.snapshot.world_state, RemoveActiveCharacter(params.session_character_id))
     return await _move_character(services, session, params.session_character_id, world)
 
@@ -192,12 +209,18 @@ def _require_message(cursor: Cursor, session_id: str, message_id: str) -> Sessio
 
 
 async def get_message(services: Services, session_id: str, params: SessionMessageIdParams) -> SessionMessage:
-    """Only checks that the message belongs to the session (§6.16), not that the session exists."""
+    """One message of the session's transcript.
+
+    Only checks that the message belongs to the session (§6.16), not that the session exists.
+    """
     return await services.store.read(lambda cursor: _require_message(cursor, session_id, params.message_id))
 
 
 async def list_messages(services: Services, session_id: str) -> SessionMessagesListed:
-    """Ordered by `sequence`."""
+    """The session's transcript, in order.
+
+    Ordered by `sequence`.
+    """
 
     def read(cursor: Cursor) -> SessionMessagesListed:
         SESSIONS.require(cursor, session_id)
@@ -209,7 +232,10 @@ async def list_messages(services: Services, session_id: str) -> SessionMessagesL
 async def create_message(
     services: Services, session: SessionRecord, params: SessionMessageCreateParams
 ) -> SessionChange[SessionMessage]:
-    """Append after the highest sequence, at the snapshot's turn, with id `session-message-N` (R1)."""
+    """Add a message to the session's transcript, after the last one.
+
+    Append after the highest sequence, at the snapshot's turn, with id `session-message-N` (R1).
+    """
     now = services.clock.now_ms()
     changed = attrs.evolve(session, updated_at_ms=now)
     session_id = session.session_id
@@ -239,7 +265,10 @@ async def create_message(
 async def update_message(
     services: Services, session: SessionRecord, params: SessionMessageUpdateParams
 ) -> SessionChange[SessionMessage]:
-    """Rewrite kind, speaker and text; sequence and turn stay."""
+    """Rewrite a message of the session's transcript.
+
+    Rewrite kind, speaker and text; sequence and turn stay.
+    """
     now = services.clock.now_ms()
     changed = attrs.evolve(session, updated_at_ms=now)
 
@@ -262,6 +291,7 @@ async def update_message(
 async def delete_message(
     services: Services, session: SessionRecord, params: SessionMessageIdParams
 ) -> SessionChange[SessionMessageDeleted]:
+    """Remove a message from the session's transcript."""
     changed = attrs.evolve(session, updated_at_ms=services.clock.now_ms())
 
     def write(cursor: Cursor) -> None:

@@ -123,6 +123,8 @@ async def load_session(services: Services, session_id: str) -> SessionRecord:
 
 
 async def get_session(services: Services, session_id: str) -> SessionDetail:
+    """The session named by the envelope's `session_id`: its settings, runtime snapshot and transcript."""
+
     def read(cursor: Cursor) -> SessionDetail:
         return read_session_detail(cursor, SESSIONS.require(cursor, session_id))
 
@@ -135,14 +137,17 @@ async def list_sessions(services: Services) -> SessionsListed:
 
 
 async def get_variables(services: Services, session_id: str) -> SessionVariables:
+    """The session's variables: custom ones, the player's state and each character's state."""
     return session_variables((await load_session(services, session_id)).snapshot)
 
 
 async def get_config(services: Services, session_id: str) -> SessionConfig:
+    """Which api group and preset the session uses."""
     return session_config(await load_session(services, session_id))
 
 
 async def get_runtime_snapshot(services: Services, session_id: str) -> RuntimeSnapshotPayload:
+    """The session's runtime snapshot: current node, state, active characters, memories."""
     return RuntimeSnapshotPayload((await load_session(services, session_id)).snapshot)
 
 
@@ -175,7 +180,10 @@ async def suggest_session_replies(
 async def rename_session(
     services: Services, session: SessionRecord, params: SessionUpdateParams
 ) -> SessionChange[SessionDetail]:
-    """`session.update`: only the display name changes, and `updated_at_ms`."""
+    """Rename the session.
+
+    Only the display name changes, and `updated_at_ms`.
+    """
     changed = attrs.evolve(session, display_name=params.display_name, updated_at_ms=services.clock.now_ms())
 
     def write(cursor: Cursor) -> SessionDetail:
@@ -188,7 +196,9 @@ async def rename_session(
 async def set_player_profile(
     services: Services, session: SessionRecord, params: SetPlayerProfileParams
 ) -> SessionChange[SessionDetail]:
-    """With an id: that profile (40404 if missing) and its description; without: none and `""`.
+    """Play the session as a stored player profile, or as no one.
+
+    With an id: that profile (40404 if missing) and its description; without: none and `""`.
 
     `player_state` is never touched.
     """
@@ -209,7 +219,10 @@ async def set_player_profile(
 async def update_player_description(
     services: Services, session: SessionRecord, params: UpdatePlayerDescriptionParams
 ) -> SessionChange[PlayerDescriptionUpdated]:
-    """Set the snapshot's description and clear the profile (prompts then say `User`)."""
+    """Set the player's description in the session directly (no profile).
+
+    Set the snapshot's description and clear the profile (prompts then say `User`).
+    """
     snapshot = attrs.evolve(session.snapshot, player_description=params.player_description)
     changed = attrs.evolve(session, player_profile_id=None, snapshot=snapshot, updated_at_ms=services.clock.now_ms())
     await services.store.write(lambda cursor: save_session(cursor, changed))
@@ -238,7 +251,10 @@ async def update_variables(
 async def update_config(
     services: Services, session: SessionRecord, params: UpdateSessionConfigParams
 ) -> SessionChange[SessionConfig]:
-    """Omitted ids keep their value; given ids are trimmed and must exist (40404)."""
+    """Change which api group and preset the session uses.
+
+    Omitted ids keep their value; given ids are trimmed and must exist (40404).
+    """
     api_group_id = None if params.api_group_id is None else require_id(params.api_group_id, "api_group_id")
     preset_id = None if params.preset_id is None else require_id(params.preset_id, "preset_id")
     now = services.clock.now_ms()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import trio
@@ -83,7 +84,9 @@ async def generate_plan(services: Services, params: GeneratePlanParams) -> Story
 
 
 async def create_story(services: Services, params: StoryCreateParams) -> Story:
-    """Checks, in order: resource, world schema, player schema (40404), the graph (story rules,
+    """Store a story from a graph written by hand, after checking it with the story rules.
+
+    Checks, in order: resource, world schema, player schema (40404), the graph (story rules,
     R11), the common variables; then stores `story-N`."""
     now = services.clock.now_ms()
 
@@ -114,24 +117,28 @@ async def create_story(services: Services, params: StoryCreateParams) -> Story:
 
 
 async def get_story(services: Services, params: StoryIdParams) -> Story:
+    """One story with its graph."""
     return await services.store.read(
         lambda cursor: read_story_payload(cursor, STORIES.require(cursor, params.story_id))
     )
 
 
 async def list_stories(services: Services) -> StoriesListed:
+    """Every story's summary, sorted by id."""
     records = await services.store.read(STORIES.list)
     return StoriesListed([story_summary(record) for record in records])
 
 
 async def update_story(services: Services, params: StoryUpdateParams) -> Story:
-    """Rename (a blank name keeps the stored one) and/or replace the common variables, which
+    """Rename a story or replace its common variables.
+
+    Rename (a blank name keeps the stored one) and/or replace the common variables, which
     are validated; bumps `updated_at_ms`."""
     now = services.clock.now_ms()
 
     def update(cursor: Cursor) -> Story:
         record = STORIES.require(cursor, params.story_id)
-        changes: dict[str, object] = {"updated_at_ms": now}
+        changes: dict[str, Any] = {"updated_at_ms": now}
         if params.display_name is not None and params.display_name.strip():
             changes["display_name"] = params.display_name.strip()
         if params.common_variables is not None:
@@ -188,7 +195,10 @@ def _refuse_stranding(cursor: Cursor, story_id: str, graph: StoryGraph) -> None:
 
 
 async def delete_story(services: Services, params: StoryIdParams) -> StoryDeleted:
-    """40909 while sessions use the story (checked before existence); schemas stay."""
+    """Delete a story (refused while sessions play it).
+
+    40909 while sessions use the story (checked before existence); schemas stay.
+    """
     story_id = params.story_id
 
     def delete(cursor: Cursor) -> None:
@@ -223,7 +233,9 @@ def _validate_variables(
 
 
 async def generate_story(services: Services, params: StoryGenerateParams) -> Story:
-    """Draft start, continue while building, finalize, then delete the draft (its schemas stay
+    """Generate a whole story in one call: the Architect builds every section of the graph.
+
+    Draft start, continue while building, finalize, then delete the draft (its schemas stay
     with the story). On any failure the draft and its schemas are deleted before re-raising."""
     owner = draft_owner(services)
     draft = await start_draft(

@@ -57,6 +57,7 @@ def _plan_or_none(planned_story: str | None) -> str | None:
 
 
 async def create_story_resources(services: Services, params: StoryResourcesCreateParams) -> StoryResources:
+    """Store the inputs of story generation: concept, characters, lorebooks, schema seeds."""
     _require_characters(params.character_ids)
 
     def insert(cursor: Cursor) -> StoryResourcesRecord:
@@ -79,17 +80,22 @@ async def create_story_resources(services: Services, params: StoryResourcesCreat
 
 
 async def get_story_resources(services: Services, params: StoryResourcesIdParams) -> StoryResources:
+    """One story-resources bundle."""
     record = await services.store.read(lambda cursor: STORY_RESOURCES.require(cursor, params.resource_id))
     return resources_payload(record)
 
 
 async def list_story_resources(services: Services) -> StoryResourcesListed:
+    """Every story-resources bundle, sorted by id."""
     records = await services.store.read(STORY_RESOURCES.list)
     return StoryResourcesListed([resources_payload(record) for record in records])
 
 
 async def update_story_resources(services: Services, params: StoryResourcesUpdateParams) -> StoryResources:
-    """Omitted fields keep their stored value; seeds cannot be cleared (§6.1)."""
+    """Change a story-resources bundle.
+
+    Omitted fields keep their stored value; seeds cannot be cleared (§6.1).
+    """
     if params.character_ids is not None:
         _require_characters(params.character_ids)
     changes = given_changes(
@@ -116,6 +122,7 @@ async def update_story_resources(services: Services, params: StoryResourcesUpdat
 
 
 async def delete_story_resources(services: Services, params: StoryResourcesIdParams) -> StoryResourcesDeleted:
+    """Delete a story-resources bundle (refused while a draft uses it)."""
     resource_id = params.resource_id
 
     def delete(cursor: Cursor) -> None:

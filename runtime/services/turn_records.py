@@ -98,3 +98,21 @@ async def record_failed_turn(services: Services, record: TurnRecord) -> None:
         await services.store.write(functools.partial(insert_turn_record, record=record), session_data_only=True)
     except DramaturgError as exc:
         log.warning("turn_record_not_written", extra={"session_id": record.session_id, "error": exc.message})
+
+
+def log_turn_ended(record: TurnRecord) -> None:
+    """The `turn` log line of an attempt that has ended: completed at INFO, failed at WARNING (with
+    the stage it failed in and the error code the client got)."""
+    fields = {
+        "session_id": record.session_id,
+        "story_id": record.story_id,
+        "turn_index": record.turn_index,
+        "outcome": record.outcome.value,
+        "stage": record.failed_stage,
+        "error_code": record.error_code,
+        "duration_ms": round(record.duration_ms, 1),
+        "llm_calls": record.llm_calls,
+        "node": record.node_after or record.node_before,
+    }
+    level = logging.INFO if record.outcome is TurnRecordOutcome.COMPLETED else logging.WARNING
+    log.log(level, "turn", extra={key: value for key, value in fields.items() if value is not None})

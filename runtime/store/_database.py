@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,7 +34,7 @@ import duckdb
 import outcome
 import trio
 
-from runtime.errors import BackendError, DramaturgError
+from runtime.errors import BackendError, DatabaseInUse, DramaturgError, StorageUnavailable
 from runtime.store._migrations import apply_migrations
 from runtime.store._read_cache import MISSING, ReadCache
 
@@ -127,7 +128,7 @@ class Store:
             # new read's would be, and a thousand sessions starting at once read it only once.
             await flight.landed.wait()
             if flight.value is not MISSING:
-                return flight.value  # type: ignore[no-any-return]
+                return flight.value
         flight = self._flights[key] = _Flight(token)
         try:
             flight.value = value = await self._read_with(query, self._shared_reads)
@@ -161,7 +162,7 @@ class Store:
         with trio.CancelScope(shield=True):  # the writer answers promptly; don't lose the reply
             await reply.done.wait()
         assert reply.result is not None
-        return reply.result.unwrap()  # type: ignore[no-any-return]
+        return reply.result.unwrap()
 
 
 @contextlib.asynccontextmanager
@@ -186,15 +187,28 @@ OWNER_ONLY_DIR = 0o700
 OWNER_ONLY_FILE = 0o600
 
 
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*\(PID (\d+)\)")
+
+
 def _connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
-    _make_private_dir(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise StorageUnavailable(data_dir, "it is a file, not a folder")
+    try:
+        _make_private_dir(data_dir)
+    except OSError as exc:
+        raise StorageUnavailable(data_dir, f"cannot create the folder ({exc.strerror})") from exc
     path = data_dir / DATABASE_FILE_NAME
     try:
         connection = duckdb.connect(str(path))
         # The database holds api keys: only its owner may read it (DuckDB creates it 0644).
         path.chmod(OWNER_ONLY_FILE)
-    except duckdb.Error as exc:
-        raise BackendError(f"cannot open the database in {data_dir}: {storage_detail(exc)}") from exc
+    except duckdb.IOException as exc:
+        if (holder := LOCK_HOLDER.search(str(exc))) is not None or "Could not set lock" in str(exc):
+            raise DatabaseInUse(data_dir, int(holder.group(1)) if holder else None) from exc
+        raise StorageUnavailable(data_dir, storage_detail(exc)) from exc
+    except (duckdb.Error, OSError) as exc:
+        reason = storage_detail(exc) if isinstance(exc, duckdb.Error) else str(exc.strerror)
+        raise StorageUnavailable(data_dir, reason) from exc
     connection.execute(f"SET threads = {DUCKDB_THREADS}")
     connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
     apply_migrations(connection)
@@ -342,6 +356,13 @@ STORAGE_FAILURE = "storage failure (the server log has the details)"
 """The whole message a client gets: DuckDB's own text may quote the stored document, keys included."""
 
 STORAGE_DETAIL_CHARS = 300
+
+
+def scalar(cursor: Cursor, sql: str, params: Sequence[object] = ()) -> Any:
+    """The first column of the one row `sql` answers (a count, an EXISTS or a max always has one)."""
+    row = cursor.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return row[0]
 
 
 def storage_detail(exc: duckdb.Error) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -10,7 +11,7 @@ import duckdb
 
 from runtime.codec import CODEC
 from runtime.errors import Conflict, NotFound
-from runtime.store._database import insert_rows
+from runtime.store._database import insert_rows, scalar
 from runtime.store._ids import allocate_id
 
 R = TypeVar("R")
@@ -63,13 +64,13 @@ class DocumentTable(Generic[R]):
         rows = cursor.execute(f"SELECT doc FROM {self.table}{clause} ORDER BY {order}", params or []).fetchall()
         return [self.decode(row[0]) for row in rows]
 
-    def ids(self, cursor: Cursor) -> list[str]:
+    def ids(self, cursor: Cursor) -> builtins.list[str]:
         rows = cursor.execute(f"SELECT {self.key} FROM {self.table} ORDER BY {self.key}").fetchall()
         return [row[0] for row in rows]
 
-    def count(self, cursor: Cursor, where: str = "", params: list[object] | None = None) -> int:
+    def count(self, cursor: Cursor, where: str = "", params: builtins.list[object] | None = None) -> int:
         clause = f" WHERE {where}" if where else ""
-        return cursor.execute(f"SELECT count(*) FROM {self.table}{clause}", params or []).fetchone()[0]
+        return int(scalar(cursor, f"SELECT count(*) FROM {self.table}{clause}", params or []))
 
     def insert(self, cursor: Cursor, record_id: str, record: R) -> None:
         values = self._row(record_id, record)
@@ -108,7 +109,8 @@ class DocumentTable(Generic[R]):
 
     def change(self, cursor: Cursor, record_id: str, changes: Mapping[str, Any]) -> R:
         """Apply `changes` to the stored record (NotFound if there is none), save it and return it."""
-        record = attrs.evolve(self.require(cursor, record_id), **changes)
+        # Every R is an attrs class; the attrs mypy plugin cannot see that through a TypeVar.
+        record = attrs.evolve(self.require(cursor, record_id), **changes)  # type: ignore[misc]
         self.update(cursor, record_id, record)
         return record
 
@@ -197,4 +199,4 @@ class NewDocument:
                 f" AS new_rows ({columns}, required_value)"
                 f" WHERE required_value IN (SELECT {required.key} FROM {required.table})"
             )
-        return cursor.execute(sql, params).fetchone()[0]
+        return int(scalar(cursor, sql, params))

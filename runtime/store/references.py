@@ -6,11 +6,11 @@ promoted columns only, so they hold for references added by any family, now or l
 
 from __future__ import annotations
 
-from runtime.store._database import Cursor
+from runtime.store._database import Cursor, scalar
 
 
 def _any(cursor: Cursor, sql: str, record_id: str) -> bool:
-    return cursor.execute(f"SELECT EXISTS ({sql})", [record_id] * sql.count("?")).fetchone()[0]
+    return bool(scalar(cursor, f"SELECT EXISTS ({sql})", [record_id] * sql.count("?")))
 
 
 def api_in_api_groups(cursor: Cursor, api_id: str) -> bool:

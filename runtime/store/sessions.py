@@ -7,6 +7,7 @@ session is never seen (it is "not found"). Runs on a cursor, in a worker thread.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -14,7 +15,7 @@ import attrs
 
 from runtime.codec import CODEC
 from runtime.model.sessions import SessionCharacterRecord, SessionMessage, SessionRecord
-from runtime.store._database import Cursor, insert_rows
+from runtime.store._database import Cursor, insert_rows, scalar
 from runtime.store._documents import DocumentTable
 
 R = TypeVar("R")
@@ -71,7 +72,7 @@ class SessionScopedTable(Generic[R]):
     def insert(self, cursor: Cursor, session_id: str, record: R) -> None:
         self.insert_many(cursor, session_id, [record])
 
-    def insert_many(self, cursor: Cursor, session_id: str, records: list[R]) -> None:
+    def insert_many(self, cursor: Cursor, session_id: str, records: builtins.list[R]) -> None:
         """Insert the records with multi-row statements (nothing when there are none)."""
         if not records:
             return
@@ -134,10 +135,9 @@ SESSION_CHARACTERS = SessionScopedTable(
 
 def next_message_sequence(cursor: Cursor, session_id: str) -> int:
     """The highest sequence of the session's messages plus one; 0 when it has none."""
-    row = cursor.execute(
-        "SELECT coalesce(max(sequence) + 1, 0) FROM session_messages WHERE session_id = ?", [session_id]
-    ).fetchone()
-    return int(row[0])
+    return int(
+        scalar(cursor, "SELECT coalesce(max(sequence) + 1, 0) FROM session_messages WHERE session_id = ?", [session_id])
+    )
 
 
 def message_id_taken(cursor: Cursor, message_id: str) -> bool:

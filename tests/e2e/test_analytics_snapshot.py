@@ -144,7 +144,7 @@ async def test_dramaturg_snapshot_without_a_server_says_so_in_one_line(capsys: p
         url = f"http://127.0.0.1:{unused.getsockname()[1]}"
     status = await trio.to_thread.run_sync(main, ["snapshot", "--server", url])
     out, err = capsys.readouterr()
-    assert status == 1 and out == ""
+    assert status == 2 and out == ""
     assert err.startswith(f"dramaturg snapshot: no answer from {url}") and err.count("\n") == 1
 
 

@@ -44,6 +44,7 @@ ROUTES = [
     ("GET", "/download/character%3Ax/cover", {}, b""),
     ("GET", "/assets/app.js", {}, b""),
     ("GET", "/workspace/dashboard", {}, b""),
+    ("GET", "/openrpc.json", {}, b""),
     ("POST", "/logout", {}, b""),
 ]
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import trio
 
-from tests.e2e.test_characters import CONTENT, PNG, card, create_schema, stored_blob_ids, upload_cover
+from tests.e2e.test_characters import CONTENT, PNG, WEBP, card, create_schema, stored_blob_ids, upload_cover
 from tests.support.server import RpcClient, RunningServer, start_server
 
 CHR_MIME = "application/x-sillystage-character-card"
@@ -125,18 +125,18 @@ async def test_cover_is_downloaded_with_its_type_and_file_name(rpc: RpcClient) -
 
 
 @pytest.mark.parametrize(
-    ("sent", "content_type", "file_name"),
+    ("data", "sent", "content_type", "file_name"),
     [
-        ("image/png", "image/png", "cover.png"),
-        ("image/jpeg", "image/jpeg", "cover.jpg"),
-        ("image/webp ;q=1", "image/webp", "cover.webp"),
+        (PNG, "image/png", "image/png", "cover.png"),
+        (JPEG, "image/jpeg", "image/jpeg", "cover.jpg"),
+        (WEBP, "image/webp ;q=1", "image/webp", "cover.webp"),
     ],
 )
 async def test_cover_file_name_defaults_from_the_type(
-    rpc: RpcClient, sent: str, content_type: str, file_name: str
+    rpc: RpcClient, data: bytes, sent: str, content_type: str, file_name: str
 ) -> None:
     await merchant(rpc)
-    response = await post(rpc.http, "/upload/character%3Amerchant/cover", PNG, {"Content-Type": sent})
+    response = await post(rpc.http, "/upload/character%3Amerchant/cover", data, {"Content-Type": sent})
     assert (response.json()["file_name"], response.json()["content_type"]) == (file_name, content_type)
 
 
@@ -156,6 +156,23 @@ async def test_replacing_a_cover_serves_the_new_one_and_deletes_the_old_blob(ser
         ({"Content-Type": "image/gif"}, PNG, "invalid character cover payload: unsupported content type 'image/gif'"),
         ({}, PNG, "invalid character cover payload: unsupported content type 'application/octet-stream'"),
         ({"Content-Type": "image/png"}, b"", "invalid character cover payload: cover bytes must not be empty"),
+        (
+            {"Content-Type": "image/png"},
+            b"hello, this is not a picture at all\n",
+            "invalid character cover payload: the bytes are not a PNG, JPEG or WebP image"
+            " (found text starting 'hello, this is not a pic')",
+        ),
+        (
+            {"Content-Type": "image/webp"},
+            b"GIF89a" + bytes(20),
+            "invalid character cover payload: the bytes are not a PNG, JPEG or WebP image (found a GIF image)",
+        ),
+        (
+            {"Content-Type": "image/jpeg"},
+            bytes([0, 1, 2, 250, 251, 252, 253, 254, 255]),
+            "invalid character cover payload: the bytes are not a PNG, JPEG or WebP image"
+            " (found bytes starting 00 01 02 fa fb fc fd fe)",
+        ),
     ],
 )
 async def test_bad_cover_uploads_are_refused_and_change_nothing(
@@ -165,6 +182,14 @@ async def test_bad_cover_uploads_are_refused_and_change_nothing(
     response = await post(rpc.http, "/upload/character%3Amerchant/cover", body, headers)
     assert (response.status_code, response.json()) == (400, {"code": -32602, "message": message})
     assert (await rpc.result("character.get", {"character_id": "merchant"}))["cover_file_name"] is None
+
+
+async def test_a_cover_is_stored_as_the_type_its_bytes_are(rpc: RpcClient) -> None:
+    await merchant(rpc)
+    response = await post(rpc.http, "/upload/character%3Amerchant/cover", JPEG, {"Content-Type": "image/png"})
+    assert (response.json()["content_type"], response.json()["file_name"]) == ("image/jpeg", "cover.jpg")
+    download = await rpc.http.get("/download/character%3Amerchant/cover")
+    assert (download.content, download.headers["content-type"]) == (JPEG, "image/jpeg")
 
 
 async def test_content_type_is_checked_before_the_body_and_the_character(rpc: RpcClient) -> None:

@@ -22,6 +22,7 @@ CONTENT = {
 }
 SCHEMA = {"schema_id": "s", "display_name": "S", "fields": {}}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+WEBP = b"RIFF" + (36).to_bytes(4, "little") + b"WEBPVP8 " + bytes(28)
 
 
 def card(**changes: Any) -> dict[str, Any]:
@@ -172,7 +173,7 @@ async def test_list_is_sorted_by_id_and_carries_summaries(rpc: RpcClient) -> Non
     await create_schema(rpc)
     for character_id in ("b", "a", "c"):
         await rpc.result("character.create", {"content": card(id=character_id)})
-    await upload_cover(rpc, "b", content_type="image/webp")
+    await upload_cover(rpc, "b", WEBP, content_type="image/webp")
     listed = await rpc.result("character.list")
     assert [summary["character_id"] for summary in listed["characters"]] == ["a", "b", "c"]
     assert listed["characters"][1] == {

@@ -178,3 +178,10 @@ async def test_rpc_discover_describes_every_method(rpc: RpcClient) -> None:
     provider = next(param for param in create["params"] if param["name"] == "provider")
     assert provider["schema"] == {"type": "string", "enum": ["open_ai", "anthropic"]}
     assert result["components"]["schemas"]["Api"]["properties"]["has_api_key"] == {"type": "boolean"}
+
+
+async def test_the_openrpc_document_is_also_served_at_a_path(rpc: RpcClient) -> None:
+    response = await rpc.http.get("/openrpc.json")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    discovered = await rpc.result("rpc.discover")
+    assert {"type": "openrpc", **response.json()} == discovered

@@ -40,7 +40,7 @@ class SchemaValues:
             for part in schema["allOf"]:
                 merged.update(self.example(part, pick, depth + 1))
             return merged
-        kind = schema.get("type")
+        kind: str = schema.get("type", "")
         if kind == "object":
             return self._object_example(schema, pick, depth)
         if kind == "array":
@@ -66,7 +66,7 @@ class SchemaValues:
             if None in kinds and not kinds - {None}:
                 return None
             return [[]] if "array" not in kinds else {"unexpected": True}
-        kind = schema.get("type")
+        kind: str = schema.get("type", "")
         return {
             "string": 5,
             "integer": "5",
@@ -97,7 +97,7 @@ class SchemaValues:
             return st.tuples(*parts).map(
                 lambda values: {k: v for value in values if isinstance(value, dict) for k, v in value.items()}
             )
-        kind = schema.get("type")
+        kind: str = schema.get("type", "")
         if kind == "object":
             return self._object_strategy(schema, hostile, nested)
         if kind == "array":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transport.cli import build_parser, settings_from, with_generated_token
+from transport.cli import build_parser, settings_from
+from transport.serve_command import with_generated_token
 from transport.settings import Settings
 
 

@@ -44,9 +44,7 @@ def test_the_command_refuses_with_one_line_and_status_2_before_opening_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = tmp_path / "data"
-    with pytest.raises(SystemExit) as exited:
-        main(["serve", "--listen", "192.0.2.1:8080", "--data-dir", str(data_dir)])
-    assert exited.value.code == 2
+    assert main(["serve", "--listen", "192.0.2.1:8080", "--data-dir", str(data_dir)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("dramaturg: refusing to listen on 192.0.2.1:8080")
@@ -71,7 +69,9 @@ async def test_run_server_refuses_before_opening_the_store(tmp_path: Path) -> No
         (["--body-timeout-s", "0"], "--body-timeout-s: expected a positive number of seconds"),
     ],
 )
-def test_bad_security_flags_are_refused_by_name(tmp_path: Path, args: list[str], message: str) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["serve", "--data-dir", str(tmp_path / "data"), *args])
-    assert str(exited.value.code).startswith(message)
+def test_bad_security_flags_are_refused_by_name(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--data-dir", str(tmp_path / "data"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dramaturg: {message}") and err.count("\n") == 1

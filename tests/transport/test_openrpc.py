@@ -9,9 +9,12 @@ import pytest
 
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
+from runtime.services import apis
 from tests.support.openrpc_values import SchemaValues
+from transport.code_docs import first_paragraph
 from transport.methods import build_registry
 from transport.openrpc import describe
+from transport.registry import ALL_METHOD_NAMES, EXTENSION_METHOD_NAMES
 from transport.rpc import decode_params
 
 REGISTRY = build_registry()
@@ -68,3 +71,21 @@ def test_a_value_that_breaks_the_schema_is_refused(name: str) -> None:
         with pytest.raises(InvalidParams) as refused:
             decode_params(registered, {**valid, param["name"]: wrong})
         assert f"params.{param['name']}" in refused.value.message
+
+
+def test_every_method_has_a_summary_and_every_param_a_description() -> None:
+    """One source: the handler's docstring and the docstrings under the params' attrs fields."""
+    assert len(METHODS) == len(ALL_METHOD_NAMES) + len(EXTENSION_METHOD_NAMES) + 1  # and rpc.discover
+    for name, method in METHODS.items():
+        assert method.get("summary"), f"{name}: no summary"
+        assert "\n" not in method["summary"] and len(method["summary"]) <= 120, name
+        for param in method["params"]:
+            assert param.get("description"), f"{name}: params.{param['name']} has no description"
+
+
+def test_summaries_and_descriptions_come_from_the_docstrings() -> None:
+    assert METHODS["api.delete"]["summary"] == first_paragraph(apis.delete_api.__doc__)
+    params = {param["name"]: param for param in METHODS["api.update"]["params"]}
+    assert params["prices"]["description"] == "New prices; omitted keeps the stored ones, `null` removes them."
+    prices = DOCUMENT["components"]["schemas"]["ApiPrices"]["properties"]
+    assert "description" not in prices["currency"]  # a field without a docstring has none

@@ -27,6 +27,7 @@ from runtime.llm.anthropic_wire import AnthropicChatBody
 from runtime.llm.openai_wire import JSON_OBJECT_FORMAT, OpenAiChatBody
 from transport.llm_stub import _anthropic, _openai
 from transport.llm_stub._answer import MS_PER_S, plan_answer
+from transport.llm_stub._request_log import log_requests
 from transport.llm_stub._responses import INVALID_JSON_BODY, json_response, raw_response
 from transport.llm_stub._script import MODELS_SCRIPT_KEY, ReceivedRequest, RequestsListed, ScriptBook, ScriptParams
 from transport.llm_stub._settings import StubMode, StubSettings
@@ -48,6 +49,7 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
     """The stub over `book` (a fresh one by default), which holds queued steps and the request log."""
     app = QuartTrio(__name__, static_folder=None)
     app.config["RESPONSE_TIMEOUT"] = None
+    log_requests(app)
     script = book or ScriptBook()
 
     @app.post("/v1/chat/completions")

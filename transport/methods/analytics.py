@@ -13,7 +13,6 @@ METHODS = [
         "llm_usage_report",
         model.LlmUsageReport,
         forward(analytics.llm_usage),
-        summary="LLM calls by agent, api, model and day: calls, tokens, latency, failures, retries, repairs, cost.",
     ),
     Method(
         "analytics.play",
@@ -21,7 +20,6 @@ METHODS = [
         "play_report",
         model.PlayReport,
         forward(analytics.play),
-        summary="Turns and sessions by story, session and day: completions, failures by stage, durations.",
     ),
     Method(
         "analytics.node_visits",
@@ -29,7 +27,6 @@ METHODS = [
         "node_visits_report",
         model.NodeVisitsReport,
         forward(analytics.node_visits),
-        summary="How the sessions of one story moved through its graph: entries, turns and failures per node.",
     ),
     Method(
         "analytics.snapshot",
@@ -37,6 +34,5 @@ METHODS = [
         "analytics_snapshot",
         model.SnapshotWritten,
         forward_without_params(analytics.snapshot),
-        summary="Write a consistent copy of the database under <data-dir>/snapshots/ for any DuckDB client.",
     ),
 ]

@@ -44,7 +44,6 @@ METHODS = [
         "character_card_imported",
         cards.CharacterCardImported,
         forward(card_import.import_card),
-        summary="Import a V1/V2/V3 character card sent as JSON (Dramaturg extension); answers with the import report.",
     ),
     Method(
         "character.export_card",
@@ -52,6 +51,5 @@ METHODS = [
         "character_card_exported",
         cards.CharacterCardExported,
         forward(card_export.export_card),
-        summary="A character as a V3 (or V2) character card JSON (Dramaturg extension).",
     ),
 ]

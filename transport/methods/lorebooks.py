@@ -10,6 +10,7 @@ from transport.registry import Call, Method, NoParams, SessionUse, forward, forw
 
 
 async def _dry_run(call: Call, params: lore.LoreDryRunParams) -> lore.LoreDryRun:
+    """Which lorebook entries a prompt would get, and why, without playing a turn or changing anything."""
     return await dry_run_lore(call.services, params, call.session_id)
 
 
@@ -85,6 +86,5 @@ METHODS = [
         lore.LoreDryRun,
         _dry_run,
         session=SessionUse.OPTIONAL,
-        summary="Dramaturg: which lorebook entries a prompt would get, and why, without playing a turn",
     ),
 ]

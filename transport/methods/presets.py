@@ -8,6 +8,7 @@ from transport.registry import Call, Method, NoParams, SessionUse, forward, forw
 
 
 async def _preview_runtime(call: Call, params: model.PromptPreviewParams) -> model.PromptPreview:
+    """The prompt an agent would get now, compiled with a session's or a story's real data."""
     return await runtime_previews.preview_runtime(call.services, params, call.session_id)
 
 

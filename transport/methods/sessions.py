@@ -7,8 +7,9 @@ state (PROTOCOL §4.9). `session.run_turn` answers with the SSE stream of §4.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import trio
@@ -19,7 +20,7 @@ from runtime.model.stories import StartSessionParams
 from runtime.services import Services, session_records, sessions
 from runtime.services.session_owner import SessionOperation, SessionOwner, TurnAborted, TurnFrame, TurnSucceeded
 from runtime.services.session_turns import check_player_input
-from transport.registry import Call, Handler, Method, NoParams, Reply, RequestId, SessionUse
+from transport.registry import Call, Handler, Method, NoParams, Reply, RequestId, SessionUse, Streamed, StreamEnd
 from transport.sse import TurnFramer, ack_frame
 
 REQUIRED = SessionUse.REQUIRED
@@ -37,6 +38,7 @@ def _owner(call: Call) -> SessionOwner:
 def read(operation: Callable[[Services, str], Awaitable[Any]]) -> Handler:
     """A read of the envelope's session, without params."""
 
+    @functools.wraps(operation)  # its docstring is the method's summary
     async def handler(call: Call, params: NoParams) -> Any:
         return await operation(call.services, call.require_session())
 
@@ -46,6 +48,7 @@ def read(operation: Callable[[Services, str], Awaitable[Any]]) -> Handler:
 def read_with(operation: Callable[[Services, str, Any], Awaitable[Any]]) -> Handler:
     """A read of the envelope's session, with params."""
 
+    @functools.wraps(operation)  # its docstring is the method's summary
     async def handler(call: Call, params: Any) -> Any:
         return await operation(call.services, call.require_session(), params)
 
@@ -55,6 +58,7 @@ def read_with(operation: Callable[[Services, str, Any], Awaitable[Any]]) -> Hand
 def change(operation: SessionOperation[Any]) -> Handler:
     """A change of the envelope's session, applied by its owner after the earlier ones."""
 
+    @functools.wraps(operation)  # its docstring is the method's summary
     async def handler(call: Call, params: Any) -> Any:
         session_id = call.require_session()
         return await _owner(call).change(session_id, operation, params)
@@ -63,40 +67,49 @@ def change(operation: SessionOperation[Any]) -> Handler:
 
 
 async def start_session(call: Call, params: StartSessionParams) -> Reply:
+    """Start a session of a story; the new session's id comes back in the envelope's `session_id`."""
     started = await sessions.start_session(call.services, params)
     return Reply(started.payload, session_id=started.session_id)  # the new id travels in the envelope
 
 
 async def list_sessions(call: Call, params: NoParams) -> model.SessionsListed:
+    """Every session's summary, sorted by id."""
     return await sessions.list_sessions(call.services)
 
 
 async def delete_session(call: Call, params: NoParams) -> model.SessionDeleted:
+    """Delete the session with its transcript and session characters."""
     return await _owner(call).delete(call.require_session())
 
 
 async def update_variables(call: Call, params: model.UpdateVariablesParams) -> model.SessionVariables:
+    """Change the session's state with state operations (set, add, remove …)."""
     session_id = call.require_session()
     sessions.check_variable_update(params.update)  # before the session is looked up (§6.15)
     return await _owner(call).change(session_id, sessions.update_variables, params)
 
 
 async def suggest_replies(call: Call, params: model.SuggestRepliesParams) -> model.SuggestedReplies:
+    """Ask the Replyer for a few replies the player could give next."""
     sessions.check_reply_limit(params.limit)  # before anything else (§13)
     return await sessions.suggest_session_replies(call.services, call.require_session(), params)
 
 
-async def run_turn(call: Call, params: model.RunTurnParams) -> AsyncIterator[bytes]:
-    """Set the turn up (errors are unary answers, §4.8), then stream it (§4.1–§4.3)."""
+async def run_turn(call: Call, params: model.RunTurnParams) -> Streamed:
+    """Play one turn: the player's input goes in, the turn comes back as a Server-Sent-Events stream.
+
+    Set the turn up (errors are unary answers, §4.8), then stream it (§4.1–§4.3).
+    """
     session_id = call.require_session()
     check_player_input(params.player_input, call.services.limits.max_player_input_chars)
     frames = await _owner(call).start_turn(session_id, params.player_input)
-    return turn_stream(frames, call.request_id, session_id)
+    end = StreamEnd()
+    return Streamed(turn_stream(frames, call.request_id, session_id, end), end)
 
 
 async def turn_stream(
-    frames: trio.MemoryReceiveChannel[TurnFrame], request_id: RequestId, session_id: str
-) -> AsyncIterator[bytes]:
+    frames: trio.MemoryReceiveChannel[TurnFrame], request_id: RequestId, session_id: str, end: StreamEnd
+) -> AsyncGenerator[bytes, None]:
     """`ack`, `started`, one `message` per event, then `completed` or `failed`, and the end.
 
     The `ack` goes out at once; later frames are sent in small batches: a write goes out
@@ -116,6 +129,7 @@ async def turn_stream(
                 with trio.move_on_at(send_at):
                     frame = await frames.receive()
             except trio.EndOfChannel:
+                end.outcome = BackendError.code
                 yield b"".join([*chunk, framer.failed(BackendError.code, STOPPED_MID_TURN)])
                 return
             if frame is None:  # the batch is due
@@ -126,6 +140,7 @@ async def turn_stream(
                 send_at = trio.current_time() + FRAME_BATCH_S
             chunk.append(_encode(framer, frame))
             if isinstance(frame, (TurnSucceeded, TurnAborted)):
+                end.outcome = "ok" if isinstance(frame, TurnSucceeded) else frame.code
                 yield b"".join(chunk)
                 return
 
