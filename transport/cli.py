@@ -1,5 +1,5 @@
 """The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub, `import` and
-`export` move character cards to and from a running server, `snapshot` asks the running server for a
+`export` move character cards and lorebooks to and from a running server, `snapshot` asks the running server for a
 copy of its database."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import attrs
 import trio
 
 from transport.auth import GENERATE, generate_token, token_problem
-from transport.bulk_export import CardFormat, ExportOptions, run_export
+from transport.bulk_export import CardFormat, ExportOptions, LorebookFormat, run_export
 from transport.bulk_import import ImportOptions, run_import
 from transport.bulk_transfer import DEFAULT_JOBS, ServerTarget, url_for_listen
 from transport.cross_site import CrossSitePolicy
@@ -126,15 +126,26 @@ def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def add_card_parsers(commands: argparse._SubParsersAction) -> None:
-    imports = commands.add_parser("import", help="import character cards (PNG, JSON, CHARX) into a running server")
-    imports.add_argument("paths", nargs="+", type=Path, help="card files or folders (searched recursively)")
+    imports = commands.add_parser(
+        "import", help="import character cards (PNG, JSON, CHARX) and lorebooks (JSON) into a running server"
+    )
+    imports.add_argument(
+        "paths", nargs="+", type=Path, help="card and lorebook files or folders (searched recursively)"
+    )
     imports.add_argument("--schema-id", help="state schema of the imported characters (default: character-card)")
-    imports.add_argument("--details", action="store_true", help="print what became of every field of every card")
+    imports.add_argument("--details", action="store_true", help="print what became of every field of every file")
     imports.add_argument("--json-report", type=Path, help="also write every file's import report to this JSON file")
-    exports = commands.add_parser("export", help="export characters from a running server as card files")
-    exports.add_argument("character_ids", nargs="*", help="the characters to export (default: all)")
-    exports.add_argument("--out", type=Path, required=True, help="folder to write the cards to")
+    exports = commands.add_parser("export", help="export characters (or lorebooks) from a running server as files")
+    exports.add_argument("record_ids", nargs="*", help="the characters (or lorebooks) to export (default: all)")
+    exports.add_argument("--out", type=Path, required=True, help="folder to write the files to")
     exports.add_argument("--format", choices=[f.value for f in CardFormat], default=CardFormat.PNG.value)
+    exports.add_argument("--lorebooks", action="store_true", help="export lorebooks instead of characters")
+    exports.add_argument(
+        "--book-format",
+        choices=[f.value for f in LorebookFormat],
+        default=LorebookFormat.WORLD_INFO.value,
+        help="with --lorebooks: SillyTavern World Info ({id}.json) or CCv3 lorebook_v3 ({id}.lorebook_v3.json)",
+    )
     default_url = url_for_listen(_env("LISTEN") or Settings().listen)
     for command in (imports, exports):
         command.add_argument("--server", default=default_url, help="URL of the running server")
@@ -257,8 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = ImportOptions(server_target_from(args), args.schema_id, args.jobs, args.details, args.json_report)
         return trio.run(run_import, args.paths, options, sys.stdout)
     if args.command == "export":
-        export_options = ExportOptions(server_target_from(args), args.out, CardFormat(args.format), args.jobs)
-        return trio.run(run_export, args.character_ids, export_options, sys.stdout)
+        export_options = ExportOptions(
+            server_target_from(args),
+            args.out,
+            CardFormat(args.format),
+            args.jobs,
+            args.lorebooks,
+            LorebookFormat(args.book_format),
+        )
+        return trio.run(run_export, args.record_ids, export_options, sys.stdout)
     if args.command == "snapshot":
         return run_snapshot(args)
     return 2

@@ -29,37 +29,44 @@ class JsonLimits:
     max_depth: int = 64  # a card with an embedded book is about 5 levels deep
 
 
-def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits()) -> Any:
-    """The parsed value. Raises UnsafeJson for text that is too big, not JSON, too deep or not finite."""
+def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits(), subject: str = "card") -> Any:
+    """The parsed value. Raises UnsafeJson for text that is too big, not JSON, too deep or not
+    finite; `subject` names what the JSON is in the message (`the card JSON is …`)."""
     if len(text) > limits.max_bytes:
-        raise UnsafeJson(f"the card JSON is {len(text)} bytes, over the limit of {limits.max_bytes}")
+        raise UnsafeJson(f"the {subject} JSON is {len(text)} bytes, over the limit of {limits.max_bytes}")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UnsafeJson(f"the card JSON is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+            raise UnsafeJson(f"the {subject} JSON is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     try:
-        value = json.loads(text.removeprefix(UTF8_BOM), parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = json.loads(
+            text.removeprefix(UTF8_BOM),
+            parse_constant=lambda name: _refuse_constant(name, subject),
+            parse_float=lambda number: _finite_float(number, subject),
+        )
     except json.JSONDecodeError as exc:
-        raise UnsafeJson(f"the card is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+        raise UnsafeJson(
+            f"the {subject} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from exc
     except RecursionError as exc:
-        raise UnsafeJson(f"the card JSON is nested more than {limits.max_depth} levels deep") from exc
-    check_json_value(value, limits)
+        raise UnsafeJson(f"the {subject} JSON is nested more than {limits.max_depth} levels deep") from exc
+    check_json_value(value, limits, subject)
     return value
 
 
-def _refuse_constant(name: str) -> float:
-    raise UnsafeJson(f"the card JSON holds {name}, which is not a JSON number")
+def _refuse_constant(name: str, subject: str) -> float:
+    raise UnsafeJson(f"the {subject} JSON holds {name}, which is not a JSON number")
 
 
-def _finite_float(text: str) -> float:
+def _finite_float(text: str, subject: str) -> float:
     number = float(text)
     if not math.isfinite(number):
-        raise UnsafeJson(f"the card JSON holds the number {text[:40]}, too large to represent")
+        raise UnsafeJson(f"the {subject} JSON holds the number {text[:40]}, too large to represent")
     return number
 
 
-def check_json_value(value: Any, limits: JsonLimits = JsonLimits()) -> None:
+def check_json_value(value: Any, limits: JsonLimits = JsonLimits(), subject: str = "card") -> None:
     """Raise UnsafeJson when `value` nests deeper than the limit or holds a non-finite number.
 
     Walks without recursion: a hostile value must not exhaust the stack here either.
@@ -69,10 +76,10 @@ def check_json_value(value: Any, limits: JsonLimits = JsonLimits()) -> None:
     while pending:
         item, depth = pending.pop()
         if isinstance(item, float) and not math.isfinite(item):
-            raise UnsafeJson("the card JSON holds a number that is not finite")
+            raise UnsafeJson(f"the {subject} JSON holds a number that is not finite")
         if not isinstance(item, (dict, list)):
             continue
         if depth > max_depth:
-            raise UnsafeJson(f"the card JSON is nested more than {max_depth} levels deep")
+            raise UnsafeJson(f"the {subject} JSON is nested more than {max_depth} levels deep")
         children = item.values() if isinstance(item, dict) else item
         pending.extend((child, depth + 1) for child in children)
