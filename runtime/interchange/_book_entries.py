@@ -37,6 +37,8 @@ ST_SIGNATURE: Final = frozenset({"selectiveLogic", "useProbability", "display_in
 """Keys SillyTavern writes into every card book entry's extensions: it also writes
 `use_regex: true` for every entry, meaning "a `/pattern/flags` key is a regex"."""
 FIELD_TARGETS: Final = {"title": "title", "content": "content", "keywords": "keywords", "enabled": "enabled"}
+NULL_IS_ODD: Final = frozenset({"title", "content", "keywords", "display_name"})
+"""Fields where `null` is not a setting ("the global one") but a value missing."""
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
@@ -124,6 +126,11 @@ def read_rule(rule: FieldRule, raw: JsonObject, fields: Fields, name: Callable[[
     fields.consumed.add(rule.key)
     result = rule.read(value)
     target = name(rule.target)
+    if value is None and rule.target in NULL_IS_ODD:
+        note = "null where a value is expected: the default is used"
+        line = EntryLine(rule.key, FieldOutcome.DEFAULTED, target, note, ENTRY_DEFAULTS.get(rule.target))
+        fields.lines.append(line)
+        return
     if result.defaulted:
         default = ENGINE_DEFAULTS.get(rule.target, ENTRY_DEFAULTS.get(rule.target))
         note = f"{result.note}: the default is used"
@@ -202,10 +209,13 @@ def card_key_mode(use_regex: bool, extensions: JsonObject) -> KeyMode:
 
 
 def _risu_mode(raw: JsonObject, fields: Fields) -> None:
-    if raw.get("useRegex") is True:
-        fields.values["key_mode"] = KeyMode.REGEX
-        fields.lines.append(EntryLine("useRegex", FieldOutcome.MAPPED, "activation.key_mode", "every key is a regex"))
+    if "useRegex" in raw:
         fields.consumed.add("useRegex")
+        regex = boolean(raw["useRegex"]).value is True
+        if regex:
+            fields.values["key_mode"] = KeyMode.REGEX
+        note = "every key is a regex" if regex else "keys are text"
+        fields.lines.append(EntryLine("useRegex", FieldOutcome.MAPPED, "activation.key_mode", note))
     if raw.get("mode") == "constant":
         fields.values["always_include"] = True
         fields.lines.append(EntryLine("mode", FieldOutcome.MAPPED, "always_include", "RisuAI's constant mode"))
@@ -276,6 +286,8 @@ def _extensions(book_format: BookFormat, entry_format: EntryFormat, raw: JsonObj
 
 def _card_extensions(extensions: JsonObject, fields: Fields) -> dict[str, Any]:
     kept: dict[str, Any] = {}
+    if not extensions:
+        fields.lines.append(EntryLine("extensions", FieldOutcome.IGNORED, None, "empty"))
     for key, value in extensions.items():
         path = f"extensions.{key}"
         if path in fields.consumed:

@@ -130,10 +130,15 @@ def _read(layout: BookLayout, raw: Any, fallback_name: str | None, lines: Report
 
 def _book_extensions(layout: BookLayout, book: JsonObject, fields: Fields) -> dict[str, Any]:
     value = book.get("extensions")
-    if layout.format not in BOOK_EXTENSIONS or not isinstance(value, dict):
+    if layout.format not in BOOK_EXTENSIONS or "extensions" not in book:
         return {}
     fields.consumed.add("extensions")
+    if not isinstance(value, dict):
+        fields.lines.append(EntryLine("extensions", FieldOutcome.IGNORED, None, "not an object: no extensions"))
+        return {}
     kept = {key: item for key, item in value.items() if key != DRAMATURG_KEY}
+    if not value:
+        fields.lines.append(EntryLine("extensions", FieldOutcome.IGNORED, None, "empty"))
     for key in kept:
         fields.lines.append(EntryLine(f"extensions.{key}", FieldOutcome.KEPT, "settings.extensions", "kept"))
     return kept
@@ -141,7 +146,10 @@ def _book_extensions(layout: BookLayout, book: JsonObject, fields: Fields) -> di
 
 def _report_book_keys(layout: BookLayout, book: JsonObject, fields: Fields, lines: ReportLines, count: int) -> None:
     for line in fields.lines:
-        _add_line(lines, layout.path_of(line.key), line)
+        path = layout.path_of(line.key)
+        _add_line(lines, path, line)
+        if line.warning is not None:
+            lines.warn(line.warning, f"{path}: {line.note}")
     for key in book:
         if key in fields.consumed or any(read.startswith(f"{key}.") for read in fields.consumed):
             continue

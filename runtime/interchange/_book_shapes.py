@@ -2,15 +2,16 @@
 its book-level fields and its entries are.
 
 The markers the formats write come first (`spec: lorebook_v3`, Agnai's `kind: memory`, RisuAI's
-`type: risu`, NovelAI's `lorebookVersion`); then the shape of `entries`: an object keyed by uid
-is SillyTavern World Info; an array is told apart by its entries' keys (`keys` for a card book,
-`key` for World Info written as an array, `text` for NovelAI, `entry` for Agnai). A bare array
-of entries is Kobold Lite's. Anything else is `NotALorebook`, whose message says what the file
+`type: risu`, NovelAI's `lorebookVersion`); then `entries`, told apart by its entries' keys
+(`keys` for a card book, `key` for World Info, `text` for NovelAI, `entry` for Agnai), as an
+array or as an object keyed by uid (World Info's way, which is what such an object is unless
+its entries say otherwise). A bare array of entries is Kobold Lite's. Anything else is `NotALorebook`, whose message says what the file
 looks like instead (a character card, for one). Pure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -88,17 +89,17 @@ def _marked_or_shaped(raw: JsonObject) -> BookLayout:
         return _entries_of(BookFormat.KOBOLD_LITE, raw, "", "worldinfo")
     entries = raw.get("entries")
     if isinstance(entries, dict):
-        return _entries_of(BookFormat.WORLD_INFO, raw, "", "entries")
+        return _entries_of(_entries_format(entries.values(), BookFormat.WORLD_INFO), raw, "", "entries")
     if isinstance(entries, list):
-        return _entries_of(_array_format(entries), raw, "", "entries")
+        return _entries_of(_entries_format(entries, BookFormat.CHARACTER_BOOK), raw, "", "entries")
     raise NotALorebook(
         "no lorebook found: expected World Info (entries keyed by uid), a lorebook_v3 or character_book,"
         " or an Agnai, RisuAI, NovelAI or Kobold Lite lorebook"
     )
 
 
-def _array_format(entries: list[Any]) -> BookFormat:
-    """The format of an `entries` array, from the keys its entries have."""
+def _entries_format(entries: Iterable[Any], default: BookFormat) -> BookFormat:
+    """The format of `entries`, from the keys its entries have."""
     keys: set[str] = set()
     for entry in entries:
         if isinstance(entry, dict):
@@ -111,7 +112,7 @@ def _array_format(entries: list[Any]) -> BookFormat:
         return BookFormat.NOVELAI
     if keys & {"entry", "keywords", "weight"}:
         return BookFormat.AGNAI
-    return BookFormat.CHARACTER_BOOK
+    return default
 
 
 def _kobold_list(raw: list[Any]) -> BookLayout:

@@ -43,6 +43,8 @@ def _unusable(note: str) -> Read:
 def _shown(value: Any) -> str:
     if value == "":
         return "an empty string"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
     text = repr(value) if isinstance(value, str) else json_type_name(value)
     return text if len(text) <= 40 else text[:37] + "…'"
 
@@ -152,7 +154,7 @@ def keyword_list(value: Any, *, commas_are_the_format: bool = False) -> Read:
     if len(words) == len(value) and all(isinstance(item, str) for item in value):
         return Read(words)
     dropped = len(value) - len(words)
-    note = "numbers read as text" if dropped == 0 else f"{dropped} items that are not text dropped"
+    note = "numbers read as text" if dropped == 0 else f"dropped what is not text ({dropped} of {len(value)})"
     return Read(words, note)
 
 

@@ -275,7 +275,8 @@ def _put(raw: JsonObject, rule: FieldRule, value: Any, *, write_null: bool) -> N
 
 def _write_entry_extensions(family: _Family, raw: JsonObject, before: JsonObject, now: JsonObject) -> None:
     if family is _WORLD_INFO:
-        _write_changed_keys(raw, before, now, _camel_case)
+        own_keys = {snake_case(key): key for key in raw}  # the key an extension was read from
+        _write_changed_keys(raw, before, now, lambda key: own_keys.get(key) or _camel_case(key))
         return
     extensions = raw.get("extensions")
     if not isinstance(extensions, dict):

@@ -164,7 +164,7 @@ def _decide(decorator: Decorator, fields: dict[str, Any], names: set[str], allow
     if decorator.name not in CCV3_DECORATORS:
         return "not a CCv3 decorator"
     if allowed is not None and decorator.name not in allowed:
-        return "the source tool does not apply it"
+        return "the tool that writes this format does not apply it"
     rule = _RULES.get(decorator.name)
     if rule is None:
         return "Dramaturg has no equivalent"
