@@ -127,7 +127,8 @@ def find_card_files(paths: Sequence[Path]) -> list[ImportItem]:
         if given.is_dir():
             items.extend(_folder_items(given))
         elif given.is_file():
-            items.append(ImportItem(given, str(given), picture=_picture_beside(given)))
+            first_try = _first_try(given, {given.parent.name.lower()})
+            items.append(ImportItem(given, str(given), picture=_picture_beside(given), first_try=first_try))
         else:
             items.append(ImportItem(given, str(given), failure="no such file or folder"))
     return items
@@ -148,10 +149,15 @@ def _folder_items(root: Path) -> list[ImportItem]:
         if suffix == ".png" and (path.parent, path.stem) in json_cards:
             continue  # the picture of the JSON card beside it
         folders = {part.lower() for part in (root.resolve().name, *path.relative_to(root).parts[:-1])}
-        first_try = Kind.LOREBOOK if suffix == ".json" and folders & LOREBOOK_FOLDERS else Kind.CARD
+        first_try = _first_try(path, folders)
         picture = _picture_beside(path) if suffix == ".json" else None
         items.append(ImportItem(path, str(path), picture=picture, in_folder=True, first_try=first_try))
     return items
+
+
+def _first_try(path: Path, folders: set[str]) -> Kind:
+    """A JSON file in a `worlds` folder is most likely a lorebook; anything else a card."""
+    return Kind.LOREBOOK if path.suffix.lower() == ".json" and folders & LOREBOOK_FOLDERS else Kind.CARD
 
 
 def _picture_beside(path: Path) -> Path | None:

@@ -184,7 +184,14 @@ AGNAI: dict[str, Any] = {
     "recursiveScanning": False,
     "extensions": {"agnai": True},
     "entries": [
-        {"name": "Cat", "entry": "A grey cat.", "keywords": ["cat", "kitten"], "priority": 7, "weight": 3, "enabled": True},
+        {
+            "name": "Cat",
+            "entry": "A grey cat.",
+            "keywords": ["cat", "kitten"],
+            "priority": 7,
+            "weight": 3,
+            "enabled": True,
+        },
         {"name": "Dog", "entry": "A loud dog.", "keywords": ["dog"], "priority": 0, "weight": 1, "enabled": False},
     ],
 }

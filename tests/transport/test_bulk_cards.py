@@ -12,7 +12,7 @@ import pytest
 from tests.support.cards import HYBRID_CARD, V1_CARD, V2_CARD, V3_CARD, card_in_png, charx, png_card, tiny_png
 from tests.support.processes import free_port
 from tests.support.server import RunningServer
-from transport.bulk_export import CardFormat, ExportOptions, run_export
+from transport.bulk_export import CardFormat, ExportOptions, LorebookFormat, run_export
 from transport.bulk_import import ImportOptions, Kind, Status, find_card_files, run_import
 from transport.bulk_transfer import ServerTarget, url_for_listen
 from transport.cli import build_parser, server_target_from
@@ -174,3 +174,56 @@ async def test_a_non_ascii_file_name_reaches_the_server_intact(server: RunningSe
 
     character = await server.client.result("character.get", {"character_id": "zofie"})
     assert (character["content"]["name"], character["cover_file_name"]) == ("Žofie", "Žofie.png")
+
+
+async def test_lorebooks_are_told_from_cards_by_their_content_wherever_they_are(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    (tmp_path / "worlds").mkdir()
+    (tmp_path / "worlds" / "Mira.json").write_text(json.dumps(V1_CARD))  # a card in the worlds folder
+    (tmp_path / "Kobold.json").write_text(json.dumps([{"key": "dragon", "content": "A dragon."}]))
+    (tmp_path / "Tides.json").write_text(json.dumps({"spec": "lorebook_v3", "data": {"name": "Tides", "entries": []}}))
+    (tmp_path / "settings.json").write_text(json.dumps({"theme": "dark"}))
+    out = io.StringIO()
+
+    status = await run_import([tmp_path], options(server), out)
+
+    text = out.getvalue()
+    assert status == 0, text
+    assert "Imported 3 of 4 files (1 with warnings): 1 characters, 2 lorebooks; 0 failed, 1 skipped" in text
+    assert "worlds/Mira.json → character mira" in text
+    assert "Kobold.json → lorebook kobold" in text
+    assert "settings.json: no character card or lorebook in this file" in text
+    books_listed = await server.client.result("lorebook.list")
+    assert sorted(book["lorebook_id"] for book in books_listed["lorebooks"]) == ["kobold", "tides"]
+
+
+async def test_a_broken_lorebook_named_on_the_command_line_fails_with_its_reason(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    (tmp_path / "worlds").mkdir()
+    (tmp_path / "worlds" / "Bad.json").write_text('{"entries": {"0": {"order": NaN}}}')
+    out = io.StringIO()
+
+    assert await run_import([tmp_path / "worlds" / "Bad.json"], options(server), out) == 1
+    assert "invalid lorebook: the lorebook JSON holds NaN" in out.getvalue()
+
+
+async def test_export_writes_a_file_per_lorebook_in_the_chosen_format(server: RunningServer, tmp_path: Path) -> None:
+    world = {"entries": {"0": {"uid": 0, "key": ["cliff"], "content": "Chalk cliffs.", "vectorized": True}}}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "Coast.json").write_text(json.dumps(world))
+    await run_import([tmp_path / "in"], options(server), io.StringIO())
+    out = io.StringIO()
+    target = ServerTarget(server.url)
+
+    assert await run_export([], ExportOptions(target, tmp_path / "wi", lorebooks=True), out) == 0
+    v3_options = ExportOptions(target, tmp_path / "v3", lorebooks=True, book_format=LorebookFormat.LOREBOOK_V3)
+    assert await run_export(["coast", "ghost"], v3_options, out) == 1
+
+    assert json.loads((tmp_path / "wi" / "coast.json").read_text()) == world
+    assert json.loads((tmp_path / "v3" / "coast.lorebook_v3.json").read_text())["spec"] == "lorebook_v3"
+    assert "Exported 1 of 1 lorebooks" in out.getvalue()
+    assert "lorebook 'ghost' not found" in out.getvalue()
+    args = build_parser().parse_args(["export", "--lorebooks", "--book-format", "lorebook_v3", "--out", "x", "a"])
+    assert (args.lorebooks, args.book_format, args.record_ids) == (True, "lorebook_v3", ["a"])
