@@ -92,7 +92,7 @@ class Fields:
 def read_entry(layout: BookLayout, entry_format: EntryFormat, key: str, raw: JsonObject) -> EntryReading:
     """One entry (`raw` is an object) as Dramaturg reads it."""
     fields = Fields()
-    for rule in entry_format.rules:
+    for rule in entry_format.present_rules(raw):
         read_rule(rule, raw, fields, target_name)
     _read_special(layout.format, raw, fields)
     for target, value in entry_format.source_defaults.items():
@@ -109,19 +109,23 @@ def read_entry(layout: BookLayout, entry_format: EntryFormat, key: str, raw: Jso
     return EntryReading(key, raw, entry, fields.sources, decorated, from_decorators, fields.lines)
 
 
-def _lookup(raw: JsonObject, key: str) -> tuple[bool, Any]:
-    value: Any = raw
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return False, None
-        value = value[part]
-    return True, value
+_MISSING: Final = object()
+
+
+def _lookup(raw: JsonObject, path: tuple[str, ...]) -> Any:
+    """The value at `path`, or _MISSING. (Called for every rule of every entry: kept lean.)"""
+    value: Any = raw.get(path[0], _MISSING)
+    for part in path[1:]:
+        if not isinstance(value, dict):
+            return _MISSING
+        value = value.get(part, _MISSING)
+    return value
 
 
 def read_rule(rule: FieldRule, raw: JsonObject, fields: Fields, name: Callable[[str], str]) -> None:
     """Read `rule`'s key of `raw` into `fields`; `name` is how the report names the field."""
-    present, value = _lookup(raw, rule.key)
-    if not present:
+    value = _lookup(raw, rule.path)
+    if value is _MISSING:
         return
     fields.consumed.add(rule.key)
     result = rule.read(value)

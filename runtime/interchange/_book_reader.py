@@ -31,10 +31,11 @@ from runtime.interchange._report import ReportLines
 from runtime.lore import keyword_warnings
 from runtime.model.cards import CardFieldReport, FieldOutcome, ImportWarningCode
 from runtime.model.lorebook_files import BookFormat
-from runtime.model.lorebooks import Lorebook, LorebookSettings
+from runtime.model.lorebooks import KeyMode, Lorebook, LorebookSettings
 
 UNNAMED_BOOK: Final = "Lorebook"
 FORMAT_MARKERS: Final = frozenset({"spec", "spec_version", "kind", "type", "ver", "lorebookVersion"})
+TEXT_KEYS: Final = frozenset({None, KeyMode.LITERAL})
 
 _CARD_BOOK_LEVEL: Final = (
     FieldRule("name", "display_name", text),
@@ -238,6 +239,8 @@ def _add_line(lines: ReportLines, path: str, line: EntryLine) -> None:
 def _warn_invalid_keywords(
     layout: BookLayout, lorebook: Lorebook, entries: Sequence[EntryReading], lines: ReportLines
 ) -> None:
+    if all(entry.activation is None or entry.activation.key_mode in TEXT_KEYS for entry in lorebook.entries):
+        return  # keywords that are all text cannot be invalid: no need to compile them
     for warning in keyword_warnings(lorebook):
         where, _, problem = warning.partition(".")
         index = int(where.removeprefix("entries[").removesuffix("]"))

@@ -130,9 +130,10 @@ class FieldRule:
     write: Callable[[Any], Any] = _as_is
     written: bool = True  # an export writes the field here (besides the key it was read from)
     note: str | None = None  # what the report says about the mapping
+    path: tuple[str, ...] = attrs.field(init=False)  # the key split at its dots, once
 
-    @property
-    def path(self) -> tuple[str, ...]:
+    @path.default
+    def _split_key(self) -> tuple[str, ...]:
         return tuple(self.key.split("."))
 
 
@@ -271,9 +272,27 @@ class EntryFormat:
     key_mode: KeyMode | None
     kept_notes: dict[str, str] = attrs.Factory(dict)
     decorators: frozenset[str] | None = None  # the decorators the source tool applies; None: all it can
+    _positions: dict[tuple[str, ...], int] = attrs.field(init=False, repr=False)
+
+    @_positions.default
+    def _index_rules(self) -> dict[tuple[str, ...], int]:
+        return {rule.path: position for position, rule in enumerate(self.rules)}
 
     def rules_for(self, target: str) -> Sequence[FieldRule]:
         return [rule for rule in self.rules if rule.target == target]
+
+    def present_rules(self, raw: dict[str, Any]) -> list[FieldRule]:
+        """The rules whose key `raw` has, in rule order (the order that settles which of two
+        keys for one field wins). Looks at the keys the entry has, not at every rule: a card
+        book entry is read by 36 rules and usually has a handful of them."""
+        found: list[int] = []
+        for key, value in raw.items():
+            position = self._positions.get((key,))
+            if position is not None:
+                found.append(position)
+            if isinstance(value, dict) and value:
+                found.extend(self._positions[(key, sub)] for sub in value if (key, sub) in self._positions)
+        return [self.rules[position] for position in sorted(found)]
 
 
 ST_KEPT_NOTES: Final = {
