@@ -303,11 +303,11 @@ def _field_line(field: dict[str, Any]) -> str:
 def print_summary(results: Sequence[ImportResult], seconds: float, out: TextIO) -> None:
     counts = {status: sum(1 for result in results if result.status is status) for status in Status}
     imported = counts[Status.IMPORTED] + counts[Status.WARNINGS]
-    kinds = {kind: sum(1 for result in results if result.kind is kind) for kind in Kind}
+    created = {kind: sum(len(r.report["created"][f"{kind.value}s"]) for r in results if r.report) for kind in Kind}
     rate = f" ({imported / seconds:.1f} files/s)" if seconds > 0 and imported else ""
     print(
         f"\nImported {imported} of {len(results)} files ({counts[Status.WARNINGS]} with warnings):"
-        f" {kinds[Kind.CARD]} characters, {kinds[Kind.LOREBOOK]} lorebooks;"
+        f" {_count(created[Kind.CARD], 'character')}, {_count(created[Kind.LOREBOOK], 'lorebook')} created;"
         f" {counts[Status.FAILED]} failed, {counts[Status.SKIPPED]} skipped, in {seconds:.1f} s{rate}.",
         file=out,
     )
@@ -315,6 +315,10 @@ def print_summary(results: Sequence[ImportResult], seconds: float, out: TextIO) 
     if notable:
         rows = [[r.status.value, r.item.shown, _created(r), r.detail] for r in notable]
         print_table(rows, ["status", "file", "created", "detail"], out)
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
 def _created(result: ImportResult) -> str:

@@ -51,11 +51,12 @@ def read_book_value(value: Any, file_name: str | None, limits: JsonLimits = Json
     return _reading(value, file_name)
 
 
-def reread_book(raw: Any, book_format: BookFormat) -> BookReading:
-    """A stored original read again as its import read it (its entry ids, where each field came from)."""
+def reread_book(raw: Any, book_format: BookFormat, name: str) -> BookReading:
+    """A stored original read again as its import read it: the same lorebook (a nameless book
+    named `name`, as the import named it), its entries' ids, where each field came from."""
     if book_format is BookFormat.CHARACTER_BOOK:
-        return read_card_book(raw, "", "")
-    return read_book(raw, None)
+        return read_card_book(raw, "", name)
+    return read_book(raw, name)
 
 
 def _reading(value: Any, file_name: str | None) -> BookReading:

@@ -12,7 +12,6 @@ import attrs
 
 from runtime.model._fields import omittable
 from runtime.model.cards import CardFieldReport, CreatedIds, ImportWarning
-from runtime.model.lorebooks import Lorebook
 
 
 class BookFormat(enum.Enum):
@@ -53,16 +52,18 @@ class LorebookImportReport:
 class StoredBook:
     """The book a lorebook was imported from, kept so that an export loses nothing.
 
-    `imported` is the lorebook as the import made it: an export overlays only what changed in
-    Dramaturg since, so everything else comes back as the file had it. `character_id` names the
-    character whose card carried the book (its card export writes the book back), if any.
+    Reading `book` again (as `format`, a nameless book named `imported_name`) gives the lorebook
+    as the import made it: reading is deterministic, which an export relies on anyway to pair
+    the file's entries with the lorebook's. An export overlays only what changed in Dramaturg
+    since, so everything else comes back as the file had it. `character_id` names the character
+    whose card carried the book (its card export writes the book back), if any.
     """
 
     lorebook_id: str
     format: BookFormat
     file_name: str | None
     imported_at_ms: int
-    imported: Lorebook
+    imported_name: str  # the display name the import gave the lorebook
     book: Any  # the book JSON as read (for a card's book: its character_book object)
     character_id: str | None = omittable()
 

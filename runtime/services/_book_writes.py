@@ -75,7 +75,7 @@ class BookWrite:
             reading.format,
             self.file_name,
             self.now_ms,
-            lorebook,
+            lorebook.display_name,
             reading.raw,
             self.character_id,
         )

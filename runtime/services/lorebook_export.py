@@ -51,10 +51,14 @@ class BookSource:
     stored: StoredBook | None
 
     def write(self, writer: Writer) -> dict[str, Any]:
-        """The file `writer` makes of it (blocking: reads the original again)."""
+        """The file `writer` makes of it (blocking: reads the original again, which gives the
+        lorebook as imported too)."""
         stored = self.stored
-        original = None if stored is None else reread_book(stored.book, stored.format)
-        return writer(original, None if stored is None else stored.imported, self.lorebook)
+        if stored is None:
+            return writer(None, None, self.lorebook)
+        original = reread_book(stored.book, stored.format, stored.imported_name)
+        imported = attrs.evolve(original.lorebook, lorebook_id=stored.lorebook_id)
+        return writer(original, imported, self.lorebook)
 
 
 def _read_source(cursor: Cursor, lorebook_id: str) -> BookSource:

@@ -158,6 +158,9 @@ async def test_an_imported_lorebook_downloads_as_it_came(rpc: RpcClient) -> None
     assert (exported["type"], exported["format"], exported["book"]) == ("lorebook_exported", "lorebook_v3", v3.json())
     other_format = await rpc.result("lorebook.export", {"lorebook_id": "tides"})
     assert other_format["format"] == "world_info" and other_format["book"]["originalData"]["name"] == "Tides"
+    nameless = {"spec": "lorebook_v3", "data": {"entries": [{"keys": ["reef"], "content": "Coral."}]}}
+    await upload(rpc.http, nameless, file_name="Reef.json")  # named after its file, and exported without a name
+    assert (await download(rpc.http, "reef", "lorebook_v3.json")).json() == nameless
 
 
 async def test_edits_made_in_dramaturg_are_exported_over_the_original(rpc: RpcClient) -> None:

@@ -73,7 +73,7 @@ async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server:
 
     text = out.getvalue()
     assert status == 1  # Broken.png failed
-    assert "Imported 5 of 7 files (2 with warnings): 4 characters, 1 lorebooks; 1 failed, 1 skipped" in text
+    assert "Imported 5 of 7 files (2 with warnings): 4 characters, 3 lorebooks created; 1 failed, 1 skipped" in text
     assert "characters/Broken.png: invalid character card: damaged or hostile PNG: truncated PNG" in text
     assert "worlds/Coast.json → lorebook coast" in text
     assert "! unknown_decorator" in text
@@ -190,7 +190,7 @@ async def test_lorebooks_are_told_from_cards_by_their_content_wherever_they_are(
 
     text = out.getvalue()
     assert status == 0, text
-    assert "Imported 3 of 4 files (1 with warnings): 1 characters, 2 lorebooks; 0 failed, 1 skipped" in text
+    assert "Imported 3 of 4 files (1 with warnings): 1 character, 2 lorebooks created; 0 failed, 1 skipped" in text
     assert "worlds/Mira.json → character mira" in text
     assert "Kobold.json → lorebook kobold" in text
     assert "settings.json: no character card or lorebook in this file" in text
