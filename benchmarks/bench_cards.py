@@ -5,7 +5,8 @@ real portrait, carrying a V2 card with an embedded lorebook in `chara` and the s
 in `ccv3`) are written to a temporary folder. A fresh server is started as its own process;
 then `python -m transport.cli import FOLDER --server URL` runs as another process, and the
 time from its start to its exit is the number: everything a user waits for, the CLI's own
-start-up included. The run counts only if the CLI exits 0 and the server then lists every card.
+start-up included. The run counts only if the CLI exits 0 and the server then lists every card
+as a character, and every card's five-entry book as a lorebook.
 
 The CPU the server and the command used meanwhile is read from /proc, and so is what every other
 process on the machine used (`other_cores`): on a shared machine the rate says little without it.
@@ -112,10 +113,11 @@ def _import_command(folder: Path, url: str) -> list[str]:
     return [sys.executable, "-m", "transport.cli", "import", str(folder), "--server", url, "--jobs", str(JOBS)]
 
 
-def _count_characters(url: str) -> int:
-    envelope = {"jsonrpc": "2.0", "id": "bench", "method": "character.list", "params": {}}
+def _count(url: str, family: str) -> int:
+    """How many characters (`family` "character") or lorebooks the server lists."""
+    envelope = {"jsonrpc": "2.0", "id": "bench", "method": f"{family}.list", "params": {}}
     with httpx.Client(base_url=url, timeout=60) as http:
-        return len(http.post("/rpc", json=envelope).json()["result"]["characters"])
+        return len(http.post("/rpc", json=envelope).json()["result"][f"{family}s"])
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -140,10 +142,12 @@ def run(quick: bool) -> dict[str, Any]:
             )
             seconds = time.perf_counter() - started
             after, command_cpu_s = trio.run(_cpu.take_sample, server.process.pid), _children_cpu_s() - children_before
-            stored = _count_characters(server.url)
-    if finished.returncode != 0 or stored != count:
+            stored, books = _count(server.url, "character"), _count(server.url, "lorebook")
+    if finished.returncode != 0 or stored != count or books != count:
         tail = (finished.stdout + finished.stderr)[-2000:]
-        raise CardImportFailed(f"exit status {finished.returncode}, {stored} of {count} characters stored:\n{tail}")
+        raise CardImportFailed(
+            f"exit status {finished.returncode}, {stored} of {count} characters and {books} lorebooks stored:\n{tail}"
+        )
     report = _report(count, total_bytes, seconds, _cpu_figures(before, after, command_cpu_s))
     _print_table(report)
     return report

@@ -1,9 +1,12 @@
-"""`dramaturg export [ID…] --out DIR`: download characters from a running server as card files.
+"""`dramaturg export [ID…] --out DIR`: download characters, or lorebooks, from a running server
+as community files.
 
 Every character (or the ones named) is written to the folder as `{id}.png` (a PNG card with
 `chara` and `ccv3` chunks), `{id}.json` (V3), `{id}.v2.json` (V2) or `{id}.charx`, using the
-`character:{id}/card.*` download slots. Existing files are replaced. The exit status is 1 when
-any character could not be exported.
+`character:{id}/card.*` download slots. With `--lorebooks`, every lorebook (or the ones named)
+is written as `{id}.json` (SillyTavern World Info) or `{id}.lorebook_v3.json`, using the
+`lorebook:{id}/…` slots. Existing files are replaced. The exit status is 1 when any record
+could not be exported.
 """
 
 from __future__ import annotations
@@ -47,37 +50,73 @@ class CardFormat(enum.Enum):
         return {"png": ".png", "json": ".json", "json-v2": ".v2.json", "charx": ".charx"}[self.value]
 
 
+class LorebookFormat(enum.Enum):
+    """The `--book-format` choices (with `--lorebooks`): the download slot and the file's ending."""
+
+    WORLD_INFO = "world_info"
+    LOREBOOK_V3 = "lorebook_v3"
+
+    @property
+    def file_id(self) -> str:
+        return f"{self.value}.json"
+
+    @property
+    def suffix(self) -> str:
+        return ".json" if self is LorebookFormat.WORLD_INFO else ".lorebook_v3.json"
+
+
+@attrs.frozen
+class Records:
+    """What is exported: characters or lorebooks, how they are listed and downloaded."""
+
+    kind: str  # the slot kind and the id prefix: `character`, `lorebook`
+    plural: str
+    file_format: CardFormat | LorebookFormat
+
+    @property
+    def list_method(self) -> str:
+        return f"{self.kind}.list"
+
+
 @attrs.frozen
 class ExportOptions:
     target: ServerTarget
     out_dir: Path
     card_format: CardFormat = CardFormat.PNG
     jobs: int = DEFAULT_JOBS
+    lorebooks: bool = False  # export lorebooks instead of characters
+    book_format: LorebookFormat = LorebookFormat.WORLD_INFO
+
+    @property
+    def records(self) -> Records:
+        if self.lorebooks:
+            return Records("lorebook", "lorebooks", self.book_format)
+        return Records("character", "characters", self.card_format)
 
 
 @attrs.frozen
 class ExportResult:
-    character_id: str
+    record_id: str
     file: Path | None
     error: str = ""
 
 
-async def _character_ids(http: httpx.AsyncClient, wanted: Sequence[str]) -> tuple[list[str], str]:
+async def _record_ids(http: httpx.AsyncClient, records: Records, wanted: Sequence[str]) -> tuple[list[str], str]:
     if wanted:
         return list(dict.fromkeys(wanted)), ""
-    result, error = await call_rpc(http, "character.list", {})
+    result, error = await call_rpc(http, records.list_method, {})
     if result is None:
         return [], error
-    return [summary["character_id"] for summary in result["characters"]], ""
+    return [summary[f"{records.kind}_id"] for summary in result[records.plural]], ""
 
 
-async def export_characters(wanted: Sequence[str], options: ExportOptions, out: TextIO) -> list[ExportResult] | str:
-    """Export each character, printing a line as each finishes; an error text when none could be
+async def export_records(wanted: Sequence[str], options: ExportOptions, out: TextIO) -> list[ExportResult] | str:
+    """Export each record, printing a line as each finishes; an error text when none could be
     listed. Raises ServerUnreachable."""
     await trio.to_thread.run_sync(lambda: options.out_dir.mkdir(parents=True, exist_ok=True))
     async with options.target.client() as http:
         try:
-            ids, error = await _character_ids(http, wanted)
+            ids, error = await _record_ids(http, options.records, wanted)
         except httpx.ConnectError as exc:
             raise unreachable(options.target, exc) from exc
         if error:
@@ -85,49 +124,51 @@ async def export_characters(wanted: Sequence[str], options: ExportOptions, out: 
         results: list[ExportResult | None] = [None] * len(ids)
         done = 0
 
-        async def work(index: int, character_id: str) -> None:
+        async def work(index: int, record_id: str) -> None:
             nonlocal done
-            results[index] = result = await _export_one(http, character_id, options)
+            results[index] = result = await _export_one(http, record_id, options)
             done += 1
             shown = str(result.file) if result.file is not None else f"failed: {result.error}"
-            print(f"[{done:>{len(str(len(ids)))}}/{len(ids)}] {character_id} → {shown}", file=out, flush=True)
+            print(f"[{done:>{len(str(len(ids)))}}/{len(ids)}] {record_id} → {shown}", file=out, flush=True)
 
         await run_bounded(ids, options.jobs, work)
     return [result for result in results if result is not None]
 
 
-async def _export_one(http: httpx.AsyncClient, character_id: str, options: ExportOptions) -> ExportResult:
-    path = f"/download/{quote('character:' + character_id, safe='')}/{options.card_format.file_id}"
+async def _export_one(http: httpx.AsyncClient, record_id: str, options: ExportOptions) -> ExportResult:
+    records = options.records
+    path = f"/download/{quote(f'{records.kind}:{record_id}', safe='')}/{records.file_format.file_id}"
     try:
         response = await http.get(path)
     except httpx.ConnectError as exc:
         raise unreachable(options.target, exc) from exc
     except httpx.TransportError as exc:
-        return ExportResult(character_id, None, f"the transfer failed ({type(exc).__name__})")
+        return ExportResult(record_id, None, f"the transfer failed ({type(exc).__name__})")
     if response.status_code != 200:
-        return ExportResult(character_id, None, error_text(response))
-    file = options.out_dir / f"{_safe_file_stem(character_id)}{options.card_format.suffix}"
+        return ExportResult(record_id, None, error_text(response))
+    file = options.out_dir / f"{_safe_file_stem(record_id)}{records.file_format.suffix}"
     await trio.to_thread.run_sync(file.write_bytes, response.content)
-    return ExportResult(character_id, file)
+    return ExportResult(record_id, file)
 
 
-def _safe_file_stem(character_id: str) -> str:
+def _safe_file_stem(record_id: str) -> str:
     """The id as a file name: path separators and other troublesome characters replaced by `_`."""
-    return "".join(c if c.isalnum() or c in "-_. " else "_" for c in character_id).strip(". ") or "_"
+    return "".join(c if c.isalnum() or c in "-_. " else "_" for c in record_id).strip(". ") or "_"
 
 
 async def run_export(wanted: Sequence[str], options: ExportOptions, out: TextIO) -> int:
-    """The whole command: 0 when every character was written, 1 otherwise, 2 when the server is unreachable."""
+    """The whole command: 0 when every record was written, 1 otherwise, 2 when the server is unreachable."""
+    records = options.records
     try:
-        results = await export_characters(wanted, options, out)
+        results = await export_records(wanted, options, out)
     except ServerUnreachable as exc:
         print(f"dramaturg export: {exc}", file=out)
         return 2
     if isinstance(results, str):
-        print(f"dramaturg export: cannot list the characters: {results}", file=out)
+        print(f"dramaturg export: cannot list the {records.plural}: {results}", file=out)
         return 1
     failed = [result for result in results if result.file is None]
-    print(f"\nExported {len(results) - len(failed)} of {len(results)} characters to {options.out_dir}.", file=out)
+    print(f"\nExported {len(results) - len(failed)} of {len(results)} {records.plural} to {options.out_dir}.", file=out)
     if failed:
-        print_table([[r.character_id, r.error] for r in failed], ["character", "failed because"], out)
+        print_table([[r.record_id, r.error] for r in failed], [records.kind, "failed because"], out)
     return 1 if failed else 0

@@ -1,5 +1,5 @@
 """The `dramaturg` command: `serve` runs the server, `llm-stub` runs the offline LLM stub, `import` and
-`export` move character cards to and from a running server, `snapshot` asks the running server for a
+`export` move character cards and lorebooks to and from a running server, `snapshot` asks the running server for a
 copy of its database.
 
 Every flag of `serve` and `llm-stub` can be set by an environment variable (the flag wins); `--help`
@@ -69,11 +69,15 @@ def build_parser() -> OneLineParser:
 
     command("serve", "serve the JSON-RPC API (and the web client, if given)", SERVE_FLAGS)
     command("llm-stub", "serve the offline LLM stub (the open_ai and anthropic APIs)", STUB_FLAGS)
-    imports = command("import", "import character cards (PNG, JSON, CHARX) into a running server", IMPORT_FLAGS)
-    imports.add_argument("paths", nargs="+", type=Path, help="card files or folders (searched recursively)")
-    exports = command("export", "export characters from a running server as card files", EXPORT_FLAGS)
-    exports.add_argument("character_ids", nargs="*", help="the characters to export [default: all]")
-    exports.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the cards to")
+    imports = command(
+        "import", "import character cards (PNG, JSON, CHARX) and lorebooks (JSON) into a running server", IMPORT_FLAGS
+    )
+    imports.add_argument(
+        "paths", nargs="+", type=Path, help="card and lorebook files or folders (searched recursively)"
+    )
+    exports = command("export", "export characters (or lorebooks) from a running server as files", EXPORT_FLAGS)
+    exports.add_argument("record_ids", nargs="*", help="the characters (or lorebooks) to export [default: all]")
+    exports.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the files to")
     command(
         "snapshot",
         "write a consistent copy of the running server's database under <data-dir>/snapshots/ and print its path",
@@ -173,11 +177,18 @@ def run_import(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     import trio
 
-    from transport.bulk_export import CardFormat, ExportOptions, run_export
+    from transport.bulk_export import CardFormat, ExportOptions, LorebookFormat, run_export
 
     values = read_flags(args, EXPORT_FLAGS, os.environ)
-    options = ExportOptions(server_target_from(args), args.out, CardFormat(values["format"]), values["jobs"])
-    return trio.run(run_export, args.character_ids, options, sys.stdout)
+    options = ExportOptions(
+        server_target_from(args),
+        args.out,
+        CardFormat(values["format"]),
+        values["jobs"],
+        values["lorebooks"],
+        LorebookFormat(values["book_format"]),
+    )
+    return trio.run(run_export, args.record_ids, options, sys.stdout)
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

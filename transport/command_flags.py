@@ -27,6 +27,7 @@ from transport.settings import ENV_PREFIX, Settings
 
 LOG_FORMATS = tuple(log_format.value for log_format in LogFormat)
 CARD_FORMATS = ("png", "json", "json-v2", "charx")  # transport.bulk_export.CardFormat, without importing it
+BOOK_FORMATS = ("world_info", "lorebook_v3")  # transport.bulk_export.LorebookFormat
 DEFAULT_JOBS = 8  # transport.bulk_transfer.DEFAULT_JOBS, without importing it
 STUB_MODES = ("auto", "scripted")  # transport.llm_stub.StubMode
 STUB_LISTEN = "127.0.0.1:8090"  # transport.llm_stub.StubSettings' default, without importing the stub
@@ -228,7 +229,7 @@ IMPORT_FLAGS = [
         parse=optional_text,
         shown_default="character-card (created on first use)",
     ),
-    Flag("--details", "print what became of every field of every card", False, switch=True),
+    Flag("--details", "print what became of every field of every file", False, switch=True),
     Flag("--json-report", "also write every file's import report to this JSON file", None, parse=Path, metavar="FILE"),
     JOBS_FLAG,
     *CLIENT_FLAGS,
@@ -240,6 +241,14 @@ EXPORT_FLAGS = [
         f"card file format ({', '.join(CARD_FORMATS)})",
         CARD_FORMATS[0],
         parse=one_of(*CARD_FORMATS, case_sensitive=True),
+        metavar="FORMAT",
+    ),
+    Flag("--lorebooks", "export lorebooks instead of characters", False, switch=True),
+    Flag(
+        "--book-format",
+        "with --lorebooks: SillyTavern World Info ({id}.json) or CCv3 lorebook_v3 ({id}.lorebook_v3.json)",
+        BOOK_FORMATS[0],
+        parse=one_of(*BOOK_FORMATS, case_sensitive=True),
         metavar="FORMAT",
     ),
     JOBS_FLAG,

@@ -18,7 +18,15 @@ import attrs
 from runtime.codec import CODEC
 from runtime.errors import DramaturgError, InvalidParams
 from runtime.files import DownloadedFile, UploadHeaders
-from runtime.services import Services, card_export, card_import, characters, packages
+from runtime.services import (
+    Services,
+    card_export,
+    card_import,
+    characters,
+    lorebook_export,
+    lorebook_import,
+    packages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,7 @@ UPLOADS: dict[tuple[str, str], UploadFn] = {
     ("character", "archive"): characters.import_archive,
     ("package_import", "archive"): packages.upload_import_archive,
     (card_import.UPLOAD_KIND, card_import.UPLOAD_FILE_ID): card_import.upload_card,
+    (lorebook_import.UPLOAD_KIND, lorebook_import.UPLOAD_FILE_ID): lorebook_import.upload_book,
 }
 DOWNLOADS: dict[tuple[str, str], DownloadFn] = {
     ("character", "cover"): characters.download_cover,
@@ -39,6 +48,8 @@ DOWNLOADS: dict[tuple[str, str], DownloadFn] = {
     ("character", card_export.JSON_CARD_FILE_ID): card_export.download_json_card,
     ("character", card_export.JSON_V2_CARD_FILE_ID): card_export.download_json_v2_card,
     ("character", card_export.CHARX_FILE_ID): card_export.download_charx_card,
+    ("lorebook", lorebook_export.WORLD_INFO_FILE_ID): lorebook_export.download_world_info,
+    ("lorebook", lorebook_export.LOREBOOK_V3_FILE_ID): lorebook_export.download_lorebook_v3,
 }
 
 _STATUS_BY_CODE = {-32700: 400, -32600: 400, -32602: 400, 40404: 404, 40909: 409}

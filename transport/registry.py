@@ -121,6 +121,8 @@ EXTENSION_METHOD_NAMES: tuple[str, ...] = (
     "lorebook.dry_run",
     "character.import_card",
     "character.export_card",
+    "lorebook.import",
+    "lorebook.export",
     "analytics.llm_usage",
     "analytics.play",
     "analytics.node_visits",

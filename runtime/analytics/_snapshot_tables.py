@@ -264,6 +264,16 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         ),
     ),
     SnapshotTable(
+        "lorebook_sources",
+        "The community lorebook file (World Info, lorebook_v3, a card's book, …) each imported lorebook came from,"
+        " kept for lossless export.",
+        (
+            _column("lorebook_id", "the lorebook (`lorebooks.lorebook_id`)"),
+            _column("character_id", "the character whose card carried the book; NULL for a lorebook file"),
+            _column("doc", "the format, the file name, the lorebook as imported and the original book, JSON"),
+        ),
+    ),
+    SnapshotTable(
         "schema_migrations",
         "The database schema versions applied, so a query can check what it runs against.",
         (_column("version", "migration number"), _column("applied_at_ms", "when it was applied, epoch ms (UTC)")),

@@ -30,10 +30,11 @@ class JsonLimits:
     max_depth: int = 64  # a card with an embedded book is about 5 levels deep
 
 
-def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits()) -> Any:
-    """The parsed value. Raises UnsafeJson for text that is too big, not JSON, too deep or not finite."""
+def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits(), subject: str = "card") -> Any:
+    """The parsed value. Raises UnsafeJson for text that is too big, not JSON, too deep or not
+    finite; `subject` names what the JSON is in the message (`the card JSON is …`)."""
     if len(text) > limits.max_bytes:
-        raise UnsafeJson(f"the card JSON is {len(text)} bytes, over the limit of {limits.max_bytes}")
+        raise UnsafeJson(f"the {subject} JSON is {len(text)} bytes, over the limit of {limits.max_bytes}")
     if isinstance(text, bytes) and text.startswith(UTF8_BOM.encode()):
         text = text[len(UTF8_BOM.encode()) :]
     elif isinstance(text, str):
@@ -41,12 +42,12 @@ def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits()) -> Any:
     try:
         value = parse_json_text(text)
     except JsonInputError as exc:
-        raise UnsafeJson(f"the card is {exc.reason}") from exc
-    check_json_value(value, limits)
+        raise UnsafeJson(f"the {subject} is {exc.reason}") from exc
+    check_json_value(value, limits, subject)
     return value
 
 
-def check_json_value(value: Any, limits: JsonLimits = JsonLimits()) -> None:
+def check_json_value(value: Any, limits: JsonLimits = JsonLimits(), subject: str = "card") -> None:
     """Raise UnsafeJson when `value` breaks the shared value rules or nests deeper than the limit.
 
     Walks without recursion: a hostile value must not exhaust the stack here either.
@@ -57,10 +58,11 @@ def check_json_value(value: Any, limits: JsonLimits = JsonLimits()) -> None:
         if not isinstance(item, (dict, list)):
             continue
         if depth > limits.max_depth:
-            raise UnsafeJson(f"the card JSON is nested more than {limits.max_depth} levels deep")
+            raise UnsafeJson(f"the {subject} JSON is nested more than {limits.max_depth} levels deep")
         children = item.values() if isinstance(item, dict) else item
         pending.extend((child, depth + 1) for child in children)
     try:
         check_input_value(value, "")
     except JsonInputError as exc:
-        raise UnsafeJson(f"the card JSON {'at ' + exc.path + ' ' if exc.path else ''}is refused: {exc.reason}") from exc
+        where = f"at {exc.path} " if exc.path else ""
+        raise UnsafeJson(f"the {subject} JSON {where}is refused: {exc.reason}") from exc

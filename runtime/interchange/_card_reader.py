@@ -55,7 +55,7 @@ FORMAT_KEYS = ("spec", "spec_version", "data")
 NEWEST_SPEC_VERSION = 3.0
 DEFAULT_SPEC_VERSIONS = {CardSpec.V1: "1.0", CardSpec.V2: "2.0", CardSpec.V3: "3.0"}
 UNNAMED = "Unnamed"
-LOREBOOK_REFUSAL = "this is a lorebook, not a character card (lorebook import is not supported yet)"
+LOREBOOK_REFUSAL = "this is a lorebook, not a character card (import it as a lorebook)"
 
 
 class NotACard(Exception):

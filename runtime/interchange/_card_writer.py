@@ -8,8 +8,9 @@ emptied, since the two were joined on import); `style` → `mes_example`; `syste
 character that was never imported gets a fresh card built from its content. SillyTavern's
 top-level copies of the V1 fields are kept, and overwritten where the field was.
 
-A V2 card (`chara_card_v2`) leaves out the V3-only fields and strips decorator lines from its
-lorebook entries. Pure.
+The embedded `character_book` is written by the caller (from the lorebook the import made of
+it, `_book_writer.write_card_book`) and passed in as `book`. A V2 card (`chara_card_v2`) leaves
+out the V3-only fields and strips decorator lines from its lorebook entries. Pure.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def write_card(
     content: CharacterCardContent,
     spec: CardExportSpec,
     now_s: int,
+    book: JsonObject | None = None,
 ) -> JsonObject:
     """The card JSON of a character. `base` and `imported` are the stored card read again and the
-    content as imported (both None for a character that was never imported)."""
+    content as imported (both None for a character that was never imported); `book`, when
+    given, is the card's `character_book` as it is now."""
     data = copy.deepcopy(base.data) if base is not None else default_data()
     root = copy.deepcopy(base.root) if base is not None else {}
     changed = [field for field in OVERLAYS if imported is None or getattr(imported, field) != getattr(content, field)]
@@ -57,7 +60,10 @@ def write_card(
             data[key] = value
             if key in root:  # SillyTavern's top-level copy follows the field
                 root[key] = copy.deepcopy(value)
-    if changed and spec is CardExportSpec.V3:
+    book_changed = book is not None and book != data.get(BOOK_FIELD)
+    if book is not None:
+        data[BOOK_FIELD] = book
+    if (changed or book_changed) and spec is CardExportSpec.V3:
         data["modification_date"] = now_s
     if spec is CardExportSpec.V2:
         return {"spec": spec.value, "spec_version": DEFAULT_SPEC_VERSIONS[CardSpec.V2], "data": _v2_data(data), **root}

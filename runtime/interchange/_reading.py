@@ -9,11 +9,11 @@ usable card. Blocking and CPU-bound: call them through a worker thread.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 import attrs
 
+from runtime.interchange._book_file import file_stem
 from runtime.interchange._bounded_json import UnsafeJson, check_json_value
 from runtime.interchange._card_file import CardFile, CardLimits, Picture, UnreadableCard, read_card_file
 from runtime.interchange._card_reader import NormalizedCard, NotACard, read_card
@@ -53,12 +53,12 @@ def read_card_value(
 
 def reread_card(raw: Any, file_name: str | None) -> NormalizedCard:
     """A stored original card read again, exactly as its import read it (the start of an export)."""
-    return read_card(raw, _stem(file_name))
+    return read_card(raw, file_stem(file_name))
 
 
 def _reading(file: CardFile, file_name: str | None) -> CardReading:
     try:
-        card = read_card(file.card, _stem(file_name))
+        card = read_card(file.card, file_stem(file_name))
     except NotACard as exc:
         raise UnreadableCard(str(exc)) from exc
     character, mapped = map_card(card)
@@ -68,10 +68,3 @@ def _reading(file: CardFile, file_name: str | None) -> CardReading:
     lines.extend(card.lines)
     picture = choose_picture(card, file, lines)
     return CardReading(file_name, file.container, file.card, card, character, picture, file.files, lines)
-
-
-def _stem(file_name: str | None) -> str | None:
-    if not file_name:
-        return None
-    name = PurePosixPath(file_name.replace("\\", "/")).name
-    return name.rsplit(".", 1)[0] if "." in name else name

@@ -55,7 +55,9 @@ class ImportWarningCode(enum.Enum):
     UNKNOWN_DECORATOR = "unknown_decorator"
     UNSUPPORTED_ASSET = "unsupported_asset"  # an asset Dramaturg could not keep or use
     NO_PICTURE = "no_picture"
-    LOREBOOK_NOT_IMPORTED = "lorebook_not_imported"  # an embedded book, kept with the card only
+    INVALID_REGEX_KEY = "invalid_regex_key"  # a lorebook keyword that does not compile: it never matches
+    DUPLICATE_ENTRY_ID = "duplicate_entry_id"  # two lorebook entries with one id: the later one renamed
+    SETTING_NOT_APPLIED = "setting_not_applied"  # a lorebook setting the engine cannot follow: kept, not used
 
 
 @attrs.frozen
@@ -67,6 +69,7 @@ class CardFieldReport:
     target: str | None = omittable()  # the Dramaturg field it was mapped to
     value: Any = omittable()  # the default used, when defaulted
     note: str | None = omittable()
+    count: int | None = omittable()  # lorebook entry fields: how many entries the line stands for
 
 
 @attrs.frozen

@@ -2,28 +2,29 @@
 
 A `CardWrite` stores the character (id chosen, or a slug of the name made unique), its cover
 blob, the default schema when it is used and missing, the original card, a CHARX's files and
-the extra records. DuckDB spends a fixed fraction of a millisecond per statement, and a bulk
+the extra records (the lorebook of an embedded book). DuckDB spends a fixed fraction of a millisecond per statement, and a bulk
 import queues many writes at once: so the writes the store's writer groups together run as one
 batch (`combine_key`, `run_together`): one query for the taken ids, one for the schemas, one
-counter step for all blob ids, and one multi-row insert per table. The batch gives exactly the
+counter step for all blob ids, one multi-row insert per table, and one batch per kind of extra
+record. The batch gives exactly the
 results of running the writes one after the other; if any of them would fail, the batch raises
 and the writer runs each write alone (`__call__` is a batch of one), so each gets its own error.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import ClassVar, Protocol
 
 import attrs
 
-from runtime.errors import Conflict, NotFound
+from runtime.errors import NotFound
 from runtime.interchange import CardReading
-from runtime.model.cards import CreatedIds, ImportWarning, ImportWarningCode, StoredCard
+from runtime.model.cards import CreatedIds, ImportWarning, StoredCard
 from runtime.model.characters import CharacterCardContent, CharacterRecord
 from runtime.model.schemas import Schema
+from runtime.services._import_ids import slug, unique_ids
 from runtime.services.characters import normalize_content
 from runtime.store import Cursor, allocate_ids
 from runtime.store.character_cards import CHARACTER_CARDS, insert_card_files
@@ -34,8 +35,12 @@ from runtime.store.schemas import SCHEMAS
 DEFAULT_SCHEMA = Schema("character-card", "Character card", ["character"], {})
 """The schema of characters imported without one; created by the first import that needs it."""
 SLUG_FALLBACK = "character"  # the id of a character whose name has no ASCII letter or digit
-MAX_SLUG_CHARS = 64
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@attrs.frozen
+class CreatedRecord:
+    record_id: str
+    warnings: list[ImportWarning]
 
 
 class ExtraRecord(Protocol):
@@ -45,8 +50,10 @@ class ExtraRecord(Protocol):
     def kind(self) -> str:
         """The `CreatedIds` field its id is reported under (`lorebooks`)."""
 
-    def write(self, cursor: Cursor, character_id: str) -> str:
-        """Insert the record; return its id. Raise to refuse the whole import."""
+    def write_together(self, cursor: Cursor, owned: Sequence[tuple[ExtraRecord, str]]) -> list[CreatedRecord]:
+        """Insert every record of `owned` (this one first, all of this one's type), each beside
+        the character whose id is paired with it; return what each created, in order. Raise to
+        refuse the whole batch."""
 
 
 @attrs.frozen
@@ -71,14 +78,14 @@ class CardWrite:
 
     @property
     def wanted_id(self) -> str:
-        return self.target if self.target is not None else slug(self.reading.character.name)
+        return self.target if self.target is not None else slug(self.reading.character.name, SLUG_FALLBACK)
 
     def __call__(self, cursor: Cursor) -> Written:
         return self.run_together(cursor, [self])[0]
 
     def run_together(self, cursor: Cursor, writes: Sequence[CardWrite]) -> list[Written]:
         """Store every write of `writes` (this one first), as running them in order would."""
-        ids = _character_ids(cursor, writes)
+        ids = unique_ids(cursor, CHARACTERS, [(write.wanted_id, write.target is not None) for write in writes])
         schemas, creates_default = _schema_ids(cursor, writes)
         blob_ids = iter(_blob_ids(cursor, sum(write.reading.picture is not None for write in writes)))
         batch = _Rows()
@@ -91,10 +98,22 @@ class CardWrite:
             batch.add(write, character_id, schemas[index], created, blob_ids)
             results.append(Written(character_id, schemas[index], created, warnings))
         batch.insert(cursor)
-        for write, result in zip(writes, results, strict=True):
-            for extra in write.extras:
-                getattr(result.created, extra.kind).append(extra.write(cursor, result.character_id))
+        _write_extras(cursor, writes, results)
         return results
+
+
+def _write_extras(cursor: Cursor, writes: Sequence[CardWrite], results: list[Written]) -> None:
+    """The extra records of every write, one batch per kind of record; ids and warnings reported."""
+    by_type: dict[type, list[tuple[ExtraRecord, int]]] = defaultdict(list)
+    for index, write in enumerate(writes):
+        for extra in write.extras:
+            by_type[type(extra)].append((extra, index))
+    for group in by_type.values():
+        first = group[0][0]
+        created = first.write_together(cursor, [(extra, results[index].character_id) for extra, index in group])
+        for (extra, index), record in zip(group, created, strict=True):
+            getattr(results[index].created, extra.kind).append(record.record_id)
+            results[index].warnings.extend(record.warnings)
 
 
 @attrs.define
@@ -151,43 +170,6 @@ def _content(reading: CardReading, character_id: str, schema_id: str) -> Charact
 # -- ids and schemas -----------------------------------------------------------------------
 
 
-def _character_ids(cursor: Cursor, writes: Sequence[CardWrite]) -> list[tuple[str, list[ImportWarning]]]:
-    """Each write's character id, in order: a chosen id must be free (Conflict otherwise); a
-    derived one takes the first free of `slug`, `slug-2`, `slug-3`…"""
-    wanted = [write.wanted_id for write in writes]
-    taken = _taken_ids(cursor, wanted)
-    ids: list[tuple[str, list[ImportWarning]]] = []
-    for write, want in zip(writes, wanted, strict=True):
-        if write.target is not None and want in taken:
-            raise Conflict.exists("character", want)
-        character_id = want if want not in taken else _first_free(want, taken)
-        taken.add(character_id)
-        warnings = [] if character_id == want else [_renamed(want, character_id)]
-        ids.append((character_id, warnings))
-    return ids
-
-
-def _taken_ids(cursor: Cursor, wanted: list[str]) -> set[str]:
-    """The stored character ids that are one of `wanted` or one of them followed by `-…` (one query)."""
-    rows = cursor.execute(
-        "SELECT DISTINCT characters.character_id FROM characters, unnest(?::VARCHAR[]) AS wanted(id)"
-        " WHERE characters.character_id = wanted.id OR starts_with(characters.character_id, wanted.id || '-')",
-        [wanted],
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
-def _first_free(wanted: str, taken: set[str]) -> str:
-    number = 2
-    while f"{wanted}-{number}" in taken:
-        number += 1
-    return f"{wanted}-{number}"
-
-
-def _renamed(wanted: str, character_id: str) -> ImportWarning:
-    return ImportWarning(ImportWarningCode.RENAMED_ID, f"the id '{wanted}' is taken: imported as '{character_id}'")
-
-
 def _schema_ids(cursor: Cursor, writes: Sequence[CardWrite]) -> tuple[list[str], int | None]:
     """Each write's schema id, and the index of the write that creates the default schema (if one does).
     NotFound for a chosen schema that does not exist."""
@@ -209,10 +191,3 @@ def _blob_ids(cursor: Cursor, count: int) -> list[str]:
         return []
     taken = stored_blob_ids(cursor)
     return allocate_ids(cursor, BLOB_ID_PREFIX, count, taken.__contains__)
-
-
-def slug(name: str) -> str:
-    """A lower-case id from a name: ASCII letters and digits joined by `-` (accents dropped)."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    text = _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")
-    return text[:MAX_SLUG_CHARS].rstrip("-") or SLUG_FALLBACK

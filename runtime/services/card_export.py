@@ -1,9 +1,11 @@
 """Exporting characters as community cards: PNG, JSON (V3 or V2) and CHARX downloads, and
 `character.export_card`.
 
-An export reads the character, its stored original card (if it was imported), its cover, and
-for a CHARX the kept files, in one read; then builds the card in a worker thread
-(`runtime.interchange.write_card`): the original with Dramaturg's changed fields overlaid.
+An export reads the character, its stored original card (if it was imported), its cover, the
+lorebook made of the card's embedded book (if it had one and the lorebook still exists), and for
+a CHARX the kept files, in one read; then builds the card in a worker thread
+(`runtime.interchange.write_card`): the original with Dramaturg's changed fields overlaid, and
+the book as the lorebook is now, overlaid on the original book.
 
 A PNG card needs a PNG picture: a character without a cover, or with a JPEG or WebP cover
 (which cannot carry text chunks), is written into a generated placeholder picture instead of
@@ -30,6 +32,7 @@ from runtime.interchange import (
 from runtime.model.cards import CardExportSpec, CharacterCardExported, CharacterExportCardParams, StoredCard
 from runtime.model.characters import CharacterRecord, CoverMimeType
 from runtime.services._services import Services
+from runtime.services.lorebook_export import BookSource, card_book, character_book_source
 from runtime.store import Cursor
 from runtime.store.character_cards import CHARACTER_CARDS, card_files
 from runtime.store.characters import CHARACTERS, get_blob
@@ -45,12 +48,14 @@ MS_PER_S = 1000
 
 @attrs.frozen
 class _Source:
-    """What an export reads: the character, its original card, its cover, a CHARX's kept files."""
+    """What an export reads: the character, its original card, its cover, a CHARX's kept files,
+    the lorebook of its card's book."""
 
     record: CharacterRecord
     stored: StoredCard | None
     cover: Picture | None
     files: dict[str, bytes]
+    book: BookSource | None
 
 
 def _read_source(cursor: Cursor, character_id: str, with_files: bool) -> _Source:
@@ -61,7 +66,8 @@ def _read_source(cursor: Cursor, character_id: str, with_files: bool) -> _Source
     if blob is not None and record.cover_mime_type is not None and blob.data:
         cover = Picture(blob.data, record.cover_mime_type, blob.file_name or record.cover_mime_type.default_file_name)
     files = card_files(cursor, character_id) if with_files else {}
-    return _Source(record, stored, cover, files)
+    book = character_book_source(cursor, character_id) if stored is not None else None
+    return _Source(record, stored, cover, files, book)
 
 
 async def _source(services: Services, character_id: str, *, with_files: bool = False) -> _Source:
@@ -72,7 +78,8 @@ def _card(source: _Source, spec: CardExportSpec, now_ms: int) -> JsonObject:
     stored = source.stored
     base = None if stored is None else reread_card(stored.card, stored.file_name)
     imported = None if stored is None else stored.imported
-    return write_card(base, imported, source.record.content, spec, now_ms // MS_PER_S)
+    book = None if source.book is None else card_book(source.book)
+    return write_card(base, imported, source.record.content, spec, now_ms // MS_PER_S, book)
 
 
 # -- entry points ------------------------------------------------------------------------

@@ -7,10 +7,11 @@ slug of the name made unique with `-2`, `-3`…), its cover, the built-in `chara
 (`_card_writes.DEFAULT_SCHEMA`) when no schema was chosen and it does not exist yet, the original card (for lossless export),
 a CHARX's other files, and the extra records the card's parts produce.
 
-Extra records are the seam for the parts of a card that become records of their own (the
-embedded `character_book` will become a lorebook): each `ExtraRecordMapper` reads the card,
-adds its report lines, and returns the records to create; they are written inside the same
-transaction, and their ids are reported under their kind. Today the book is only kept.
+Extra records are the seam for the parts of a card that become records of their own: each
+`ExtraRecordMapper` reads the card, adds its report lines, and returns the records to create;
+they are written inside the same transaction, and their ids are reported under their kind. The
+embedded `character_book` becomes a lorebook this way (`lorebook_import.card_book_records`); the
+book also stays with the stored card.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import base64
 import binascii
 from collections.abc import Callable
 
+import attrs
 import trio
 
 from runtime.errors import InvalidParams
@@ -32,7 +34,6 @@ from runtime.interchange import (
     picture_from_bytes,
     read_card_upload,
     read_card_value,
-    report_kept_book,
 )
 from runtime.model.cards import (
     CardContainer,
@@ -45,6 +46,7 @@ from runtime.model.cards import (
 from runtime.services._card_writes import CardWrite, ExtraRecord, Written
 from runtime.services._services import Services
 from runtime.services._validation import require_id
+from runtime.services.lorebook_import import card_book_records
 
 UPLOAD_KIND = "character_import"
 UPLOAD_FILE_ID = "card"
@@ -56,17 +58,11 @@ CONTAINER_TYPES = {
     CardContainer.CHARX: "application/zip",
 }
 
-ExtraRecordMapper = Callable[[CardReading, ReportLines], list[ExtraRecord]]
-"""Reads a card's part, adds its report lines, and returns the records it creates (written by `CardWrite`)."""
+ExtraRecordMapper = Callable[[CardReading, ReportLines, int], list[ExtraRecord]]
+"""Reads a card's part, adds its report lines, and returns the records it creates (written by
+`CardWrite`); the int is the import's time, epoch ms."""
 
-
-def keep_character_book(reading: CardReading, lines: ReportLines) -> list[ExtraRecord]:
-    """The embedded book stays with the stored card for now: reported, no record created."""
-    report_kept_book(reading.card, lines)
-    return []
-
-
-EXTRA_RECORD_MAPPERS: tuple[ExtraRecordMapper, ...] = (keep_character_book,)
+EXTRA_RECORD_MAPPERS: tuple[ExtraRecordMapper, ...] = (card_book_records,)
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -76,8 +72,10 @@ async def upload_card(services: Services, record_id: str, headers: UploadHeaders
     """`POST /upload/character_import:{id|new}/card`: import the card file in `body`."""
     target = None if record_id == DERIVED_ID else record_id
     limits = CardLimits(zip=services.limits.archive)
-    reading = await trio.to_thread.run_sync(_read_upload, body, headers.file_name, limits)
-    report = await _store(services, reading, target, headers.schema_id)
+    now_ms = services.clock.now_ms()
+    prepared = await trio.to_thread.run_sync(_prepare_upload, body, headers.file_name, limits, now_ms)
+    reading = prepared.reading
+    report = await _store(services, prepared, target, headers.schema_id)
     return CardImportPayload(
         resource_id=f"{UPLOAD_KIND}:{record_id}",
         file_id=UPLOAD_FILE_ID,
@@ -96,19 +94,42 @@ async def import_card(services: Services, params: CharacterImportCardParams) -> 
     """
     picture = None if params.picture is None else _picture(params.picture)
     limits = CardLimits(zip=services.limits.archive)
-    try:
-        reading = await trio.to_thread.run_sync(read_card_value, params.card, params.file_name, picture, limits)
-    except UnreadableCard as exc:
-        raise InvalidParams(f"{ERROR_PREFIX}{exc}") from exc
-    report = await _store(services, reading, params.character_id, params.schema_id)
+    now_ms = services.clock.now_ms()
+
+    def prepare() -> _Prepared:
+        try:
+            reading = read_card_value(params.card, params.file_name, picture, limits)
+        except UnreadableCard as exc:
+            raise InvalidParams(f"{ERROR_PREFIX}{exc}") from exc
+        return _prepared(reading, now_ms)
+
+    report = await _store(services, await trio.to_thread.run_sync(prepare), params.character_id, params.schema_id)
     return CharacterCardImported(report.character_id, report)
 
 
-def _read_upload(body: bytes, file_name: str | None, limits: CardLimits) -> CardReading:
+@attrs.frozen
+class _Prepared:
+    """A card read, with the records its parts make and the report lines so far."""
+
+    reading: CardReading
+    lines: ReportLines
+    extras: list[ExtraRecord]
+    now_ms: int
+
+
+def _prepared(reading: CardReading, now_ms: int) -> _Prepared:
+    """Run the extra-record mappers (blocking: an embedded book's regex keywords are compiled)."""
+    lines = ReportLines(list(reading.lines.fields), list(reading.lines.warnings))
+    extras = [record for mapper in EXTRA_RECORD_MAPPERS for record in mapper(reading, lines, now_ms)]
+    return _Prepared(reading, lines, extras, now_ms)
+
+
+def _prepare_upload(body: bytes, file_name: str | None, limits: CardLimits, now_ms: int) -> _Prepared:
     try:
-        return read_card_upload(body, file_name, limits)
+        reading = read_card_upload(body, file_name, limits)
     except UnreadableCard as exc:
         raise InvalidParams(f"{ERROR_PREFIX}{exc}") from exc
+    return _prepared(reading, now_ms)
 
 
 def _picture(sent: CardPicture) -> Picture:
@@ -132,16 +153,15 @@ def _picture(sent: CardPicture) -> Picture:
 
 
 async def _store(
-    services: Services, reading: CardReading, target: str | None, schema_id: str | None
+    services: Services, prepared: _Prepared, target: str | None, schema_id: str | None
 ) -> CardImportReport:
-    lines = ReportLines(list(reading.lines.fields), list(reading.lines.warnings))
-    extras = [record for mapper in EXTRA_RECORD_MAPPERS for record in mapper(reading, lines)]
+    reading, lines = prepared.reading, prepared.lines
     write = CardWrite(
         reading,
         target=None if target is None else require_id(target, "character_id"),
         schema_id=schema_id,
-        extras=extras,
-        now_ms=services.clock.now_ms(),
+        extras=prepared.extras,
+        now_ms=prepared.now_ms,
     )
     written: Written = await services.store.write(write)
     return CardImportReport(

@@ -45,6 +45,7 @@ from runtime.store.characters import (
     new_character,
     schema_exists,
 )
+from runtime.store.lorebook_sources import forget_character
 
 RESOURCE_KIND = "character"
 COVER_FILE_ID = "cover"
@@ -165,6 +166,7 @@ async def delete_character(services: Services, params: CharacterIdParams) -> Cha
         record = CHARACTERS.require(cursor, character_id)
         CHARACTERS.delete(cursor, character_id)
         delete_stored_card(cursor, character_id)
+        forget_character(cursor, character_id)
         if record.cover_blob_id is not None:
             delete_blob(cursor, record.cover_blob_id)
 

@@ -33,6 +33,7 @@ from runtime.model.lorebooks import (
 from runtime.services._services import Services
 from runtime.services._validation import given_changes, require_id
 from runtime.store import Cursor, references
+from runtime.store.lorebook_sources import LOREBOOK_SOURCES
 from runtime.store.lorebooks import LOREBOOKS
 
 _ENTRY_FIELDS = ("title", "content", "keywords", "enabled", "always_include")
@@ -124,6 +125,7 @@ async def delete_lorebook(services: Services, params: LorebookIdParams) -> Loreb
             raise Conflict(f"lorebook '{lorebook_id}' is still referenced by story resources")
         if not LOREBOOKS.delete(cursor, lorebook_id):
             raise NotFound.record("lorebook", lorebook_id)
+        LOREBOOK_SOURCES.delete(cursor, lorebook_id)
 
     await services.store.write(delete)
     return LorebookDeleted(lorebook_id)

@@ -258,6 +258,20 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        9,
+        # The community lorebook file (or a card's embedded book) a lorebook was imported from,
+        # so an export can give back every field Dramaturg does not own. Written in the import's
+        # transaction, deleted with the lorebook; `character_id` names the character whose card
+        # carried the book (its card export writes the book back), cleared when it is deleted.
+        """
+        CREATE TABLE lorebook_sources (
+            lorebook_id VARCHAR PRIMARY KEY,
+            character_id VARCHAR,
+            doc JSON NOT NULL
+        );
+        """,
+    ),
 ]
 
 

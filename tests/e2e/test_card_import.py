@@ -69,14 +69,14 @@ async def test_a_png_card_becomes_a_character_with_its_cover_and_a_report(rpc: R
         "characters": ["mira"],
         "schemas": ["character-card"],
         "blobs": ["blob-0"],
-        "lorebooks": [],
+        "lorebooks": ["harbor"],
     }
     assert (report["container"], report["spec"], report["spec_version"]) == ("png", "chara_card_v3", "3.0")
     assert (report["character_id"], report["schema_id"], report["file_name"]) == ("mira", "character-card", "Mira.png")
     assert {"field": "data.description", "outcome": "mapped", "target": "personality"}.items() <= report["fields"][
         2
     ].items()
-    assert [w["code"] for w in report["warnings"]] == ["lorebook_not_imported", "unknown_decorator"]
+    assert [w["code"] for w in report["warnings"]] == ["unknown_decorator"]
 
     character = await rpc.result("character.get", {"character_id": "mira"})
     assert character == {
@@ -127,7 +127,9 @@ async def test_the_same_name_again_gets_a_suffixed_id_and_a_warning(rpc: RpcClie
 
     assert again["character_id"] == "mira-3"
     assert again["created"] == {"characters": ["mira-3"], "schemas": [], "blobs": [], "lorebooks": []}
-    assert {"code": "renamed_id", "message": "the id 'mira' is taken: imported as 'mira-3'"} in again["warnings"]
+    assert {"code": "renamed_id", "message": "the character id 'mira' is taken: imported as 'mira-3'"} in again[
+        "warnings"
+    ]
 
 
 async def test_a_chosen_id_and_schema_are_used(rpc: RpcClient) -> None:
@@ -167,7 +169,7 @@ async def test_a_taken_id_or_a_missing_schema_refuses_the_import_and_writes_noth
         ),
         (
             b'{"entries": {}}',
-            "invalid character card: this is a lorebook, not a character card (lorebook import is not supported yet)",
+            "invalid character card: this is a lorebook, not a character card (import it as a lorebook)",
         ),
     ],
     ids=["png-without-card", "bad-json", "truncated", "lorebook"],

@@ -8,7 +8,8 @@ from typing import Any
 from runtime.errors import Conflict, NotFound
 from runtime.interchange import CardReading, read_card_upload, read_card_value
 from runtime.model.cards import CreatedIds
-from runtime.services._card_writes import CardWrite, Written, slug
+from runtime.services._card_writes import SLUG_FALLBACK, CardWrite, Written
+from runtime.services._import_ids import slug
 from runtime.store import Cursor, Store, open_store
 from tests.runtime.test_store_batching import _write_as_one_group
 from tests.support.cards import V1_CARD, V2_CARD, png_card
@@ -75,9 +76,9 @@ async def test_a_batch_stores_what_writing_one_after_the_other_stores(tmp_path: 
     assert [summary(result) for result in batched] == [summary(result) for result in alone]
     assert [summary(result) for result in batched] == [
         ("mira", _created("mira", schemas=["character-card"], blobs=["blob-0"]), []),
-        ("mira-2", _created("mira-2"), ["the id 'mira' is taken: imported as 'mira-2'"]),
+        ("mira-2", _created("mira-2"), ["the character id 'mira' is taken: imported as 'mira-2'"]),
         ("mira-3", _created("mira-3", blobs=["blob-1"]), []),
-        ("mira-4", _created("mira-4", blobs=["blob-2"]), ["the id 'mira' is taken: imported as 'mira-4'"]),
+        ("mira-4", _created("mira-4", blobs=["blob-2"]), ["the character id 'mira' is taken: imported as 'mira-4'"]),
     ]
 
 
@@ -104,8 +105,8 @@ def _created(character_id: str, schemas: list[str] | None = None, blobs: list[st
 
 
 def test_slugs_are_lower_case_ascii_words_joined_by_dashes() -> None:
-    assert slug("Old Merchant") == "old-merchant"
-    assert slug("  Élise d'Arc!! ") == "elise-d-arc"
-    assert slug("花子") == "character"
-    assert slug("x" * 100) == "x" * 64
-    assert slug(V2_CARD["data"]["name"]) == "mira"
+    assert slug("Old Merchant", SLUG_FALLBACK) == "old-merchant"
+    assert slug("  Élise d'Arc!! ", SLUG_FALLBACK) == "elise-d-arc"
+    assert slug("花子", SLUG_FALLBACK) == "character"
+    assert slug("x" * 100, SLUG_FALLBACK) == "x" * 64
+    assert slug(V2_CARD["data"]["name"], SLUG_FALLBACK) == "mira"

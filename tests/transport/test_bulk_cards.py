@@ -12,8 +12,8 @@ import pytest
 from tests.support.cards import HYBRID_CARD, V1_CARD, V2_CARD, V3_CARD, card_in_png, charx, png_card, tiny_png
 from tests.support.processes import free_port
 from tests.support.server import RunningServer
-from transport.bulk_export import CardFormat, ExportOptions, run_export
-from transport.bulk_import import ImportOptions, Status, find_card_files, run_import
+from transport.bulk_export import CardFormat, ExportOptions, LorebookFormat, run_export
+from transport.bulk_import import ImportOptions, Kind, Status, find_card_files, run_import
 from transport.bulk_transfer import ServerTarget, url_for_listen
 from transport.cli import build_parser, server_target_from
 
@@ -32,7 +32,9 @@ def sillytavern_folder(root: Path, *, broken: bool) -> Path:
     (characters / "Duo.webp").write_bytes(WEBP)
     (characters / "sub" / "Other.charx").write_bytes(charx({**V3_CARD, "data": {**V3_CARD["data"], "name": "Other"}}))
     (characters / "notes.txt").write_text("not a card")
-    (root / "worlds" / "Harbor.json").write_text(json.dumps({"entries": {}}))
+    (root / "worlds" / "Coast.json").write_text(
+        json.dumps({"entries": {"0": {"uid": 0, "key": ["cliff"], "content": "Chalk cliffs."}}})
+    )
     (root / ".git" / "Hidden.png").write_bytes(png_card(HYBRID_CARD))
     if broken:
         (characters / "Broken.png").write_bytes(png_card(V1_CARD)[:-30])
@@ -43,7 +45,7 @@ def options(server: RunningServer, **changes: object) -> ImportOptions:
     return ImportOptions(ServerTarget(server.url), **changes)  # type: ignore[arg-type]
 
 
-def test_finding_files_pairs_json_with_its_picture_and_skips_lorebooks(tmp_path: Path) -> None:
+def test_finding_files_pairs_json_with_its_picture_and_sends_worlds_as_lorebooks_first(tmp_path: Path) -> None:
     root = sillytavern_folder(tmp_path / "st", broken=False)
 
     items = {Path(item.shown).relative_to(root).as_posix(): item for item in find_card_files([root])}
@@ -54,10 +56,12 @@ def test_finding_files_pairs_json_with_its_picture_and_skips_lorebooks(tmp_path:
         "characters/Xan.png",
         "characters/plain.png",
         "characters/sub/Other.charx",
-        "worlds/Harbor.json",
+        "worlds/Coast.json",
     ]
     assert items["characters/Duo.json"].picture == root / "characters" / "Duo.webp"
-    assert items["worlds/Harbor.json"].skip == "lorebook import not yet supported"
+    assert items["worlds/Coast.json"].kinds == (Kind.LOREBOOK, Kind.CARD)
+    assert items["characters/Duo.json"].kinds == (Kind.CARD, Kind.LOREBOOK)
+    assert items["characters/Mira.png"].kinds == (Kind.CARD,)
     assert [item.failure for item in find_card_files([tmp_path / "missing.png"])] == ["no such file or folder"]
 
 
@@ -69,19 +73,20 @@ async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server:
 
     text = out.getvalue()
     assert status == 1  # Broken.png failed
-    assert "Imported 4 of 7 files (2 with warnings), 1 failed, 2 skipped" in text
+    assert "Imported 5 of 7 files (2 with warnings): 4 characters, 3 lorebooks created; 1 failed, 1 skipped" in text
     assert "characters/Broken.png: invalid character card: damaged or hostile PNG: truncated PNG" in text
-    assert "! lorebook_not_imported" in text
+    assert "worlds/Coast.json → lorebook coast" in text
+    assert "! unknown_decorator" in text
     summary = text[text.index("\nImported") :]
-    assert "skipped        " in summary and "lorebook import not yet supported" in summary
-    assert "no character card in this file" in summary
+    assert "no character card or lorebook in this file" in summary
     listed = await server.client.result("character.list")
     assert sorted(c["character_id"] for c in listed["characters"]) == ["duo", "mira", "other", "xan"]
     duo = await server.client.result("character.get", {"character_id": "duo"})
     assert duo["cover_mime_type"] == "image/webp"  # the picture beside the JSON
     report = json.loads((tmp_path / "report.json").read_text())
     assert {entry["status"] for entry in report} == {status.value for status in Status}
-    assert next(entry for entry in report if entry["character_id"] == "mira")["report"]["container"] == "png"
+    assert next(entry for entry in report if entry.get("character_id") == "mira")["report"]["container"] == "png"
+    assert next(entry for entry in report if entry.get("lorebook_id") == "coast")["report"]["format"] == "world_info"
 
 
 async def test_a_clean_import_exits_0_and_prints_fields_on_request(server: RunningServer, tmp_path: Path) -> None:
@@ -169,3 +174,56 @@ async def test_a_non_ascii_file_name_reaches_the_server_intact(server: RunningSe
 
     character = await server.client.result("character.get", {"character_id": "zofie"})
     assert (character["content"]["name"], character["cover_file_name"]) == ("Žofie", "Žofie.png")
+
+
+async def test_lorebooks_are_told_from_cards_by_their_content_wherever_they_are(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    (tmp_path / "worlds").mkdir()
+    (tmp_path / "worlds" / "Mira.json").write_text(json.dumps(V1_CARD))  # a card in the worlds folder
+    (tmp_path / "Kobold.json").write_text(json.dumps([{"key": "dragon", "content": "A dragon."}]))
+    (tmp_path / "Tides.json").write_text(json.dumps({"spec": "lorebook_v3", "data": {"name": "Tides", "entries": []}}))
+    (tmp_path / "settings.json").write_text(json.dumps({"theme": "dark"}))
+    out = io.StringIO()
+
+    status = await run_import([tmp_path], options(server), out)
+
+    text = out.getvalue()
+    assert status == 0, text
+    assert "Imported 3 of 4 files (1 with warnings): 1 character, 2 lorebooks created; 0 failed, 1 skipped" in text
+    assert "worlds/Mira.json → character mira" in text
+    assert "Kobold.json → lorebook kobold" in text
+    assert "settings.json: no character card or lorebook in this file" in text
+    books_listed = await server.client.result("lorebook.list")
+    assert sorted(book["lorebook_id"] for book in books_listed["lorebooks"]) == ["kobold", "tides"]
+
+
+async def test_a_broken_lorebook_named_on_the_command_line_fails_with_its_reason(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    (tmp_path / "worlds").mkdir()
+    (tmp_path / "worlds" / "Bad.json").write_text('{"entries": {"0": {"order": NaN}}}')
+    out = io.StringIO()
+
+    assert await run_import([tmp_path / "worlds" / "Bad.json"], options(server), out) == 1
+    assert "invalid lorebook: the lorebook is not valid JSON (NaN is not a JSON value)" in out.getvalue()
+
+
+async def test_export_writes_a_file_per_lorebook_in_the_chosen_format(server: RunningServer, tmp_path: Path) -> None:
+    world = {"entries": {"0": {"uid": 0, "key": ["cliff"], "content": "Chalk cliffs.", "vectorized": True}}}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "Coast.json").write_text(json.dumps(world))
+    await run_import([tmp_path / "in"], options(server), io.StringIO())
+    out = io.StringIO()
+    target = ServerTarget(server.url)
+
+    assert await run_export([], ExportOptions(target, tmp_path / "wi", lorebooks=True), out) == 0
+    v3_options = ExportOptions(target, tmp_path / "v3", lorebooks=True, book_format=LorebookFormat.LOREBOOK_V3)
+    assert await run_export(["coast", "ghost"], v3_options, out) == 1
+
+    assert json.loads((tmp_path / "wi" / "coast.json").read_text()) == world
+    assert json.loads((tmp_path / "v3" / "coast.lorebook_v3.json").read_text())["spec"] == "lorebook_v3"
+    assert "Exported 1 of 1 lorebooks" in out.getvalue()
+    assert "lorebook 'ghost' not found" in out.getvalue()
+    args = build_parser().parse_args(["export", "--lorebooks", "--book-format", "lorebook_v3", "--out", "x", "a"])
+    assert (args.lorebooks, args.book_format, args.record_ids) == (True, "lorebook_v3", ["a"])

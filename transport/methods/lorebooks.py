@@ -1,10 +1,11 @@
-"""Registrations of `lorebook.*` and `lorebook_entry.*`."""
+"""Registrations of `lorebook.*` and `lorebook_entry.*`, with the lorebook file import and export
+extensions (their files also travel on the binary routes, `transport.files`)."""
 
 from __future__ import annotations
 
-from runtime.model import lore
+from runtime.model import lore, lorebook_files
 from runtime.model import lorebooks as model
-from runtime.services import lorebooks
+from runtime.services import lorebook_export, lorebook_import, lorebooks
 from runtime.services.lore_dry_runs import dry_run_lore
 from transport.registry import Call, Method, NoParams, SessionUse, forward, forward_without_params
 
@@ -86,5 +87,19 @@ METHODS = [
         lore.LoreDryRun,
         _dry_run,
         session=SessionUse.OPTIONAL,
+    ),
+    Method(
+        "lorebook.import",
+        lorebook_files.LorebookImportParams,
+        "lorebook_imported",
+        lorebook_files.LorebookImported,
+        forward(lorebook_import.import_book),
+    ),
+    Method(
+        "lorebook.export",
+        lorebook_files.LorebookExportParams,
+        "lorebook_exported",
+        lorebook_files.LorebookExported,
+        forward(lorebook_export.export_book),
     ),
 ]
