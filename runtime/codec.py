@@ -37,7 +37,8 @@ T = TypeVar("T")
 TOLERANT_FLAG = "codec_ignores_unknown_keys"
 """Class attribute: when true, unknown keys are ignored instead of refused."""
 
-_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
+"""The ints the codec accepts: the signed and the unsigned 64-bit ranges together."""
 
 
 class _Mismatch(ValueError):
@@ -73,7 +74,7 @@ def _expect(expected: str, ok: Callable[[object], bool]) -> Callable[[object, ty
 
 
 def _is_int(value: object) -> bool:
-    return type(value) is int and _INT64_MIN <= value <= _UINT64_MAX
+    return type(value) is int and INT_MIN <= value <= INT_MAX
 
 
 def _is_number(value: object) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import trio
 
 from transport.gc_tuning import settle_after_start
-from transport.llm_stub import StubMode, StubSettings, serve_stub
+from transport.llm_stub import REFUSABLE, StubMode, StubSettings, serve_stub
 from transport.log_format import configure_logging
 from transport.server import run_server
 from transport.settings import ENV_PREFIX, Settings
@@ -64,14 +64,26 @@ def add_llm_stub_parser(commands: argparse._SubParsersAction) -> None:
         default=stub_defaults.tokens_per_s,
         help="stream chunks per second (0: as fast as possible)",
     )
+    stub.add_argument(
+        "--refuse",
+        default="",
+        help=f"comma-separated request fields to refuse with a 400, as an endpoint without them would: {', '.join(sorted(REFUSABLE))}",
+    )
     stub.add_argument("--log-level", default="INFO")
 
 
 def stub_settings_from(args: argparse.Namespace) -> StubSettings:
     if args.latency_ms < 0 or args.tokens_per_s < 0:
         raise SystemExit("--latency-ms and --tokens-per-s: expected numbers >= 0")
+    refused = frozenset(name.strip() for name in args.refuse.split(",") if name.strip())
+    if refused - REFUSABLE:
+        raise SystemExit(f"--refuse: expected names among {', '.join(sorted(REFUSABLE))}")
     return StubSettings(
-        mode=StubMode(args.mode), listen=args.listen, latency_ms=args.latency_ms, tokens_per_s=args.tokens_per_s
+        mode=StubMode(args.mode),
+        listen=args.listen,
+        latency_ms=args.latency_ms,
+        tokens_per_s=args.tokens_per_s,
+        refused=refused,
     )
 
 

@@ -20,6 +20,7 @@ from runtime.llm._protocol import ChatClient as ChatClient
 from runtime.llm._protocol import ChatClients as ChatClients
 from runtime.llm._protocol import ChatStream as ChatStream
 from runtime.llm._settings import LlmSettings as LlmSettings
+from runtime.llm._structured import default_structured_output as default_structured_output
 from runtime.llm._telemetry import NO_TAGS as NO_TAGS
 from runtime.llm._telemetry import CallRecorder as CallRecorder
 from runtime.llm._telemetry import CallTags as CallTags
@@ -30,6 +31,7 @@ from runtime.model.chat import ChatRequest as ChatRequest
 from runtime.model.chat import ChatResponse as ChatResponse
 from runtime.model.chat import ChatRole as ChatRole
 from runtime.model.chat import ChatUsage as ChatUsage
+from runtime.model.chat import OutputSchema as OutputSchema
 
 __all__ = [
     "NO_TAGS",
@@ -50,9 +52,11 @@ __all__ = [
     "LlmHttp",
     "LlmSettings",
     "OpenAiClient",
+    "OutputSchema",
     "ProviderEndpoint",
     "QueuedCallRecorder",
     "build_client",
+    "default_structured_output",
     "open_call_recorder",
     "open_llm_http",
     "provider_endpoint",

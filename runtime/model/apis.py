@@ -24,12 +24,41 @@ class Agent(enum.Enum):
     REPLYER = "replyer"
 
 
+class StructuredOutput(enum.Enum):
+    """How an api's JSON agents send their output schema (a Dramaturg extension of PROTOCOL §15).
+
+    `AUTO` tries the provider's strongest way first and falls back once per refusal (learned
+    per api); the others name one way. `JSON_OBJECT_SCHEMA` and `JSON_OBJECT` exist for
+    OpenAI-compatible endpoints only.
+    """
+
+    AUTO = "auto"
+    JSON_SCHEMA = (
+        "json_schema"  # open_ai: response_format json_schema (strict when expressible); anthropic: a forced tool
+    )
+    JSON_OBJECT_SCHEMA = "json_object_schema"  # open_ai: response_format json_object with a `schema` (llama.cpp)
+    JSON_OBJECT = (
+        "json_object"  # open_ai: response_format json_object, the schema only in the prompt (the reference's way)
+    )
+    NONE = "none"  # nothing but the prompt's output contract
+
+
+PROVIDER_STRUCTURED_OUTPUTS: dict[Provider, tuple[StructuredOutput, ...]] = {
+    Provider.OPEN_AI: tuple(StructuredOutput),
+    Provider.ANTHROPIC: (StructuredOutput.AUTO, StructuredOutput.JSON_SCHEMA, StructuredOutput.NONE),
+}
+"""The modes each provider can use."""
+
+
 # -- api ---------------------------------------------------------------------------------
 
 
 @attrs.frozen
 class ApiRecord:
-    """An api as stored. The key is a secret: it never leaves the server."""
+    """An api as stored. The key is a secret: it never leaves the server.
+
+    `structured_output` None means `auto` (records stored before the field existed have none).
+    """
 
     api_id: str
     display_name: str
@@ -37,10 +66,19 @@ class ApiRecord:
     base_url: str
     model: str
     api_key: str = secret()
+    structured_output: StructuredOutput | None = omittable()
+
+    @property
+    def structured_output_mode(self) -> StructuredOutput:
+        return self.structured_output or StructuredOutput.AUTO
 
 
 @attrs.frozen
 class Api:
+    """`structured_output` is the api's setting (`auto` when never set); `structured_output_in_use`
+    the mode its next JSON call uses (for `auto`: what the endpoint was found to accept, else the
+    first mode `auto` tries)."""
+
     api_id: str
     display_name: str
     provider: Provider
@@ -48,6 +86,8 @@ class Api:
     model: str
     has_api_key: bool
     api_key_masked: str | None = omittable()
+    structured_output: StructuredOutput | None = omittable()
+    structured_output_in_use: StructuredOutput | None = omittable()
 
 
 @attrs.frozen
@@ -58,6 +98,7 @@ class ApiCreateParams:
     base_url: str
     model: str
     api_key: str = secret()
+    structured_output: StructuredOutput | None = omittable()
 
 
 @attrs.frozen
@@ -73,6 +114,7 @@ class ApiUpdateParams:
     base_url: str | None = None
     model: str | None = None
     api_key: str | None = secret(default=None)
+    structured_output: StructuredOutput | None = None
 
 
 @attrs.frozen

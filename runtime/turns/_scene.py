@@ -32,6 +32,8 @@ def setup_scene(
         lore_entries=setup.lore_entries,
         windows=HistoryWindows.of(setup.agents),
         player_input=player_input,
+        world_fields=setup.world_fields,
+        story_cast_ids=frozenset(setup.story_cast),
     )
 
 

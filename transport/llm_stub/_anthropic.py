@@ -87,7 +87,7 @@ def chat_response(answer: Answer, model: str) -> Response:
     return json_response(
         wire.AnthropicAnswer(
             model=model,
-            content=[wire.AnthropicContentBlock(wire.TEXT_BLOCK, answer.text)],
+            content=[_content_block(answer, full=True)],
             id=_answer_id(answer),
             stop_reason=_stop_reason(answer),
             usage=wire.AnthropicUsage(answer.prompt_tokens, answer.completion_tokens),
@@ -109,12 +109,18 @@ async def _events(answer: Answer, model: str, answer_id: str) -> AsyncIterator[b
         return
     start = wire.AnthropicAnswer(model=model, id=answer_id, usage=wire.AnthropicUsage(answer.prompt_tokens, 1))
     yield event(wire.MessageStart(start))
-    yield event(wire.ContentBlockStart(0, wire.AnthropicContentBlock(wire.TEXT_BLOCK, "")))
+    yield event(wire.ContentBlockStart(0, _content_block(answer, full=False)))
     yield event(wire.Ping())
+    tool = answer.tool_input() is not None
     for index, piece in enumerate(answer.streamed_chunks()):
         if index and answer.chunk_delay_s:
             await trio.sleep(answer.chunk_delay_s)
-        yield event(wire.ContentBlockDelta(0, wire.BlockDelta(wire.TEXT_DELTA, piece)))
+        delta = (
+            wire.BlockDelta(wire.INPUT_JSON_DELTA, partial_json=piece)
+            if tool
+            else wire.BlockDelta(wire.TEXT_DELTA, piece)
+        )
+        yield event(wire.ContentBlockDelta(0, delta))
     if answer.cut_after_chunks is not None:
         raise StreamCut()
     if answer.stream_error is not None:
@@ -125,7 +131,20 @@ async def _events(answer: Answer, model: str, answer_id: str) -> AsyncIterator[b
     yield event(wire.MessageStop())
 
 
+def _content_block(answer: Answer, *, full: bool) -> wire.AnthropicContentBlock:
+    """The answer's one block: the forced tool's call (its input whole, or empty before the
+    stream's `input_json_delta`s), else text."""
+    tool_input = answer.tool_input()
+    if tool_input is None:
+        return wire.AnthropicContentBlock(wire.TEXT_BLOCK, answer.text if full else "")
+    return wire.AnthropicContentBlock(
+        wire.TOOL_USE_BLOCK, id=f"toolu_stub_{answer.number}", name=answer.form.tool, input=tool_input if full else {}
+    )
+
+
 def _stop_reason(answer: Answer) -> str:
+    if answer.tool_input() is not None:
+        return "tool_use"
     reason = answer.finish_reason or "stop"
     return STOP_REASONS.get(reason, reason)
 

@@ -85,9 +85,11 @@ async def _chunks(answer: Answer, model: str, answer_id: str) -> AsyncIterator[b
     if answer.stream_error is not None:
         yield sse_data(CODEC.dumps(wire.OpenAiErrorBody(wire.OpenAiErrorDetail(answer.stream_error, "server_error"))))
         return
-    total = answer.prompt_tokens + answer.completion_tokens
-    usage = wire.OpenAiUsage(answer.prompt_tokens, answer.completion_tokens, total)
-    yield chunk([wire.OpenAiChunkChoice(wire.OpenAiDelta(), finish_reason=answer.finish_reason)], usage)
+    yield chunk([wire.OpenAiChunkChoice(wire.OpenAiDelta(), finish_reason=answer.finish_reason)])
+    if answer.form.include_usage:
+        # As OpenAI does: one more chunk, with no choices and the usage of the whole call.
+        total = answer.prompt_tokens + answer.completion_tokens
+        yield chunk([], wire.OpenAiUsage(answer.prompt_tokens, answer.completion_tokens, total))
     yield sse_data(wire.DONE_MARKER)
 
 
