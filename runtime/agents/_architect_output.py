@@ -7,20 +7,29 @@ the first problem left; the caller (`call_json_agent`) then makes the repair cal
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
 
-from runtime.agents._architect_mending import mend_nodes, mend_schema, mend_start_node
+from runtime.agents._architect_mending import (
+    declare_used_variables,
+    keep_declared_updates,
+    mend_nodes,
+    mend_schema,
+    mend_start_node,
+)
 from runtime.agents._json_agent import Decoded
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
 from runtime.graph import DRAFT_GRAPH_ERROR_PREFIX, validate_draft_graph
 from runtime.model.graph import NarrativeNode, StoryGraph, Transition
-from runtime.model.schemas import StateSchema
+from runtime.model.schemas import StateFieldSchema, StateSchema
+from runtime.state import DeclaredFields
 
 EMPTY_SCHEMA: Final = StateSchema(fields={})
+CharacterFields = Mapping[str, Mapping[str, StateFieldSchema]]
+"""Each story character's own schema fields."""
 
 
 # -- what the Architect writes (§14.8) ---------------------------------------------------
@@ -121,19 +130,30 @@ def apply_patches(nodes: Sequence[NarrativeNode], patches: Sequence[NodeTransiti
 # -- decoding and the checks of §14.3 step 4 and §14.4 ------------------------------------
 
 
-def decode_draft_start(value: dict[str, Any], cast_ids: Collection[str]) -> Decoded[DraftStart]:
+def decode_draft_start(
+    value: dict[str, Any], cast_ids: Collection[str], characters: CharacterFields | None = None
+) -> Decoded[DraftStart]:
     """The `draft_init` bundle, mended (`_architect_mending`) and checked. Raises InvalidParams
-    naming the first problem that no deterministic repair fixes."""
+    naming the first problem that no deterministic repair fixes.
+
+    The variables its conditions and updates use are declared in its schemas when missing, and
+    entry updates that still break them (or `characters`, the cast's schemas, when given) are dropped.
+    """
     output = CODEC.structure(value, _DraftOutput, path="output")
     warnings: list[str] = []
     nodes = apply_patches(*_mended_patches(output, (), cast_ids, warnings))
+    world = mend_schema(output.world_state_schema, "world_state_schema", warnings)
+    player = mend_schema(output.player_state_schema, "player_state_schema", warnings)
+    if world is not None:
+        world, player = declare_used_variables(nodes, world, player or EMPTY_SCHEMA, warnings)
+        nodes = keep_declared_updates(nodes, world, player, characters, warnings)
     output = attrs.evolve(
         output,
         nodes=nodes,
         transition_patches=[],
         start_node=mend_start_node(output.start_node, nodes, warnings),
-        world_state_schema=mend_schema(output.world_state_schema, "world_state_schema", warnings),
-        player_state_schema=mend_schema(output.player_state_schema, "player_state_schema", warnings),
+        world_state_schema=world,
+        player_state_schema=player,
     )
     _raise_first(_draft_start_problems(output, cast_ids))
     assert output.start_node is not None and output.world_state_schema is not None  # checked above
@@ -149,12 +169,19 @@ def decode_draft_start(value: dict[str, Any], cast_ids: Collection[str]) -> Deco
 
 
 def decode_draft_continuation(
-    value: dict[str, Any], existing_ids: Collection[str], cast_ids: Collection[str]
+    value: dict[str, Any],
+    existing_ids: Collection[str],
+    cast_ids: Collection[str],
+    declared: DeclaredFields | None = None,
 ) -> Decoded[DraftContinuation]:
-    """The `draft_continue` bundle, mended and checked against the ids already in the draft."""
+    """The `draft_continue` bundle, mended and checked against the ids already in the draft;
+    with the draft's `declared` variables, entry updates that break them are dropped."""
     output = CODEC.structure(value, _DraftOutput, path="output")
     warnings: list[str] = []
     nodes, patches = _mended_patches(output, existing_ids, cast_ids, warnings)
+    if declared is not None:
+        world, player = StateSchema(dict(declared.world)), StateSchema(dict(declared.player))
+        nodes = keep_declared_updates(nodes, world, player, declared.characters, warnings)
     output = attrs.evolve(output, nodes=nodes, transition_patches=patches)
     _raise_first(_continuation_problems(output, frozenset(existing_ids), cast_ids))
     return Decoded(

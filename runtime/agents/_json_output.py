@@ -85,4 +85,8 @@ def _refuse_constant(name: str) -> Any:
     raise JsonOutputError(f"invalid JSON: '{name}' is not a JSON value")
 
 
-_DECODER: Final = json.JSONDecoder(object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant)
+# strict=False: a raw line break or tab inside a string is taken as written (small models do
+# write them, and their meaning is plain); everything else about the JSON stays strict.
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant, strict=False
+)

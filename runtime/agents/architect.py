@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from runtime.agents._architect_output import CharacterFields as CharacterFields
 from runtime.agents._architect_output import DraftContinuation as DraftContinuation
 from runtime.agents._architect_output import DraftStart as DraftStart
 from runtime.agents._architect_output import GraphBundle as GraphBundle
@@ -179,10 +180,12 @@ def architect_plan(request: ChatRequest, mode: ArchitectMode, known: ArchitectKn
 # -- calls --------------------------------------------------------------------------------
 
 
-async def build_draft_start(client: ChatClient, request: ChatRequest, cast_ids: Collection[str]) -> DraftStart:
+async def build_draft_start(
+    client: ChatClient, request: ChatRequest, cast_ids: Collection[str], characters: CharacterFields | None = None
+) -> DraftStart:
     """Ask for the first chunk; repair once. Raises ProviderError (50002)."""
     plan = architect_plan(request, ArchitectMode.DRAFT_INIT, ArchitectKnowledge(cast_ids=list(cast_ids)))
-    answer = await call_json_agent(client, request, lambda value: decode_draft_start(value, cast_ids), plan)
+    answer = await call_json_agent(client, request, lambda value: decode_draft_start(value, cast_ids, characters), plan)
     return answer.value
 
 
@@ -198,7 +201,7 @@ async def build_draft_continuation(
     known = ArchitectKnowledge(list(existing_ids), list(cast_ids), declared)
     plan = architect_plan(request, ArchitectMode.DRAFT_CONTINUE, known)
     answer = await call_json_agent(
-        client, request, lambda value: decode_draft_continuation(value, existing_ids, cast_ids), plan
+        client, request, lambda value: decode_draft_continuation(value, existing_ids, cast_ids, declared), plan
     )
     return answer.value
 

@@ -168,7 +168,8 @@ async def start_draft(services: Services, params: DraftStartParams) -> StoryDraf
     request = architect_request(
         inputs.architect.config, ArchitectMode.DRAFT_INIT, draft_init_context(inputs.material, task)
     )
-    start = await build_draft_start(client, request, inputs.material.cast_ids)
+    characters = {member.character_id: member.schema_fields for member in inputs.material.cast}
+    start = await build_draft_start(client, request, inputs.material.cast_ids, characters)
     variables = list(params.common_variables or [])
     _check_start(start, inputs, variables)
     now = services.clock.now_ms()

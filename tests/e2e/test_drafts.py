@@ -452,11 +452,25 @@ async def test_the_architect_repair_path_fixes_a_bad_bundle(rpc: RpcClient, llm_
     assert (first["body"]["temperature"], repair["body"]["temperature"]) == (0.5, 1.0)
 
 
-async def test_a_continuation_that_reuses_an_id_is_repaired_then_refused(rpc: RpcClient, llm_stub: RunningStub) -> None:
+async def test_a_continuation_that_reuses_an_id_gets_a_fresh_one(rpc: RpcClient, llm_stub: RunningStub) -> None:
     await bind_engine_to_stub(rpc, llm_stub)
     resource_id = await create_resource(rpc, planned_story=plan_of(2))
-    reused = answer(draft_continue_bundle([node("market")]))
-    await llm_stub.control.script(answer(draft_init_bundle()), reused, reused)
+    reused = answer(draft_continue_bundle([node("market", "dock")], [patch("market", "market")]))
+    await llm_stub.control.script(answer(draft_init_bundle()), reused)
+    await rpc.result("story_draft.start", {"resource_id": resource_id})
+    draft = await rpc.result("story_draft.continue", {"draft_id": "draft-0"})
+    nodes = {item["id"]: item for item in draft["partial_graph"]["nodes"]}
+    assert list(nodes) == ["dock", "market", "market_2"]
+    # the patch names the node that had the id: the existing market links to itself
+    assert [t["to"] for t in nodes["market"]["transitions"]] == ["market"]
+    assert len(architect_calls(await llm_stub.control.requests())) == 2
+
+
+async def test_a_continuation_without_nodes_is_repaired_then_refused(rpc: RpcClient, llm_stub: RunningStub) -> None:
+    await bind_engine_to_stub(rpc, llm_stub)
+    resource_id = await create_resource(rpc, planned_story=plan_of(2))
+    empty = answer(draft_continue_bundle([]))
+    await llm_stub.control.script(answer(draft_init_bundle()), empty, empty)
     before = await rpc.result("story_draft.start", {"resource_id": resource_id})
     error = await rpc.error("story_draft.continue", {"draft_id": "draft-0"})
     assert error == {

@@ -25,6 +25,7 @@ from runtime.agents.architect import (
 )
 from runtime.agents.planner import planner_context, planner_request
 from runtime.agents.story_material import StoryMaterial
+from runtime.codec import CODEC
 from runtime.errors import InvalidParams, ProviderError
 from runtime.llm import ChatRequest
 from runtime.model.apis import Agent
@@ -122,8 +123,10 @@ def test_draft_start_checks_name_the_problem(bundle: dict[str, Any], message: st
         ),
         (
             init_bundle(nodes=[node("dock"), node("dock", "dock")]),
-            "dropped node 'dock': the id is already used",
-            lambda start: [n.transitions for n in start.nodes] == [[]],
+            "node id 'dock' is already used: the new node is 'dock_2'",
+            lambda start: (
+                [(n.id, [t.to for t in n.transitions]) for n in start.nodes] == [("dock", []), ("dock_2", ["dock"])]
+            ),
         ),
         (
             init_bundle(nodes=[node("dock", "future", "dock")]),
@@ -199,7 +202,6 @@ def test_a_continuation_merges_after_the_existing_nodes() -> None:
             continue_bundle(world_state_schema={"fields": {}}),
             "draft_continue output must not contain world_state_schema",
         ),
-        (continue_bundle(nodes=[node("market")]), "draft_continue output must contain at least one node"),
     ],
 )
 def test_continuation_checks_name_the_problem(bundle: dict[str, Any], message: str) -> None:
@@ -207,7 +209,7 @@ def test_continuation_checks_name_the_problem(bundle: dict[str, Any], message: s
         decode_draft_continuation(bundle, EXISTING, CAST)
 
 
-def test_a_continuation_drops_taken_ids_dangling_links_and_foreign_characters() -> None:
+def test_a_continuation_renames_taken_ids_and_drops_dangling_links_and_foreign_characters() -> None:
     bundle = continue_bundle(
         nodes=[node("market"), node("alley", "void", "dock", characters=["merchant", "ghost"])],
         transition_patches=[
@@ -217,13 +219,14 @@ def test_a_continuation_drops_taken_ids_dangling_links_and_foreign_characters() 
     )
     decoded = decode_draft_continuation(bundle, EXISTING, CAST)
     assert decoded.warnings == (
-        "dropped node 'market': the id is already used",
+        "node id 'market' is already used: the new node is 'market_2'",
         "dropped transition from 'alley' to missing node 'void'",
         "dropped character 'ghost' from node 'alley': not in the story cast",
         "dropped transition patch on missing node 'void'",
         "dropped transition from 'market' to missing node 'nowhere'",
     )
-    [alley] = decoded.value.nodes
+    market_2, alley = decoded.value.nodes
+    assert market_2.id == "market_2"
     assert [t.to for t in alley.transitions] == ["dock"] and alley.characters == ["merchant"]
     [patch] = decoded.value.transition_patches
     assert (patch.node_id, [t.to for t in patch.add_transitions]) == ("market", ["alley"])
@@ -389,4 +392,29 @@ async def test_graph_mode_repairs_with_the_full_graph_target() -> None:
     assert [n.id for n in bundle.graph.nodes] == ["dock"]
     assert client.requests[1].user.startswith(
         "TARGET:\nfull_graph\n\nPARSER_ERROR:\nstory graph must contain at least one node"
+    )
+
+
+def test_variables_the_nodes_use_are_declared_and_updates_that_break_them_dropped() -> None:
+    dock = node(
+        "dock",
+        on_enter_updates=[
+            {"type": "SetState", "key": "tide", "value": "high"},
+            {"type": "SetState", "key": "gate_open", "value": "yes"},
+            {"type": "SetCharacterState", "character": "merchant", "key": "mood", "value": 1},
+            {"type": "SetCharacterState", "character": "merchant", "key": "trust", "value": 2},
+        ],
+        transitions=[{"to": "dock", "condition": {"scope": "player", "key": "paid", "op": "eq", "value": 3}}],
+    )
+    characters = {"merchant": {"trust": StateFieldSchema(ValueType.INT)}}
+    decoded = decode_draft_start(init_bundle(nodes=[dock]), CAST, characters)
+    start = decoded.value
+    assert start.world_state_schema.fields["tide"] == StateFieldSchema(ValueType.STRING)
+    assert start.player_state_schema.fields["paid"] == StateFieldSchema(ValueType.INT)
+    assert [CODEC.unstructure(op)["key"] for op in start.nodes[0].on_enter_updates] == ["tide", "trust"]
+    assert decoded.warnings == (
+        "player key 'paid' was used but not declared: declared as int",
+        "world key 'tide' was used but not declared: declared as string",
+        "node 'dock' on_enter_updates: SetState dropped: 'gate_open' takes a value of type bool, got \"yes\"",
+        "node 'dock' on_enter_updates: SetCharacterState dropped: character 'merchant' declares no key 'mood'",
     )

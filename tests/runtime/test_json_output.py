@@ -143,3 +143,7 @@ def test_blank_narration_is_an_error() -> None:
     with pytest.raises(NarratorOutputError) as caught:
         require_narration(" \n\t")
     assert (caught.value.message, caught.value.code) == ("narrator output contained no text", 50001)
+
+
+def test_a_raw_line_break_inside_a_string_is_taken_as_written() -> None:
+    assert parse_json_object('{"text": "two\nlines\tand a tab"}') == {"text": "two\nlines\tand a tab"}
