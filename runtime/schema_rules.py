@@ -45,7 +45,7 @@ def value_matches_type(value: object, value_type: ValueType) -> bool:
     return _ACCEPTS[value_type](value)
 
 
-def _compact_json(value: object) -> str:
+def compact_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -53,14 +53,14 @@ def state_field_problem(field: StateFieldSchema) -> str | None:
     """The detail of the first §7.5 rule `field` breaks (`default must match …`), or None."""
     type_name = field.value_type.value
     if field.default is not None and not value_matches_type(field.default, field.value_type):
-        return f"default must match value_type '{type_name}', got {_compact_json(field.default)}"
+        return f"default must match value_type '{type_name}', got {compact_json(field.default)}"
     if not field.enum_values:  # absent or empty: no constraint
         return None
     if field.value_type not in SCALAR_VALUE_TYPES:
         return f"enum_values are only supported for scalar types, got {type_name}"
     for item in field.enum_values:
         if not value_matches_type(item, field.value_type):
-            return f"enum_values item must match value_type '{type_name}', got {_compact_json(item)}"
+            return f"enum_values item must match value_type '{type_name}', got {compact_json(item)}"
     if field.default is not None and field.default not in field.enum_values:
         return "default must be one of enum_values when enum_values are configured"
     return None

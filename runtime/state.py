@@ -14,6 +14,7 @@ from typing import Any, Final
 import attrs
 
 from runtime.model.graph import Condition, ConditionOp, ConditionScope, NarrativeNode, Transition
+from runtime.model.schemas import StateFieldSchema, ValueType
 from runtime.model.state import (
     ActorMemoryEntry,
     AddActiveCharacter,
@@ -31,6 +32,7 @@ from runtime.model.state import (
     StateUpdate,
     WorldState,
 )
+from runtime.schema_rules import compact_json, value_matches_type
 
 
 class _Missing:
@@ -206,6 +208,94 @@ def _contains(actual: Any, expected: Any) -> bool:
 
 
 # -- Keeper filter and progression fallback ----------------------------------------------
+
+
+@attrs.frozen
+class DeclaredFields:
+    """The variables a session declares: its world and player schemas' fields, and each story
+    character's own schema fields (a character without a schema, or a session character, has none)."""
+
+    world: Mapping[str, StateFieldSchema] = attrs.field(factory=dict)
+    player: Mapping[str, StateFieldSchema] = attrs.field(factory=dict)
+    characters: Mapping[str, Mapping[str, StateFieldSchema]] = attrs.field(factory=dict)
+
+    def field_of(self, op: StateOp) -> StateFieldSchema | None:
+        """The declared field a variable op writes or removes; None when undeclared or not a variable op."""
+        match op:
+            case SetState(key=key) | RemoveState(key=key):
+                return self.world.get(key)
+            case SetPlayerState(key=key) | RemovePlayerState(key=key):
+                return self.player.get(key)
+            case SetCharacterState(character=character, key=key) | RemoveCharacterState(character=character, key=key):
+                return self.characters.get(character, {}).get(key)
+        return None
+
+
+_SET_OPS: Final = (SetState, SetPlayerState, SetCharacterState)
+_SCOPE_NAMES: Final = {
+    SetState: "world",
+    RemoveState: "world",
+    SetPlayerState: "player",
+    RemovePlayerState: "player",
+}
+
+
+def keep_declared_values(update: StateUpdate, declared: DeclaredFields) -> tuple[StateUpdate, list[str]]:
+    """`update` without the variable ops that name an undeclared key or set a value its field does
+    not accept (type, then enum); and one reason per dropped op, in op order.
+
+    An integral number (`3.0`) for an int field is kept as the int: JSON does not tell them apart.
+    Other ops (active characters) pass unchanged.
+    """
+    kept: list[StateOp] = []
+    dropped: list[str] = []
+    for op in update.ops:
+        if _variable_of(op) is None:
+            kept.append(op)
+            continue
+        field = declared.field_of(op)
+        if field is None:
+            dropped.append(f"{type(op).__name__} dropped: {_declared_where(op)} declares no key '{_key_of(op)}'")
+            continue
+        if not isinstance(op, _SET_OPS):
+            kept.append(op)
+            continue
+        value = _declared_value(op.value, field)
+        if value is _MISSING:
+            dropped.append(
+                f"{type(op).__name__} dropped: '{op.key}' takes {_accepted(field)}, got {compact_json(op.value)}"
+            )
+            continue
+        kept.append(attrs.evolve(op, value=value))
+    return StateUpdate(ops=kept), dropped
+
+
+def _declared_value(value: Any, field: StateFieldSchema) -> Any:
+    """`value` as the field stores it, or _MISSING when the field does not accept it."""
+    if field.value_type is ValueType.INT and type(value) is float and value.is_integer():
+        value = int(value)
+    if not value_matches_type(value, field.value_type):
+        return _MISSING
+    if field.enum_values and not any(json_values_identical(value, item) for item in field.enum_values):
+        return _MISSING
+    return value
+
+
+def _accepted(field: StateFieldSchema) -> str:
+    if field.enum_values:
+        return f"one of {compact_json(field.enum_values)}"
+    return f"a value of type {field.value_type.value}"
+
+
+def _key_of(op: StateOp) -> str:
+    return getattr(op, "key", "")
+
+
+def _declared_where(op: StateOp) -> str:
+    scope = _SCOPE_NAMES.get(type(op))
+    if scope is not None:
+        return f"the {scope} schema"
+    return f"character '{getattr(op, 'character', '')}'"
 
 
 def filter_keeper_update(update: StateUpdate, cast_ids: Collection[str]) -> StateUpdate:

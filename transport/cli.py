@@ -130,6 +130,7 @@ def stub_settings_from(args: argparse.Namespace, environ: Mapping[str, str] | No
         listen=values["listen"],
         latency_ms=values["latency_ms"],
         tokens_per_s=values["tokens_per_s"],
+        refused=frozenset(values["refuse"]),
     )
 
 

@@ -30,6 +30,7 @@ CARD_FORMATS = ("png", "json", "json-v2", "charx")  # transport.bulk_export.Card
 BOOK_FORMATS = ("world_info", "lorebook_v3")  # transport.bulk_export.LorebookFormat
 DEFAULT_JOBS = 8  # transport.bulk_transfer.DEFAULT_JOBS, without importing it
 STUB_MODES = ("auto", "scripted")  # transport.llm_stub.StubMode
+STUB_REFUSABLE = ("json_schema", "json_object_schema", "json_object", "tools", "stream_options")  # llm_stub.REFUSABLE
 STUB_LISTEN = "127.0.0.1:8090"  # transport.llm_stub.StubSettings' default, without importing the stub
 
 _DEFAULTS = Settings()
@@ -196,6 +197,16 @@ STUB_FLAGS = [
         env("STUB_TOKENS_PER_S"),
         non_negative_number,
         metavar="N",
+    ),
+    Flag(
+        "--refuse",
+        "request fields to answer with a 400, as an endpoint without them would"
+        f" ({', '.join(STUB_REFUSABLE)}); repeatable or comma-separated",
+        (),
+        env("STUB_REFUSE"),
+        one_of(*STUB_REFUSABLE, case_sensitive=True),
+        repeated=True,
+        metavar="FIELD",
     ),
     *logging_flags(),
 ]

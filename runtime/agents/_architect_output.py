@@ -1,23 +1,35 @@
 """What the Architect writes (PROTOCOL §14.8), decoded and checked (§14.3 step 4, §14.4, R11).
 
-Each `decode_*` turns the parsed JSON object into a checked bundle or raises InvalidParams
-naming the first problem; the caller (`call_json_agent`) then makes the repair call. Pure.
+Each `decode_*` turns the parsed JSON object into a checked bundle, after the deterministic
+repairs of `_architect_mending` (each reported as a warning), or raises InvalidParams naming
+the first problem left; the caller (`call_json_agent`) then makes the repair call. Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
 
+from runtime.agents._architect_mending import (
+    declare_used_variables,
+    keep_declared_updates,
+    mend_nodes,
+    mend_schema,
+    mend_start_node,
+)
+from runtime.agents._json_agent import Decoded
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
 from runtime.graph import DRAFT_GRAPH_ERROR_PREFIX, validate_draft_graph
 from runtime.model.graph import NarrativeNode, StoryGraph, Transition
-from runtime.model.schemas import StateSchema
+from runtime.model.schemas import StateFieldSchema, StateSchema
+from runtime.state import DeclaredFields
 
 EMPTY_SCHEMA: Final = StateSchema(fields={})
+CharacterFields = Mapping[str, Mapping[str, StateFieldSchema]]
+"""Each story character's own schema fields."""
 
 
 # -- what the Architect writes (§14.8) ---------------------------------------------------
@@ -104,8 +116,8 @@ def apply_patches(nodes: Sequence[NarrativeNode], patches: Sequence[NodeTransiti
     """
     patched = list(nodes)
     positions: dict[str, int] = {}
-    for position, node in enumerate(patched):
-        positions.setdefault(node.id, position)
+    for index, node in enumerate(patched):
+        positions.setdefault(node.id, index)
     for patch in patches:
         position = positions.get(patch.node_id)
         if position is None:
@@ -118,33 +130,77 @@ def apply_patches(nodes: Sequence[NarrativeNode], patches: Sequence[NodeTransiti
 # -- decoding and the checks of §14.3 step 4 and §14.4 ------------------------------------
 
 
-def decode_draft_start(value: dict[str, Any], cast_ids: Collection[str]) -> DraftStart:
-    """The `draft_init` bundle, checked. Raises InvalidParams naming the first problem."""
+def decode_draft_start(
+    value: dict[str, Any], cast_ids: Collection[str], characters: CharacterFields | None = None
+) -> Decoded[DraftStart]:
+    """The `draft_init` bundle, mended (`_architect_mending`) and checked. Raises InvalidParams
+    naming the first problem that no deterministic repair fixes.
+
+    The variables its conditions and updates use are declared in its schemas when missing, and
+    entry updates that still break them (or `characters`, the cast's schemas, when given) are dropped.
+    """
     output = CODEC.structure(value, _DraftOutput, path="output")
+    warnings: list[str] = []
+    nodes = apply_patches(*_mended_patches(output, (), cast_ids, warnings))
+    world = mend_schema(output.world_state_schema, "world_state_schema", warnings)
+    player = mend_schema(output.player_state_schema, "player_state_schema", warnings)
+    if world is not None:
+        world, player = declare_used_variables(nodes, world, player or EMPTY_SCHEMA, warnings)
+        nodes = keep_declared_updates(nodes, world, player, characters, warnings)
+    output = attrs.evolve(
+        output,
+        nodes=nodes,
+        transition_patches=[],
+        start_node=mend_start_node(output.start_node, nodes, warnings),
+        world_state_schema=world,
+        player_state_schema=player,
+    )
     _raise_first(_draft_start_problems(output, cast_ids))
     assert output.start_node is not None and output.world_state_schema is not None  # checked above
-    return DraftStart(
-        nodes=apply_patches(output.nodes, output.transition_patches),
+    start = DraftStart(
+        nodes=output.nodes,
         start_node=output.start_node,
         section_summary=output.section_summary or "",
         world_state_schema=output.world_state_schema,
         player_state_schema=output.player_state_schema or EMPTY_SCHEMA,
         introduction=output.introduction or "",
     )
+    return Decoded(start, tuple(warnings))
 
 
 def decode_draft_continuation(
-    value: dict[str, Any], existing_ids: Collection[str], cast_ids: Collection[str]
-) -> DraftContinuation:
-    """The `draft_continue` bundle, checked against the ids already in the draft."""
+    value: dict[str, Any],
+    existing_ids: Collection[str],
+    cast_ids: Collection[str],
+    declared: DeclaredFields | None = None,
+) -> Decoded[DraftContinuation]:
+    """The `draft_continue` bundle, mended and checked against the ids already in the draft;
+    with the draft's `declared` variables, entry updates that break them are dropped."""
     output = CODEC.structure(value, _DraftOutput, path="output")
+    warnings: list[str] = []
+    nodes, patches = _mended_patches(output, existing_ids, cast_ids, warnings)
+    if declared is not None:
+        world, player = StateSchema(dict(declared.world)), StateSchema(dict(declared.player))
+        nodes = keep_declared_updates(nodes, world, player, declared.characters, warnings)
+    output = attrs.evolve(output, nodes=nodes, transition_patches=patches)
     _raise_first(_continuation_problems(output, frozenset(existing_ids), cast_ids))
-    return DraftContinuation(output.nodes, output.transition_patches, output.section_summary or "")
+    return Decoded(
+        DraftContinuation(output.nodes, output.transition_patches, output.section_summary or ""), tuple(warnings)
+    )
 
 
-def decode_graph_bundle(value: dict[str, Any], cast_ids: Collection[str]) -> GraphBundle:
-    """The `graph` bundle, checked with the draft graph rules (R11 included)."""
+def decode_graph_bundle(value: dict[str, Any], cast_ids: Collection[str]) -> Decoded[GraphBundle]:
+    """The `graph` bundle, mended and checked with the draft graph rules (R11 included)."""
     output = CODEC.structure(value, _GraphOutput, path="output")
+    mended = mend_nodes(output.graph.nodes, (), cast_ids)
+    warnings = mended.warnings
+    start = mend_start_node(output.graph.start_node, mended.nodes, warnings) or output.graph.start_node
+    output = attrs.evolve(
+        output,
+        graph=StoryGraph(start, mended.nodes),
+        world_state_schema=mend_schema(output.world_state_schema, "world_state_schema", warnings),
+        player_state_schema=mend_schema(output.player_state_schema, "player_state_schema", warnings),
+    )
     problems = [*validate_draft_graph(output.graph, cast_ids)]
     if output.world_state_schema is None:
         problems.append("graph output is missing world_state_schema")
@@ -152,9 +208,33 @@ def decode_graph_bundle(value: dict[str, Any], cast_ids: Collection[str]) -> Gra
         problems.append("graph output is missing introduction")
     _raise_first(iter(problems))
     assert output.world_state_schema is not None
-    return GraphBundle(
+    bundle = GraphBundle(
         output.graph, output.world_state_schema, output.player_state_schema or EMPTY_SCHEMA, output.introduction or ""
     )
+    return Decoded(bundle, tuple(warnings))
+
+
+def _mended_patches(
+    output: _DraftOutput, existing_ids: Collection[str], cast_ids: Collection[str], warnings: list[str]
+) -> tuple[list[NarrativeNode], list[NodeTransitionPatch]]:
+    """The bundle's nodes mended, and its patches without those on missing nodes or to missing targets."""
+    mended = mend_nodes(output.nodes, existing_ids, cast_ids)
+    warnings.extend(mended.warnings)
+    known = {*existing_ids, *(node.id for node in mended.nodes)}
+    patches = []
+    for patch in output.transition_patches:
+        if patch.node_id not in known:
+            warnings.append(f"dropped transition patch on missing node '{patch.node_id}'")
+            continue
+        kept = [transition for transition in patch.add_transitions if transition.to in known]
+        warnings.extend(
+            f"dropped transition from '{patch.node_id}' to missing node '{transition.to}'"
+            for transition in patch.add_transitions
+            if transition.to not in known
+        )
+        if kept:
+            patches.append(attrs.evolve(patch, add_transitions=kept))
+    return mended.nodes, patches
 
 
 def _draft_start_problems(output: _DraftOutput, cast_ids: Collection[str]) -> Iterator[str]:

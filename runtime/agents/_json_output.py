@@ -39,6 +39,11 @@ def strip_code_fence(text: str) -> str:
 def parse_json_object(text: str) -> dict[str, Any]:
     """The JSON object in `text` (fence stripped first).
 
+    When the text as a whole is not JSON but holds a complete object after some other text (a
+    sentence, an unclosed fence) and before more, that object is taken: a small model often
+    frames its answer, and a streamed answer ends with its object (a Dramaturg extension of
+    PROTOCOL §9.5).
+
     Raises `JsonOutputError` when the text is empty, is not valid JSON (duplicate keys and
     the non-standard constants NaN/Infinity included), or holds something other than an object.
     """
@@ -46,9 +51,11 @@ def parse_json_object(text: str) -> dict[str, Any]:
     if not body:
         raise JsonOutputError("invalid JSON: output was empty")
     try:
-        value = json.loads(body, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant)
+        value = _DECODER.decode(body)
     except json.JSONDecodeError as exc:
-        raise JsonOutputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        value = _embedded_object(body)
+        if value is None:
+            raise JsonOutputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     if not isinstance(value, dict):
         raise JsonOutputError(f"expected a JSON object, got {json_type_name(value)}")
     try:
@@ -56,6 +63,18 @@ def parse_json_object(text: str) -> dict[str, Any]:
     except JsonInputError as exc:  # e.g. 1e400, which Python reads as infinity and JSON cannot hold
         raise JsonOutputError(f"invalid JSON value: {exc}") from exc
     return value
+
+
+def _embedded_object(body: str) -> dict[str, Any] | None:
+    """The first complete object that starts at the first `{` of `body`, whatever follows it."""
+    start = body.find("{")
+    if start < 0:
+        return None
+    try:
+        value, _ = _DECODER.raw_decode(body, start)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -69,3 +88,10 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise JsonOutputError(f"invalid JSON: '{name}' is not a JSON value")
+
+
+# strict=False: a raw line break or tab inside a string is taken as written (small models do
+# write them, and their meaning is plain); everything else about the JSON stays strict.
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant, strict=False
+)

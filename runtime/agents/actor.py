@@ -2,8 +2,9 @@
 §9.3, §10.5, §11.1 step 4).
 
 The output is parsed while it streams: thought and dialogue text is handed on as it
-arrives, each action when its segment closes. A format error fails the beat at once with
-50001 `stream parse error: …`; streamed agents get no repair call.
+arrives, each action when its segment closes. Slips in the tag format are read as well as they
+can be (see `_actor_output`) and recorded as the call's format warning; only an answer with no
+text fails the beat, with 50001 `stream parse error: …`. Streamed agents get no repair call.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from runtime.errors import BackendError
 from runtime.llm import ChatClient, ChatRequest
 from runtime.model.apis import Agent
 from runtime.model.cast import CastMember
+from runtime.model.llm_calls import CallOutcome
 from runtime.model.presets import AgentConfig
 from runtime.model.turns import ActorPurpose, ActorResponse, ActorSegment, SegmentKind
 
@@ -52,18 +54,23 @@ async def perform(
 ) -> ActorResponse:
     """Stream the performance, handing on each parser event as it happens.
 
-    Raises ProviderError when the provider fails, and ActorStreamError (50001) as soon as the
-    output breaks the tag contract (the stream is closed then).
+    Raises ProviderError when the provider fails, and ActorStreamError (50001) when the answer
+    held no text to perform.
     """
     parser = ActorOutputParser()
-    try:
-        async with client.stream(request) as stream:
-            async for delta in stream:
-                for event in parser.feed(delta):
-                    await on_event(event)
-        output = parser.finish()
-    except ActorOutputError as exc:
-        raise ActorStreamError(f"stream parse error: {exc.message}") from exc
+    async with client.stream(request) as stream:
+        async for delta in stream:
+            for event in parser.feed(delta):
+                await on_event(event)
+        for event in parser.end():
+            await on_event(event)
+        try:
+            output = parser.finish()
+        except ActorOutputError as exc:
+            stream.judge(CallOutcome.INVALID_OUTPUT, exc.message)
+            raise ActorStreamError(f"stream parse error: {exc.message}") from exc
+        if output.warnings:
+            stream.judge(CallOutcome.FORMAT_WARNING, "; ".join(output.warnings))
     return ActorResponse(
         speaker_id=member.character_id,
         speaker_name=member.name,

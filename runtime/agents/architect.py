@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from runtime.agents._architect_output import CharacterFields as CharacterFields
 from runtime.agents._architect_output import DraftContinuation as DraftContinuation
 from runtime.agents._architect_output import DraftStart as DraftStart
 from runtime.agents._architect_output import GraphBundle as GraphBundle
@@ -22,10 +23,13 @@ from runtime.agents._architect_output import apply_patches as apply_patches
 from runtime.agents._architect_output import decode_draft_continuation as decode_draft_continuation
 from runtime.agents._architect_output import decode_draft_start as decode_draft_start
 from runtime.agents._architect_output import decode_graph_bundle as decode_graph_bundle
-from runtime.agents._json_agent import call_json_agent
+from runtime.agents._json_agent import JsonCallPlan, call_json_agent
+from runtime.agents._output_schemas import ArchitectKnowledge, architect_schema
+from runtime.agents.output_limits import ARCHITECT_MAX_TOKENS
 from runtime.agents.story_material import SchemaFields, StoryMaterial, lore_context, present
 from runtime.llm import ChatClient, ChatRequest
 from runtime.model.apis import Agent
+from runtime.model.chat import OutputSchema
 from runtime.model.graph import NarrativeNode, StoryGraph
 from runtime.model.presets import AgentConfig, ArchitectMode
 from runtime.presets import RepairTarget, chat_messages, compile_prompt
@@ -37,14 +41,21 @@ from runtime.prompt_context import (
     schema_text,
     section_summaries,
 )
+from runtime.state import DeclaredFields
 
 DEFAULT_TEMPERATURE: Final = 0.0
-MAX_TOKENS: Final = {
-    ArchitectMode.GRAPH: 8192,
-    ArchitectMode.DRAFT_INIT: 8192,
-    ArchitectMode.DRAFT_CONTINUE: 4096,
+MAX_TOKENS: Final = ARCHITECT_MAX_TOKENS
+"""`max_tokens` when the preset sets none (sized to the bundles, `output_limits`)."""
+TEMPERATURE_STEP: Final = 0.5
+MAX_TEMPERATURE: Final = 1.0
+"""After an unusable bundle the next call runs this much warmer (at most MAX_TEMPERATURE): the
+same prompt at the same temperature mostly makes the same mistake again."""
+
+MODE_TARGETS: Final = {
+    ArchitectMode.GRAPH: RepairTarget.FULL_GRAPH,
+    ArchitectMode.DRAFT_INIT: RepairTarget.DRAFT_INIT,
+    ArchitectMode.DRAFT_CONTINUE: RepairTarget.DRAFT_CONTINUE,
 }
-"""`max_tokens` when the preset sets none (§14.3 step 3, §14.4)."""
 
 
 # -- context (§10.3, §11.2, §12) ---------------------------------------------------------
@@ -78,7 +89,7 @@ def graph_context(material: StoryMaterial) -> dict[str, str | None]:
     """Context values of `graph` mode."""
     return {
         **_material_values(material),
-        "planned_story": material.planned_story if material.planned_story is not None else "null",
+        "planned_story": material.planned_story,
         **lore_context(material, present([material.story_concept, material.planned_story])),
     }
 
@@ -94,10 +105,19 @@ def draft_init_context(material: StoryMaterial, task: SectionTask) -> dict[str, 
     ]
     return {
         **_material_values(material),
-        "planned_story": task.planned_text,
+        "planned_story": _plan_not_shown_elsewhere(material, task),
         **_section_values(task),
         **lore_context(material, present(inputs)),
     }
+
+
+def _plan_not_shown_elsewhere(material: StoryMaterial, task: SectionTask) -> str | None:
+    """The draft's plan, unless the prompt shows that same text already: as the concept (a
+    resource without a plan) or as the current section (a one-section plan)."""
+    plan = task.planned_text.strip()
+    if plan in (material.story_concept.strip(), (task.current_section or "").strip()):
+        return None
+    return task.planned_text
 
 
 def draft_continue_context(material: StoryMaterial, task: SectionTask) -> dict[str, str | None]:
@@ -136,7 +156,7 @@ def _section_values(task: SectionTask) -> dict[str, str | None]:
 
 def architect_request(config: AgentConfig, mode: ArchitectMode, context: dict[str, str | None]) -> ChatRequest:
     """The call for `mode`: temperature = preset value or 0.0, `max_tokens` = preset value or
-    the mode's default (8192, or 4096 when continuing)."""
+    the mode's built-in limit."""
     messages = chat_messages(compile_prompt(config, Agent.ARCHITECT, context, mode))
     return ChatRequest(
         Agent.ARCHITECT,
@@ -147,33 +167,47 @@ def architect_request(config: AgentConfig, mode: ArchitectMode, context: dict[st
     )
 
 
+def architect_plan(request: ChatRequest, mode: ArchitectMode, known: ArchitectKnowledge) -> JsonCallPlan:
+    """The mode's schema and repair target; the repair call runs warmer than the first call."""
+    base = request.temperature or 0.0
+    return JsonCallPlan(
+        MODE_TARGETS[mode],
+        OutputSchema(MODE_TARGETS[mode].value, architect_schema(mode, known)),
+        repair_temperature=min(MAX_TEMPERATURE, base + TEMPERATURE_STEP),
+    )
+
+
 # -- calls --------------------------------------------------------------------------------
 
 
-async def build_draft_start(client: ChatClient, request: ChatRequest, cast_ids: Collection[str]) -> DraftStart:
+async def build_draft_start(
+    client: ChatClient, request: ChatRequest, cast_ids: Collection[str], characters: CharacterFields | None = None
+) -> DraftStart:
     """Ask for the first chunk; repair once. Raises ProviderError (50002)."""
-    answer = await call_json_agent(
-        client, request, lambda value: decode_draft_start(value, cast_ids), RepairTarget.DRAFT_INIT
-    )
+    plan = architect_plan(request, ArchitectMode.DRAFT_INIT, ArchitectKnowledge(cast_ids=list(cast_ids)))
+    answer = await call_json_agent(client, request, lambda value: decode_draft_start(value, cast_ids, characters), plan)
     return answer.value
 
 
 async def build_draft_continuation(
-    client: ChatClient, request: ChatRequest, existing_ids: Collection[str], cast_ids: Collection[str]
+    client: ChatClient,
+    request: ChatRequest,
+    existing_ids: Collection[str],
+    cast_ids: Collection[str],
+    declared: DeclaredFields | None = None,
 ) -> DraftContinuation:
-    """Ask for the next chunk; repair once. Raises ProviderError (50002)."""
+    """Ask for the next chunk, its conditions and updates held to the `declared` variables when
+    given; repair once. Raises ProviderError (50002)."""
+    known = ArchitectKnowledge(list(existing_ids), list(cast_ids), declared)
+    plan = architect_plan(request, ArchitectMode.DRAFT_CONTINUE, known)
     answer = await call_json_agent(
-        client,
-        request,
-        lambda value: decode_draft_continuation(value, existing_ids, cast_ids),
-        RepairTarget.DRAFT_CONTINUE,
+        client, request, lambda value: decode_draft_continuation(value, existing_ids, cast_ids, declared), plan
     )
     return answer.value
 
 
 async def build_graph(client: ChatClient, request: ChatRequest, cast_ids: Collection[str]) -> GraphBundle:
     """Ask for a whole graph (`graph` mode); repair once. Raises ProviderError (50002)."""
-    answer = await call_json_agent(
-        client, request, lambda value: decode_graph_bundle(value, cast_ids), RepairTarget.FULL_GRAPH
-    )
+    plan = architect_plan(request, ArchitectMode.GRAPH, ArchitectKnowledge(cast_ids=list(cast_ids)))
+    answer = await call_json_agent(client, request, lambda value: decode_graph_bundle(value, cast_ids), plan)
     return answer.value

@@ -12,17 +12,20 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from runtime import prompt_context as render
-from runtime.agents._json_agent import JsonAnswer, call_json_agent
+from runtime.agents._json_agent import Decode, Decoded, JsonAnswer, JsonCallPlan, call_json_agent
+from runtime.agents._output_schemas import keeper_schema
 from runtime.agents.scene import ContextValues, Scene, agent_request, common_values, previous_values
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
 from runtime.llm import ChatClient, ChatRequest
 from runtime.model.apis import Agent
+from runtime.model.chat import OutputSchema
 from runtime.model.graph import NarrativeNode
 from runtime.model.presets import AgentConfig
 from runtime.model.state import SetCurrentNode, StateUpdate
 from runtime.model.turns import ExecutedBeat, KeeperPhase
 from runtime.presets import RepairTarget
+from runtime.state import DeclaredFields, keep_declared_values
 
 KEEPER_TRANSITIONS_TITLE: Final = "candidate_transitions"
 
@@ -68,12 +71,32 @@ def decode_state_update(value: dict[str, Any]) -> StateUpdate:
     return update
 
 
+def state_update_decoder(declared: DeclaredFields) -> Decode[StateUpdate]:
+    """`decode_state_update`, then the variable ops checked against the declared fields: an op
+    on an undeclared key or with a value its field does not take is dropped (a format warning),
+    never stored."""
+
+    def decode(value: dict[str, Any]) -> Decoded[StateUpdate]:
+        update, dropped = keep_declared_values(decode_state_update(value), declared)
+        return Decoded(update, tuple(dropped))
+
+    return decode
+
+
+def state_update_schema(scene: Scene) -> OutputSchema:
+    return OutputSchema(RepairTarget.STATE_UPDATE.value, keeper_schema(scene.declared_fields(), list(scene.cast)))
+
+
 def keeper_request(config: AgentConfig, context: ContextValues) -> ChatRequest:
     return agent_request(Agent.KEEPER, config, context)
 
 
-async def update_state(client: ChatClient, config: AgentConfig, context: ContextValues) -> JsonAnswer[StateUpdate]:
-    """Ask for the update, with one repair call (target `state_update`). Raises ProviderError (50002)."""
+async def update_state(
+    client: ChatClient, config: AgentConfig, scene: Scene, context: ContextValues
+) -> JsonAnswer[StateUpdate]:
+    """Ask for the update, held to the session's declared variables, with one repair call
+    (target `state_update`). Raises ProviderError (50002)."""
+    plan = JsonCallPlan(RepairTarget.STATE_UPDATE, state_update_schema(scene))
     return await call_json_agent(
-        client, keeper_request(config, context), decode_state_update, RepairTarget.STATE_UPDATE
+        client, keeper_request(config, context), state_update_decoder(scene.declared_fields()), plan
     )

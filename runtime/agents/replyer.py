@@ -13,13 +13,15 @@ from typing import Any
 import attrs
 
 from runtime import prompt_context as render
-from runtime.agents._json_agent import Decode, JsonAnswer, call_json_agent
+from runtime.agents._json_agent import Decode, Decoded, JsonAnswer, JsonCallPlan, call_json_agent
+from runtime.agents._output_schemas import replyer_schema
 from runtime.agents.scene import ContextValues, Scene, agent_request, common_values
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
 from runtime.llm import ChatClient, ChatRequest
 from runtime.lore import LoreScan
 from runtime.model.apis import Agent
+from runtime.model.chat import OutputSchema
 from runtime.model.presets import AgentConfig
 from runtime.model.sessions import SessionMessage, SuggestedReplies, SuggestedReply
 from runtime.presets import RepairTarget
@@ -82,14 +84,18 @@ def replies_decoder(limit: int) -> Decode[SuggestedReplies]:
     """Decode and sanitize the Replyer's JSON; InvalidParams when the shape is wrong or no
     reply is usable."""
 
-    def decode(value: dict[str, Any]) -> SuggestedReplies:
+    def decode(value: dict[str, Any]) -> Decoded[SuggestedReplies]:
         output = CODEC.structure(value, ReplyerOutput, path="output")
         replies = sanitize_replies(output.replies, limit)
         if not replies:
             raise InvalidParams("output.replies: no usable reply (every text was empty or a duplicate)")
-        return SuggestedReplies(replies=replies)
+        return Decoded(SuggestedReplies(replies=replies))
 
     return decode
+
+
+def replies_schema(limit: int) -> OutputSchema:
+    return OutputSchema(RepairTarget.REPLIES.value, replyer_schema(ReplyerOutput, limit))
 
 
 async def suggest(
@@ -97,4 +103,5 @@ async def suggest(
 ) -> JsonAnswer[SuggestedReplies]:
     """Ask for replies, with one repair call (target `replies`). Raises ProviderError (50002)."""
     request = replyer_request(config, context)
-    return await call_json_agent(client, request, replies_decoder(limit), RepairTarget.REPLIES)
+    plan = JsonCallPlan(RepairTarget.REPLIES, replies_schema(limit))
+    return await call_json_agent(client, request, replies_decoder(limit), plan)

@@ -14,6 +14,7 @@ from typing import Final
 import attrs
 
 from runtime import prompt_context as render
+from runtime.agents.output_limits import DEFAULT_MAX_TOKENS
 from runtime.errors import BackendError
 from runtime.lore import LoreMoment, LoreScan, StoryLore, render_lore_entries, select_lore, story_lore
 from runtime.model.apis import Agent
@@ -24,6 +25,7 @@ from runtime.model.presets import AgentConfig
 from runtime.model.schemas import StateFieldSchema
 from runtime.model.state import WorldState
 from runtime.presets import ActorCharacterBlock, chat_messages, compile_prompt, with_character_block
+from runtime.state import DeclaredFields
 
 DEFAULT_HISTORY_LIMIT: Final = 8
 """Every history window when the preset leaves it unset (§7.6, §11.3)."""
@@ -84,6 +86,9 @@ class Scene:
     windows: HistoryWindows
     player_input: str | None = None
     lore_moment: LoreMoment = attrs.field(factory=LoreMoment)
+    world_fields: Mapping[str, StateFieldSchema] = attrs.field(factory=dict)
+    story_cast_ids: frozenset[str] = frozenset()
+    """The story's own characters (the rest of `cast` are session characters)."""
 
     def node(self, node_id: str) -> NarrativeNode:
         """The graph's node `node_id`. Raises BackendError when the graph has no such node."""
@@ -95,6 +100,17 @@ class Scene:
     @property
     def current_node(self) -> NarrativeNode:
         return self.node(self.world.current_node)
+
+    def declared_fields(self) -> DeclaredFields:
+        """The variables the session declares: world, player, and each story character's own."""
+        characters = {
+            member.character_id: member.schema_fields for member in self.cast.values() if member.schema_fields
+        }
+        return DeclaredFields(world=self.world_fields, player=self.player_fields, characters=characters)
+
+    def speakers(self) -> list[str]:
+        """The characters present who can speak: active, with a card."""
+        return [character_id for character_id in self.world.active_characters if character_id in self.cast]
 
     def turn_lore_inputs(self) -> LoreScan:
         """Match inputs of the Keeper, Director, Narrator and Actor (§12): the current node's
@@ -127,9 +143,9 @@ def common_values(scene: Scene, lore_inputs: LoreScan, *, transitions_title: str
 def previous_values(
     scene: Scene, previous: NarrativeNode | None, *, transitions_title: str = "transitions"
 ) -> ContextValues:
-    """`previous_node` and `previous_cast`; both the literal `null` without a previous node."""
+    """`previous_node` and `previous_cast`; both left out (None) without a previous node."""
     if previous is None:
-        return {"previous_node": "null", "previous_cast": "null"}
+        return {"previous_node": None, "previous_cast": None}
     return {
         "previous_node": render.node(previous, transitions_title=transitions_title),
         "previous_cast": render.cast_list(previous.characters, scene.cast, scene.player_name, scene.world),
@@ -157,7 +173,8 @@ def agent_request(
     agent: Agent, config: AgentConfig, context: Mapping[str, str | None], block: ActorCharacterBlock | None = None
 ) -> ChatRequest:
     """The call of one agent: its compiled system and user messages (the Actor's with its
-    character block) and the config's `temperature` / `max_tokens` when set (§9.1, §11.1)."""
+    character block), the config's `temperature` when set, and its `max_tokens` or else the
+    agent's built-in limit (§9.1, §11.1)."""
     messages = chat_messages(compile_prompt(config, agent, context))
     if block is not None:
         messages = with_character_block(messages, block)
@@ -166,5 +183,5 @@ def agent_request(
         system=messages.system,
         user=messages.user,
         temperature=config.temperature,
-        max_tokens=config.max_tokens,
+        max_tokens=DEFAULT_MAX_TOKENS.get(agent) if config.max_tokens is None else config.max_tokens,
     )

@@ -23,6 +23,7 @@ from runtime.llm._protocol import ChatClient as ChatClient
 from runtime.llm._protocol import ChatClients as ChatClients
 from runtime.llm._protocol import ChatStream as ChatStream
 from runtime.llm._settings import LlmSettings as LlmSettings
+from runtime.llm._structured import default_structured_output as default_structured_output
 from runtime.llm._telemetry import NO_TAGS as NO_TAGS
 from runtime.llm._telemetry import CallRecorder as CallRecorder
 from runtime.llm._telemetry import CallTags as CallTags
@@ -34,6 +35,7 @@ from runtime.model.chat import ChatRequest as ChatRequest
 from runtime.model.chat import ChatResponse as ChatResponse
 from runtime.model.chat import ChatRole as ChatRole
 from runtime.model.chat import ChatUsage as ChatUsage
+from runtime.model.chat import OutputSchema as OutputSchema
 
 __all__ = [
     "NO_TAGS",
@@ -54,6 +56,7 @@ __all__ = [
     "LlmHttp",
     "LlmSettings",
     "OpenAiClient",
+    "OutputSchema",
     "ProviderEndpoint",
     "QueuedCallRecorder",
     "TurnCallCounter",
@@ -61,6 +64,7 @@ __all__ = [
     "check_api_key",
     "check_base_url",
     "check_model",
+    "default_structured_output",
     "open_call_recorder",
     "open_llm_http",
     "provider_endpoint",

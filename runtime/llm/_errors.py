@@ -16,24 +16,49 @@ from runtime.errors import ProviderError
 RAW_BODY_CHARS = 2000  # an HTML error page is cut here, so messages stay one readable line
 HTTP_UNAUTHORIZED = 401
 HTTP_TOO_MANY_REQUESTS = 429
+HTTP_CLIENT_ERRORS = range(400, 500)
 HTTP_SERVER_ERRORS = range(500, 600)
+NOT_REFUSALS = frozenset({401, 403, 404, 408, 429})
+"""Statuses that say something else than 'this request's content is not accepted'."""
 SECRET_HEADERS = frozenset({"authorization", "x-api-key"})
 SECRET_MASK = "***"
 MIN_SECRET_CHARS = 4  # masking a shorter string would garble ordinary words
 
 
-def status_error(status: int, body: bytes, secrets: Iterable[str] = ()) -> ProviderError:
+class ProviderStatusError(ProviderError):
+    """The provider answered with a non-2xx status (kept, for telling a refused field apart)."""
+
+    def __init__(self, message: str, status: int, *, retryable: bool = False) -> None:
+        super().__init__(message, retryable=retryable)
+        self.status = status
+
+    def names(self, fields: Iterable[str]) -> bool:
+        """Whether this refuses the request's content (a 4xx or 5xx that is not about auth, a
+        missing route or rate limits) and its message names one of `fields`."""
+        if self.status in NOT_REFUSALS:
+            return False
+        if self.status not in HTTP_CLIENT_ERRORS and self.status not in HTTP_SERVER_ERRORS:
+            return False
+        text = self.message.lower()
+        return any(field in text for field in fields)
+
+
+class ProviderTimeout(ProviderError):
+    """No complete answer within the call's time limit."""
+
+
+def status_error(status: int, body: bytes, secrets: Iterable[str] = ()) -> ProviderStatusError:
     """The error for a non-2xx answer: 401, 429, or `provider error ({status}): {message}`.
 
     Providers may quote the key they were sent in their error text; every one of `secrets`
     is masked, so the key never reaches a client or a log line.
     """
     if status == HTTP_UNAUTHORIZED:
-        return ProviderError("authentication failed")
+        return ProviderStatusError("authentication failed", status)
     if status == HTTP_TOO_MANY_REQUESTS:
-        return ProviderError("rate limited by provider", retryable=True)
+        return ProviderStatusError("rate limited by provider", status, retryable=True)
     message = mask_secrets(error_body_message(body), secrets)
-    return ProviderError(f"provider error ({status}): {message}", retryable=status in HTTP_SERVER_ERRORS)
+    return ProviderStatusError(f"provider error ({status}): {message}", status, retryable=status in HTTP_SERVER_ERRORS)
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
@@ -75,8 +100,8 @@ def transport_error(exc: httpx.HTTPError | httpx.InvalidURL) -> ProviderError:
     return ProviderError(f"transport error: {detail}", retryable=not unusable_url)
 
 
-def timeout_error(timeout_s: float) -> ProviderError:
-    return ProviderError(f"transport error: no complete response within {timeout_s:g} s", retryable=True)
+def timeout_error(timeout_s: float) -> ProviderTimeout:
+    return ProviderTimeout(f"transport error: no complete response within {timeout_s:g} s", retryable=True)
 
 
 def malformed_answer(detail: str) -> ProviderError:

@@ -26,9 +26,10 @@ from runtime.llm._errors import malformed_answer
 from runtime.llm._http import ClientContext, exchange_json
 from runtime.llm._retry import Attempts, with_retries
 from runtime.llm._settings import LlmSettings
+from runtime.llm._structured import EndpointMemory, endpoint_key
 from runtime.llm._telemetry import NO_TAGS, CallRecorder, CallTags
 from runtime.llm._wire import ModelPage, ProviderWire
-from runtime.model.apis import ApiRecord, Provider
+from runtime.model.apis import ApiRecord, Provider, StructuredOutput
 
 MAX_MODEL_PAGES = 50
 """Pages of one model list read at most: 50 of Anthropic's default 20 models, far beyond any real list."""
@@ -60,6 +61,10 @@ class LlmHttp:
 
     def client_for(self, api: ApiRecord, tags: CallTags = NO_TAGS) -> HttpChatClient:
         return build_client(api, self.lane_for(tags), tags)
+
+    def structured_output_in_use(self, api: ApiRecord) -> StructuredOutput:
+        """The mode the api's next JSON call uses (for `auto`: as far as its endpoint is known)."""
+        return self.lanes[0].memory.mode_for(endpoint_key(api), api.structured_output_mode)
 
     async def list_models(self, endpoint: ProviderEndpoint) -> list[str]:
         """`GET {base}/models` (open_ai) or `{base}/v1/models` (anthropic), then every further page.
@@ -112,13 +117,14 @@ async def open_llm_http(
     clock = clock or SystemClock()
     # Loading the CA bundle takes ~20 ms per context; every lane verifies against the same one.
     tls = httpx.create_ssl_context()
+    memory = EndpointMemory()
     async with contextlib.AsyncExitStack() as stack:
         lanes: list[ClientContext] = []
         for max_connections in settings.lane_max_connections():
             # Every idle connection is kept (until httpx's keep-alive expiry) for the next call of the lane.
             limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=None, limits=limits, verify=tls))
-            lanes.append(ClientContext(http, settings, clock, recorder))
+            lanes.append(ClientContext(http, settings, clock, recorder, memory))
         yield LlmHttp(tuple(lanes))
 
 
@@ -130,4 +136,6 @@ def build_client(api: ApiRecord, context: ClientContext, tags: CallTags = NO_TAG
     """
     endpoint = provider_endpoint(api.provider, api.base_url, api.api_key)
     model = require_model(api.model)
-    return CLIENT_TYPES[api.provider](endpoint, model, context, api_id=api.api_id, tags=tags)
+    return CLIENT_TYPES[api.provider](
+        endpoint, model, context, api_id=api.api_id, tags=tags, structured_output=api.structured_output_mode
+    )

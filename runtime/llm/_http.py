@@ -12,25 +12,35 @@ import trio
 from runtime.clock import Clock
 from runtime.llm._errors import header_secrets, status_error, timeout_error, transport_error
 from runtime.llm._settings import LlmSettings
+from runtime.llm._structured import EndpointMemory
 from runtime.llm._telemetry import CallRecorder
 from runtime.llm._wire import decode_json
 
 
 @attrs.frozen
 class ClientContext:
-    """What every provider client shares: the HTTP client, the settings, the clock, the recorder."""
+    """What every provider client shares: the HTTP client, the settings, the clock, the recorder,
+    and what endpoints were found to refuse (one memory for every lane)."""
 
     http: httpx.AsyncClient
     settings: LlmSettings
     clock: Clock
     recorder: CallRecorder | None = None
+    memory: EndpointMemory = attrs.field(factory=EndpointMemory)
 
 
 async def exchange_json(
-    http: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout_s: float
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    timeout_s: float,
+    deadline: float | None = None,
 ) -> Any:
-    """Send one request and return its decoded JSON answer; the deadline covers the whole answer."""
-    with trio.move_on_after(timeout_s):
+    """Send one request and return its decoded JSON answer. It must be whole by `deadline`, else
+    within `timeout_s` from now (the time limit the timeout error names)."""
+    with trio.move_on_at(trio.current_time() + timeout_s if deadline is None else deadline):
         response = await _send(http, method, url, headers, body)
         if not response.is_success:
             raise status_error(response.status_code, response.content, header_secrets(headers))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime.json_schema import is_strict_expressible, without_keywords
 from runtime.llm import openai_wire as wire
 from runtime.llm._errors import malformed_answer
 from runtime.llm._settings import LlmSettings
 from runtime.llm._sse import SseEvent
-from runtime.llm._wire import ModelPage, StreamTally, decode_json, decode_record
-from runtime.model.apis import Provider
+from runtime.llm._wire import BodyOptions, ModelPage, StreamTally, decode_json, decode_record
+from runtime.model.apis import Provider, StructuredOutput
 from runtime.model.chat import ChatMessage, ChatRequest, ChatResponse, ChatRole, ChatUsage
+
+SCHEMA_MODES = (StructuredOutput.JSON_SCHEMA, StructuredOutput.JSON_OBJECT_SCHEMA)
 
 
 class OpenAiWire:
@@ -26,16 +29,43 @@ class OpenAiWire:
         return {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
 
     def chat_body(
-        self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool
+        self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool, options: BodyOptions
     ) -> wire.OpenAiChatBody:
         return wire.OpenAiChatBody(
             model=model,
             messages=[wire.OpenAiMessage(m.role.value, m.content) for m in request.messages()],
             temperature=request.temperature,
             max_tokens=request.max_tokens,
-            response_format=wire.OpenAiResponseFormat(wire.JSON_OBJECT_FORMAT) if request.json_mode else None,
+            response_format=self._response_format(request, self.sent_mode(request, options.mode)),
             stream=True if stream else None,
+            stream_options=wire.OpenAiStreamOptions(include_usage=True) if stream and options.stream_usage else None,
         )
+
+    def sent_mode(self, request: ChatRequest, mode: StructuredOutput | None) -> StructuredOutput | None:
+        if not request.json_mode:
+            return None
+        if mode is None or mode is StructuredOutput.AUTO:
+            return StructuredOutput.JSON_OBJECT
+        if mode in SCHEMA_MODES and request.output_schema is None:
+            return StructuredOutput.JSON_OBJECT  # nothing to send but the wish for JSON
+        return mode
+
+    def max_tokens(self, request: ChatRequest, settings: LlmSettings) -> int | None:
+        return request.max_tokens
+
+    def _response_format(self, request: ChatRequest, mode: StructuredOutput | None) -> wire.OpenAiResponseFormat | None:
+        schema = request.output_schema
+        if mode is StructuredOutput.JSON_SCHEMA and schema is not None:
+            # Strict mode refuses some keywords and any open map: such a schema is sent as a guide.
+            strict = is_strict_expressible(schema.schema)
+            sent = without_keywords(schema.schema) if strict else schema.schema
+            json_schema = wire.OpenAiJsonSchema(schema.name, sent, strict=strict)
+            return wire.OpenAiResponseFormat(wire.JSON_SCHEMA_FORMAT, json_schema=json_schema)
+        if mode is StructuredOutput.JSON_OBJECT_SCHEMA and schema is not None:
+            return wire.OpenAiResponseFormat(wire.JSON_OBJECT_FORMAT, schema=schema.schema)
+        if mode is StructuredOutput.JSON_OBJECT:
+            return wire.OpenAiResponseFormat(wire.JSON_OBJECT_FORMAT)
+        return None
 
     def read_answer(self, body: Any) -> ChatResponse:
         answer = decode_record(body, wire.OpenAiCompletion, "response")
@@ -74,6 +104,8 @@ class OpenAiStreamReader:
             tally.prompt_tokens = chunk.usage.prompt_tokens
             tally.completion_tokens = chunk.usage.completion_tokens
         if not chunk.choices:
+            if chunk.usage is not None:
+                return ""  # the usage chunk that `stream_options.include_usage` asks for
             raise malformed_answer("stream chunk contained no choices")
         choice = chunk.choices[0]
         if choice.finish_reason is not None:

@@ -10,15 +10,18 @@ from typing import Protocol
 
 from runtime.llm._endpoint import ProviderEndpoint
 from runtime.llm._telemetry import CallTags
-from runtime.model.apis import ApiRecord
+from runtime.model.apis import ApiRecord, StructuredOutput
 from runtime.model.chat import ChatRequest, ChatResponse
+from runtime.model.llm_calls import CallOutcome
 
 
 class ChatStream(Protocol):
     """The text deltas of one streamed call, in order. Use it as `async with` and `async for`.
 
     Iteration raises ProviderError when the call fails. Once iteration has ended,
-    `response` is the whole answer (content, model, finish reason, usage).
+    `response` is the whole answer (content, model, finish reason, usage). A JSON request's
+    stream ends as soon as its top-level value is complete. The call is recorded when the
+    stream is closed, with the reader's verdict when it gave one (`judge`).
     """
 
     def __aiter__(self) -> ChatStream: ...
@@ -36,6 +39,10 @@ class ChatStream(Protocol):
 
     async def aclose(self) -> None:
         """Stop early and release the connection; idempotent."""
+
+    def judge(self, outcome: CallOutcome, detail: str) -> None:
+        """What the reader made of the answer: `invalid_output` (it could not be used) or
+        `format_warning` (used, but it bent the contract), with the first problem."""
 
 
 class ChatClient(Protocol):
@@ -56,3 +63,6 @@ class ChatClients(Protocol):
 
     async def list_models(self, endpoint: ProviderEndpoint) -> list[str]:
         """The provider's model ids, in its order. Raises ProviderError."""
+
+    def structured_output_in_use(self, api: ApiRecord) -> StructuredOutput:
+        """The structured-output mode the api's next JSON call uses."""

@@ -8,7 +8,8 @@ import attrs
 @attrs.frozen(kw_only=True)
 class LlmSettings:
     timeout_s: float = 180.0
-    """Per attempt, covering the whole request including a streamed body (PROTOCOL §15.1)."""
+    """Per call, covering every attempt and the whole of each request including a streamed body
+    (PROTOCOL §15.1 gave each attempt its own; see `Attempts.may_retry`)."""
 
     max_retries: int = 2
     """Further attempts after a transient failure (R8)."""

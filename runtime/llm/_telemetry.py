@@ -20,11 +20,12 @@ import attrs
 import trio
 
 from runtime.clock import Clock
-from runtime.errors import DramaturgError
+from runtime.errors import DramaturgError, ProviderError
+from runtime.llm._errors import ProviderTimeout
 from runtime.llm._retry import Attempts
-from runtime.model.apis import Agent, Provider
+from runtime.model.apis import Agent, Provider, StructuredOutput
 from runtime.model.chat import ChatUsage
-from runtime.model.llm_calls import CallOutcome, LlmCall
+from runtime.model.llm_calls import CallKind, CallOutcome, LlmCall
 from runtime.store import Store
 from runtime.store.llm_calls import insert_llm_calls
 
@@ -186,28 +187,57 @@ class CallLabels:
     tags: CallTags
 
 
+def outcome_of(error: ProviderError) -> CallOutcome:
+    """How a failed call is counted: a timeout, or any other provider failure."""
+    return CallOutcome.TIMEOUT if isinstance(error, ProviderTimeout) else CallOutcome.PROVIDER_ERROR
+
+
 @attrs.define
 class CallMeter:
-    """Counts one call while it runs: attempts, whether anything reached the caller, timings."""
+    """Counts one call while it runs: attempts, whether anything reached the caller, timings.
+    `kind` and `max_tokens` are fixed when the call starts."""
 
     labels: CallLabels
     streamed: bool
     started_at_ms: int
     started_s: float
+    kind: CallKind = CallKind.FIRST
+    max_tokens: int | None = None
     attempts: Attempts = attrs.Factory(Attempts)
     first_token_s: float | None = None
 
     @classmethod
-    def start(cls, labels: CallLabels, clock: Clock, *, streamed: bool) -> CallMeter:
-        return cls(labels, streamed, clock.now_ms(), trio.current_time())
+    def start(
+        cls,
+        labels: CallLabels,
+        clock: Clock,
+        *,
+        streamed: bool,
+        kind: CallKind = CallKind.FIRST,
+        max_tokens: int | None = None,
+        timeout_s: float | None = None,
+    ) -> CallMeter:
+        """A meter started now; with `timeout_s`, every attempt of the call ends by then."""
+        now = trio.current_time()
+        attempts = Attempts(deadline=None if timeout_s is None else now + timeout_s)
+        return cls(labels, streamed, clock.now_ms(), now, kind, max_tokens, attempts)
 
-    def mark_delivered(self) -> None:
-        """Something of this call reached the caller: from now on a failure is final (R8)."""
-        if not self.attempts.delivered:
-            self.attempts.delivered = True
+    def mark_first_token(self, *, delivered: bool = True) -> None:
+        """A delta arrived; with `delivered`, it reached the caller: from now on a failure is final (R8)."""
+        if self.first_token_s is None:
             self.first_token_s = trio.current_time()
+        if delivered:
+            self.attempts.delivered = True
 
-    def finish(self, usage: ChatUsage | None, error: str | None = None) -> LlmCall:
+    def finish(
+        self,
+        usage: ChatUsage | None,
+        outcome: CallOutcome = CallOutcome.OK,
+        error: str | None = None,
+        mode: StructuredOutput | None = None,
+    ) -> LlmCall:
+        """The call's row. `error` is the failure, or the first problem of an `invalid_output` or
+        `format_warning` verdict; `mode` the structured-output mode the call used."""
         labels = self.labels
         call = LlmCall(
             started_at_ms=self.started_at_ms,
@@ -218,7 +248,7 @@ class CallMeter:
             streamed=self.streamed,
             latency_ms=(trio.current_time() - self.started_s) * MS_PER_S,
             attempts=self.attempts.count,
-            outcome=CallOutcome.OK if error is None else CallOutcome.ERROR,
+            outcome=outcome,
             prompt_tokens=None if usage is None else usage.prompt_tokens,
             completion_tokens=None if usage is None else usage.completion_tokens,
             first_token_ms=None if self.first_token_s is None else (self.first_token_s - self.started_s) * MS_PER_S,
@@ -226,6 +256,9 @@ class CallMeter:
             session_id=labels.tags.session_id,
             turn_index=labels.tags.turn_index,
             draft_id=labels.tags.draft_id,
+            call_kind=self.kind,
+            structured_output_mode=None if mode is None else mode.value,
+            max_tokens=self.max_tokens,
         )
         _log_call(call)
         return call
@@ -241,6 +274,7 @@ def _log_call(call: LlmCall) -> None:
         "attempts": call.attempts,
         "latency_ms": round(call.latency_ms, 1),
         "outcome": call.outcome.value,
+        "call_kind": call.call_kind.value,
     }
     if call.error is None:
         log.info("llm_call", extra=fields)

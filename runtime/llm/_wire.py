@@ -12,7 +12,7 @@ from runtime.errors import InvalidParams
 from runtime.llm._errors import malformed_answer
 from runtime.llm._settings import LlmSettings
 from runtime.llm._sse import SseEvent
-from runtime.model.apis import Provider
+from runtime.model.apis import Provider, StructuredOutput
 from runtime.model.chat import ChatRequest, ChatResponse, ChatUsage
 
 T = TypeVar("T")
@@ -32,6 +32,18 @@ class StreamTally:
         if self.prompt_tokens is None and self.completion_tokens is None:
             return None
         return ChatUsage.of(self.prompt_tokens or 0, self.completion_tokens or 0)
+
+
+@attrs.frozen
+class BodyOptions:
+    """How one call's body is written beyond the request itself.
+
+    `mode` is the structured-output mode in use for a JSON request (None for other requests);
+    `stream_usage` asks a stream for its token counts where the provider needs asking.
+    """
+
+    mode: StructuredOutput | None = None
+    stream_usage: bool = True
 
 
 @attrs.frozen
@@ -66,8 +78,16 @@ class ProviderWire(Protocol):
 
     def headers(self, api_key: str) -> dict[str, str]: ...
 
-    def chat_body(self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool) -> object:
+    def chat_body(
+        self, request: ChatRequest, model: str, settings: LlmSettings, *, stream: bool, options: BodyOptions
+    ) -> object:
         """The request body record."""
+
+    def sent_mode(self, request: ChatRequest, mode: StructuredOutput | None) -> StructuredOutput | None:
+        """The mode a body written with `mode` really uses (None for a request that is not JSON)."""
+
+    def max_tokens(self, request: ChatRequest, settings: LlmSettings) -> int | None:
+        """The output limit the body sends."""
 
     def read_answer(self, body: Any) -> ChatResponse:
         """A non-streamed answer (without `structured_output`); raises ProviderError."""

@@ -6,7 +6,7 @@ writes it and the client dispatches on it (`STREAM_EVENTS`).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
@@ -21,6 +21,9 @@ LIMIT_PARAM = "limit"
 """The model list's page size (1..1000; the API's default is 20)."""
 TEXT_BLOCK = "text"
 TEXT_DELTA = "text_delta"
+TOOL_USE_BLOCK = "tool_use"
+INPUT_JSON_DELTA = "input_json_delta"
+TOOL_CHOICE_TOOL = "tool"
 
 
 @attrs.frozen
@@ -29,6 +32,25 @@ class AnthropicMessage:
 
     role: str
     content: str
+
+
+@attrs.frozen
+class AnthropicTool:
+    codec_ignores_unknown_keys: ClassVar[bool] = True
+
+    name: str
+    input_schema: dict[str, Any]
+    description: str | None = omittable()
+
+
+@attrs.frozen
+class AnthropicToolChoice:
+    """`{"type":"tool","name":…}` forces the answer to be that tool's input."""
+
+    codec_ignores_unknown_keys: ClassVar[bool] = True
+
+    type: str
+    name: str | None = omittable()
 
 
 @attrs.frozen
@@ -43,14 +65,21 @@ class AnthropicChatBody:
     system: str | None = omittable()
     temperature: float | None = omittable()
     stream: bool | None = omittable()
+    tools: list[AnthropicTool] | None = omittable()
+    tool_choice: AnthropicToolChoice | None = omittable()
 
 
 @attrs.frozen
 class AnthropicContentBlock:
+    """A `text` block, or a `tool_use` block whose `input` is the tool call's arguments."""
+
     codec_ignores_unknown_keys: ClassVar[bool] = True
 
     type: str
     text: str | None = omittable()
+    id: str | None = omittable()
+    name: str | None = omittable()
+    input: Any = omittable()
 
 
 @attrs.frozen
@@ -96,10 +125,13 @@ class ContentBlockStart:
 
 @attrs.frozen
 class BlockDelta:
+    """`text_delta` carries `text`; `input_json_delta` carries the next piece of a tool input."""
+
     codec_ignores_unknown_keys: ClassVar[bool] = True
 
     type: str
     text: str | None = omittable()
+    partial_json: str | None = omittable()
 
 
 @attrs.frozen

@@ -6,13 +6,14 @@ unknown keys; optional keys we send are left out when unset.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from runtime.model._fields import omittable
 
 JSON_OBJECT_FORMAT = "json_object"
+JSON_SCHEMA_FORMAT = "json_schema"
 DONE_MARKER = "[DONE]"
 CHAT_PATH = "/chat/completions"
 MODELS_PATH = "/models"
@@ -27,10 +28,34 @@ class OpenAiMessage:
 
 
 @attrs.frozen
+class OpenAiJsonSchema:
+    """`response_format.json_schema`: OpenAI's structured outputs."""
+
+    codec_ignores_unknown_keys: ClassVar[bool] = True
+
+    name: str
+    schema: dict[str, Any] | None = omittable()
+    strict: bool | None = omittable()
+    description: str | None = omittable()
+
+
+@attrs.frozen
 class OpenAiResponseFormat:
+    """`{"type":"json_object"}` (optionally with llama.cpp's `schema`) or `{"type":"json_schema",
+    "json_schema":{…}}`."""
+
     codec_ignores_unknown_keys: ClassVar[bool] = True
 
     type: str
+    json_schema: OpenAiJsonSchema | None = omittable()
+    schema: dict[str, Any] | None = omittable()
+
+
+@attrs.frozen
+class OpenAiStreamOptions:
+    codec_ignores_unknown_keys: ClassVar[bool] = True
+
+    include_usage: bool | None = omittable()
 
 
 @attrs.frozen
@@ -45,6 +70,7 @@ class OpenAiChatBody:
     max_tokens: int | None = omittable()
     response_format: OpenAiResponseFormat | None = omittable()
     stream: bool | None = omittable()
+    stream_options: OpenAiStreamOptions | None = omittable()
 
 
 @attrs.frozen

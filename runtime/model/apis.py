@@ -25,6 +25,32 @@ class Agent(enum.Enum):
     REPLYER = "replyer"
 
 
+class StructuredOutput(enum.Enum):
+    """How an api's JSON agents send their output schema (a Dramaturg extension of PROTOCOL §15).
+
+    `AUTO` tries the provider's strongest way first and falls back once per refusal (learned
+    per api); the others name one way. `JSON_OBJECT_SCHEMA` and `JSON_OBJECT` exist for
+    OpenAI-compatible endpoints only.
+    """
+
+    AUTO = "auto"
+    JSON_SCHEMA = (
+        "json_schema"  # open_ai: response_format json_schema (strict when expressible); anthropic: a forced tool
+    )
+    JSON_OBJECT_SCHEMA = "json_object_schema"  # open_ai: response_format json_object with a `schema` (llama.cpp)
+    JSON_OBJECT = (
+        "json_object"  # open_ai: response_format json_object, the schema only in the prompt (the reference's way)
+    )
+    NONE = "none"  # nothing but the prompt's output contract
+
+
+PROVIDER_STRUCTURED_OUTPUTS: dict[Provider, tuple[StructuredOutput, ...]] = {
+    Provider.OPEN_AI: tuple(StructuredOutput),
+    Provider.ANTHROPIC: (StructuredOutput.AUTO, StructuredOutput.JSON_SCHEMA, StructuredOutput.NONE),
+}
+"""The modes each provider can use."""
+
+
 # -- api ---------------------------------------------------------------------------------
 
 
@@ -47,7 +73,10 @@ KEEP_PRICES: Any = object()
 
 @attrs.frozen
 class ApiRecord:
-    """An api as stored. The key is a secret: it never leaves the server."""
+    """An api as stored. The key is a secret: it never leaves the server.
+
+    `structured_output` None means `auto` (records stored before the field existed have none).
+    """
 
     api_id: str
     display_name: str
@@ -56,10 +85,19 @@ class ApiRecord:
     model: str
     api_key: str = secret()
     prices: ApiPrices | None = omittable()
+    structured_output: StructuredOutput | None = omittable()
+
+    @property
+    def structured_output_mode(self) -> StructuredOutput:
+        return self.structured_output or StructuredOutput.AUTO
 
 
 @attrs.frozen
 class Api:
+    """`structured_output` is the api's setting (`auto` when never set); `structured_output_in_use`
+    the mode its next JSON call uses (for `auto`: what the endpoint was found to accept, else the
+    first mode `auto` tries)."""
+
     api_id: str
     display_name: str
     provider: Provider
@@ -68,6 +106,8 @@ class Api:
     has_api_key: bool
     api_key_masked: str | None = omittable()
     prices: ApiPrices | None = omittable()
+    structured_output: StructuredOutput | None = omittable()
+    structured_output_in_use: StructuredOutput | None = omittable()
 
 
 @attrs.frozen
@@ -86,6 +126,9 @@ class ApiCreateParams:
     """The provider's key; stored as given, never returned (answers show `api_key_masked`)."""
     prices: ApiPrices | None = None
     """What a million input and output tokens cost, for the cost in analytics reports (a Dramaturg extension)."""
+    structured_output: StructuredOutput | None = omittable()
+    """How JSON agents' output schemas are sent: `auto` (omitted), `json_schema`, `json_object_schema`,
+    `json_object` or `none` (a Dramaturg extension)."""
 
 
 @attrs.frozen
@@ -111,6 +154,8 @@ class ApiUpdateParams:
     # Unlike the other fields, null is not "omitted": it removes the prices (KEEP_PRICES when absent).
     prices: ApiPrices | None = KEEP_PRICES
     """New prices; omitted keeps the stored ones, `null` removes them."""
+    structured_output: StructuredOutput | None = None
+    """A new structured-output mode; omitted keeps the stored one."""
 
 
 @attrs.frozen

@@ -13,6 +13,7 @@ import attrs
 
 from runtime.model._fields import omittable
 from runtime.model.apis import Agent
+from runtime.model.llm_calls import CallKind
 
 
 class ChatRole(enum.Enum):
@@ -54,12 +55,23 @@ class ChatResponse:
 
 
 @attrs.frozen
+class OutputSchema:
+    """The JSON Schema an answer must follow, and the name it is sent under (a tool's or a
+    response format's name: letters, digits, `_` and `-`)."""
+
+    name: str
+    schema: dict[str, Any] = attrs.field(repr=False)
+
+
+@attrs.frozen
 class ChatRequest:
     """One call: exactly two messages, `system` then `user` (§9.1), plus the agent's settings.
 
     `model` overrides the api's model; leave it None to use the model of the api the client
-    was built from. `json_mode` asks for a JSON object (`open_ai` `response_format`); JSON
-    requests are never streamed.
+    was built from. `json_mode` asks for one JSON object: `output_schema`, when given, is sent
+    the way the api's structured-output mode says (see `runtime.llm`), and a streamed JSON
+    answer ends as soon as its top-level value is complete. `call_kind` says why the call is
+    made (telemetry only).
     """
 
     agent: Agent
@@ -69,6 +81,8 @@ class ChatRequest:
     temperature: float | None = omittable()
     max_tokens: int | None = omittable()
     model: str | None = omittable()
+    output_schema: OutputSchema | None = omittable()
+    call_kind: CallKind = CallKind.FIRST
 
     def messages(self) -> list[ChatMessage]:
         return [ChatMessage(ChatRole.SYSTEM, self.system), ChatMessage(ChatRole.USER, self.user)]

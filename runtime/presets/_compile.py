@@ -111,7 +111,8 @@ def compile_prompt(
     architect_mode: ArchitectMode | None = None,
 ) -> CompiledPrompt:
     """Compile with context values: a reference whose value is missing or blank is dropped and
-    reported as unresolved; a present value contributes trimmed.
+    reported as unresolved; a present value contributes trimmed, under its entry's display name
+    (`World State:\n…`; a Dramaturg change of PROTOCOL §11.1 step 3, which renders values bare).
 
     Raises ValueError when `architect_mode` is missing for the Architect or given for another agent.
     """
@@ -208,8 +209,10 @@ def _preset_entries(
         if value is None or not resolves:
             unresolved.append(UnresolvedReference(module.module_id, key))
         if value is not None:
+            # Each value under its own title: a model cannot tell values apart by position alone.
+            text = f"{entry.display_name}:\n{value}"
             yield CompiledEntry(
-                entry.entry_id, entry.display_name, entry.kind, entry.order, EntrySource.PRESET, value, key
+                entry.entry_id, entry.display_name, entry.kind, entry.order, EntrySource.PRESET, text, key
             )
 
 

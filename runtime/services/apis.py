@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 import re
 
+import attrs
+
 from runtime.errors import Conflict, InvalidParams, NotFound
-from runtime.llm import check_api_key, check_base_url, check_model
+from runtime.llm import check_api_key, check_base_url, check_model, default_structured_output
 from runtime.model.apis import (
     KEEP_PRICES,
+    PROVIDER_STRUCTURED_OUTPUTS,
     Api,
     ApiCreateParams,
     ApiDeleted,
@@ -17,6 +20,8 @@ from runtime.model.apis import (
     ApiRecord,
     ApisListed,
     ApiUpdateParams,
+    Provider,
+    StructuredOutput,
 )
 from runtime.services._services import Services
 from runtime.services._validation import given_changes, require_id
@@ -38,6 +43,7 @@ def mask_api_key(key: str) -> str | None:
 
 
 def api_payload(record: ApiRecord) -> Api:
+    """The payload as stored; `structured_output_in_use` is filled in by `with_mode_in_use`."""
     return Api(
         api_id=record.api_id,
         display_name=record.display_name,
@@ -47,6 +53,38 @@ def api_payload(record: ApiRecord) -> Api:
         has_api_key=bool(record.api_key.strip()),
         api_key_masked=mask_api_key(record.api_key),
         prices=record.prices,
+        structured_output=record.structured_output_mode,
+    )
+
+
+def with_mode_in_use(services: Services, payload: Api) -> Api:
+    """The payload with the structured-output mode its next JSON call uses: what the LLM layer
+    learned of the endpoint under `auto`, so never cached with the stored record."""
+    setting = payload.structured_output or StructuredOutput.AUTO
+    record = ApiRecord(
+        payload.api_id,
+        payload.display_name,
+        payload.provider,
+        payload.base_url,
+        payload.model,
+        "",
+        structured_output=setting,
+    )
+    in_use = (
+        default_structured_output(record) if services.llm is None else services.llm.structured_output_in_use(record)
+    )
+    return attrs.evolve(payload, structured_output_in_use=in_use)
+
+
+def require_structured_output(provider: Provider, mode: StructuredOutput | None) -> None:
+    """InvalidParams naming `structured_output` when the provider cannot use the mode."""
+    allowed = PROVIDER_STRUCTURED_OUTPUTS[provider]
+    if mode is None or mode in allowed:
+        return
+    expected = ", ".join(item.value for item in allowed)
+    raise InvalidParams(
+        f"params.structured_output: '{mode.value}' is not available for provider {provider.value}"
+        f" (expected one of {expected})"
     )
 
 
@@ -80,25 +118,35 @@ async def create_api(services: Services, params: ApiCreateParams) -> Api:
     api_id = require_id(params.api_id, "api_id")
     check_connection_settings(params.base_url, params.api_key, params.model)
     check_prices(params.prices)
+    require_structured_output(params.provider, params.structured_output)
     record = ApiRecord(
-        api_id, params.display_name, params.provider, params.base_url, params.model, params.api_key, params.prices
+        api_id,
+        params.display_name,
+        params.provider,
+        params.base_url,
+        params.model,
+        params.api_key,
+        prices=params.prices,
+        structured_output=params.structured_output,
     )
 
     await services.store.write(APIS.new_document(api_id, record))
-    return api_payload(record)
+    return with_mode_in_use(services, api_payload(record))
 
 
 async def get_api(services: Services, params: ApiIdParams) -> Api:
     """One stored LLM connection, its key masked."""
     api_id = require_id(params.api_id, "api_id")
-    return await services.store.read_cached(
+    payload = await services.store.read_cached(
         ("api.get", api_id), lambda cursor: api_payload(APIS.require(cursor, api_id))
     )
+    return with_mode_in_use(services, payload)
 
 
 async def list_apis(services: Services) -> ApisListed:
     """Every stored LLM connection, sorted by id, keys masked."""
-    return await services.store.read_cached(("api.list",), _apis_listed)
+    listed = await services.store.read_cached(("api.list",), _apis_listed)
+    return ApisListed([with_mode_in_use(services, payload) for payload in listed.apis])
 
 
 def _apis_listed(cursor: Cursor) -> ApisListed:
@@ -109,11 +157,18 @@ async def update_api(services: Services, params: ApiUpdateParams) -> Api:
     """Change an LLM connection; omitted fields keep their value."""
     api_id = require_id(params.api_id, "api_id")
     check_connection_settings(params.base_url, params.api_key, params.model)
-    changes = given_changes(params, ("display_name", "provider", "base_url", "model", "api_key"))
+    changes = given_changes(params, ("display_name", "provider", "base_url", "model", "api_key", "structured_output"))
     if params.prices is not KEEP_PRICES:
         check_prices(params.prices)
         changes["prices"] = params.prices
-    return api_payload(await services.store.write(lambda cursor: APIS.change(cursor, api_id, changes)))
+
+    def change(cursor: Cursor) -> ApiRecord:
+        changed = attrs.evolve(APIS.require(cursor, api_id), **changes)
+        require_structured_output(changed.provider, changed.structured_output)
+        APIS.update(cursor, api_id, changed)
+        return changed
+
+    return with_mode_in_use(services, api_payload(await services.store.write(change)))
 
 
 async def delete_api(services: Services, params: ApiIdParams) -> ApiDeleted:

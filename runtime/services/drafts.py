@@ -71,6 +71,7 @@ from runtime.services._story_payloads import (
 )
 from runtime.services.bindings import resolve_binding
 from runtime.services.draft_owner import DraftOwner
+from runtime.state import DeclaredFields
 from runtime.store import Cursor, references
 from runtime.store.schemas import SCHEMAS
 from runtime.store.stories import DRAFT_ID_PREFIX, GENERATED_SCHEMA_ID_PREFIX, STORIES, STORY_DRAFTS, STORY_ID_PREFIX
@@ -110,6 +111,11 @@ class DraftSetting:
 
     def payload(self, record: StoryDraftRecord) -> StoryDraft:
         return draft_payload(record, self.bound_fields())
+
+    def declared_fields(self) -> DeclaredFields:
+        """The variables the draft's next sections may use: its schemas' and the cast's own."""
+        characters = {member.character_id: member.schema_fields for member in self.material.cast}
+        return DeclaredFields(self.world_fields or {}, self.player_fields or {}, characters)
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -165,7 +171,8 @@ async def start_draft(services: Services, params: DraftStartParams) -> StoryDraf
     request = architect_request(
         inputs.architect.config, ArchitectMode.DRAFT_INIT, draft_init_context(inputs.material, task)
     )
-    start = await build_draft_start(client, request, inputs.material.cast_ids)
+    characters = {member.character_id: member.schema_fields for member in inputs.material.cast}
+    start = await build_draft_start(client, request, inputs.material.cast_ids, characters)
     variables = list(params.common_variables or [])
     _check_start(start, inputs, variables)
     now = services.clock.now_ms()
@@ -279,7 +286,9 @@ async def continue_draft(services: Services, draft: StoryDraftRecord) -> DraftCh
         architect.config, ArchitectMode.DRAFT_CONTINUE, draft_continue_context(setting.material, task)
     )
     existing = [node.id for node in draft.partial_graph.nodes]
-    continuation = await build_draft_continuation(client, request, existing, setting.material.cast_ids)
+    continuation = await build_draft_continuation(
+        client, request, existing, setting.material.cast_ids, setting.declared_fields()
+    )
     graph = continuation.merged_into(draft.partial_graph)
     require_valid_draft_graph(graph, setting.material.cast_ids)
     record = attrs.evolve(

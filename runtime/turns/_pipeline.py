@@ -79,6 +79,7 @@ from runtime.state import (
     apply_state_update,
     enter_node,
     filter_keeper_update,
+    keep_declared_values,
     progression_fallback_ops,
     select_transition,
 )
@@ -230,8 +231,9 @@ class _Turn:
 
     async def keep_after_player_input(self) -> KeeperOutcome:
         phase = KeeperPhase.AFTER_PLAYER_INPUT
-        context = keeper_context(self.scene(), phase, previous=None, transitioned=False, completed_beats=None)
-        answer = await update_state(self.client(Agent.KEEPER), self.config(Agent.KEEPER), context)
+        scene = self.scene()
+        context = keeper_context(scene, phase, previous=None, transitioned=False, completed_beats=None)
+        answer = await update_state(self.client(Agent.KEEPER), self.config(Agent.KEEPER), scene, context)
         applied = self._apply_keeper_update(answer.value)
         self.turn_index += 1
         await self.emit(KeeperApplied(phase=phase, update=applied, snapshot=self.snapshot()))
@@ -274,11 +276,13 @@ class _Turn:
         context = keeper_context(
             scene, phase, previous=previous, transitioned=director.transitioned, completed_beats=beats
         )
-        answer = await update_state(self.client(Agent.KEEPER), self.config(Agent.KEEPER), context)
+        answer = await update_state(self.client(Agent.KEEPER), self.config(Agent.KEEPER), scene, context)
         update = answer.value
         if director.transitioned:
             fallback = progression_fallback_ops(previous, director.current_node_id, update)
-            update = StateUpdate(ops=[*update.ops, *fallback])
+            # Restated only when the condition names a declared variable with a fitting value.
+            fallback_update, _ = keep_declared_values(StateUpdate(ops=fallback), scene.declared_fields())
+            update = StateUpdate(ops=[*update.ops, *fallback_update.ops])
         applied = self._apply_keeper_update(update)
         await self.emit(KeeperApplied(phase=phase, update=applied, snapshot=self.snapshot()))
         return KeeperOutcome(update=applied, output=answer.response)

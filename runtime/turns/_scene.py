@@ -37,6 +37,8 @@ def setup_scene(
         windows=HistoryWindows.of(setup.agents),
         player_input=player_input,
         lore_moment=LoreMoment.of_next_turn(setup.snapshot, setup.lore_seed, lore_log),
+        world_fields=setup.world_fields,
+        story_cast_ids=frozenset(setup.story_cast),
     )
 
 

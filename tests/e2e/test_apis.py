@@ -30,6 +30,8 @@ async def test_create_returns_masked_key_and_never_the_raw_key(rpc: RpcClient) -
         "model": "gpt-4o-mini",
         "has_api_key": True,
         "api_key_masked": "sk-a...1234",
+        "structured_output": "auto",
+        "structured_output_in_use": "json_schema",
     }
     listed = await rpc.result("api.list")
     assert "sk-abcdefgh1234" not in str(listed)
@@ -171,3 +173,45 @@ async def test_bad_prices_are_refused_by_field_and_change_nothing(rpc: RpcClient
     )
     assert (await rpc.result("api.get", {"api_id": "main"}))["prices"] == PRICES
     assert (await rpc.error("api.get", {"api_id": "other"}))["code"] == 40404
+
+
+# -- structured output (a Dramaturg extension) -------------------------------------------------------
+
+
+async def test_structured_output_is_stored_shown_and_changed(rpc: RpcClient) -> None:
+    created = await rpc.result("api.create", {**API, "structured_output": "json_object_schema"})
+    assert (created["structured_output"], created["structured_output_in_use"]) == (
+        "json_object_schema",
+        "json_object_schema",
+    )
+    updated = await rpc.result("api.update", {"api_id": "main", "structured_output": "none"})
+    assert updated["structured_output"] == "none"
+    [listed] = (await rpc.result("api.list"))["apis"]
+    assert (listed["structured_output"], listed["structured_output_in_use"]) == ("none", "none")
+    kept = await rpc.result("api.update", {"api_id": "main", "model": "m2"})
+    assert kept["structured_output"] == "none"
+
+
+async def test_an_anthropic_api_uses_its_tool_under_auto(rpc: RpcClient) -> None:
+    created = await rpc.result("api.create", {**API, "provider": "anthropic"})
+    assert (created["structured_output"], created["structured_output_in_use"]) == ("auto", "json_schema")
+
+
+async def test_a_mode_the_provider_cannot_use_is_refused_and_nothing_changes(rpc: RpcClient) -> None:
+    error = await rpc.error(
+        "api.create", {**API, "provider": "anthropic", "structured_output": "json_object"}, expect_status=200
+    )
+    assert error == {
+        "code": -32602,
+        "message": "params.structured_output: 'json_object' is not available for provider anthropic"
+        " (expected one of auto, json_schema, none)",
+    }
+    await rpc.result("api.create", {**API, "structured_output": "json_object_schema"})
+    error = await rpc.error("api.update", {"api_id": "main", "provider": "anthropic"}, expect_status=200)
+    assert error["message"].startswith("params.structured_output: 'json_object_schema' is not available")
+    assert (await rpc.result("api.get", {"api_id": "main"}))["provider"] == "open_ai"
+
+
+async def test_an_unknown_mode_is_a_decode_error(rpc: RpcClient) -> None:
+    envelope = await rpc.call("api.create", {**API, "structured_output": "grammar"}, expect_status=400)
+    assert envelope["error"]["message"].startswith("params.structured_output: expected one of auto, json_schema")

@@ -173,10 +173,15 @@ async def test_rpc_discover_describes_every_method(rpc: RpcClient) -> None:
         "api_key",
         "model",
         "prices",  # a Dramaturg extension: optional, so the web client's api form stays valid
+        "structured_output",
     }
     assert [param["required"] for param in create["params"] if param["name"] == "prices"] == [False]
     provider = next(param for param in create["params"] if param["name"] == "provider")
     assert provider["schema"] == {"type": "string", "enum": ["open_ai", "anthropic"]}
+    mode = next(param for param in create["params"] if param["name"] == "structured_output")
+    assert mode["required"] is False
+    api_properties = result["components"]["schemas"]["Api"]["properties"]
+    assert {"structured_output", "structured_output_in_use"} <= set(api_properties)
     assert result["components"]["schemas"]["Api"]["properties"]["has_api_key"] == {"type": "boolean"}
 
 

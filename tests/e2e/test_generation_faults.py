@@ -1,8 +1,9 @@
 """Provider faults during story generation, over HTTP with the real LLM stub (PROTOCOL §3.8, R8, §14).
 
 Each fault gives its documented 50002 message, or succeeds after a retry or the repair call,
-and a failed step leaves no draft, generated schema or story behind. Generation never streams,
-so a connection cut mid-answer shows up as a truncated body.
+and a failed step leaves no draft, generated schema or story behind. The Architect's answer is
+streamed, but nothing of it reaches the client before it is whole, so a stream cut mid-answer
+is retried like any transient failure.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ from tests.support.generation import (
 from tests.support.llm_stub import RunningStub
 from tests.support.server import RpcClient, start_server
 
-TIMEOUT_S = 0.5
+TIMEOUT_S = 2.0
+"""Each call's whole time limit, its retries included: roomy for a loaded machine, short for a test."""
 PROVIDERS = ["open_ai", "anthropic"]
-TRUNCATED_BODY = '{"id": "cut", "choices": [{"message": {"role": "assistant", "content": "{\\"nodes'
 
 
 @pytest.fixture
 async def fast_rpc(nursery: trio.Nursery, tmp_path: Path) -> AsyncIterator[RpcClient]:
-    """A server that retries without waiting and gives a provider `TIMEOUT_S` per attempt."""
+    """A server that retries without waiting and gives each provider call `TIMEOUT_S`, retries included."""
     server = await start_server(nursery, tmp_path / "data", llm_backoff_base_s=0.0, llm_timeout_s=TIMEOUT_S)
     try:
         yield server.client
@@ -58,9 +59,10 @@ FAILURES: list[tuple[str, list[dict[str, Any]], str]] = [
     ("unauthorized", [{"status": 401}], "authentication failed"),
     ("rate limited", [{"status": 429}] * 3, "rate limited by provider"),
     ("server error", [{"status": 500, "error_message": "overloaded"}] * 3, "provider error (500): overloaded"),
-    ("slow", [{"delay_ms": 3000}] * 3, f"transport error: no complete response within {TIMEOUT_S:g} s"),
+    # the time limit covers the whole call: a timed-out call is not tried again
+    ("slow", [{"delay_ms": 60_000}], f"transport error: no complete response within {TIMEOUT_S:g} s"),
     ("body not JSON", [{"invalid_json": True}], "provider error: "),
-    ("body cut short", [{"status": 200, "raw_body": TRUNCATED_BODY}], "provider error: "),
+    ("stream cut short", [{"chunks": ['{"nodes": [', "more"], "cut_after_chunks": 1}] * 3, "transport error: "),
     ("answer not JSON", [{"text": "Here is your story!"}] * 2, "structured output parse error: invalid JSON: "),
 ]
 
@@ -96,7 +98,6 @@ async def test_a_provider_that_is_down_is_a_transport_error(
 RECOVERIES: list[tuple[str, list[dict[str, Any]]]] = [
     ("rate limited once", [{"status": 429}, {}]),
     ("server error twice", [{"status": 503}, {"status": 500}, {}]),
-    ("slow once", [{"delay_ms": 3000}, {}]),
     ("answer not JSON, then repaired", [{"text": "Sorry, no JSON today."}, {}]),
 ]
 
@@ -121,9 +122,9 @@ async def test_transient_faults_and_bad_output_recover(
         [{"status": 500}] * 3,
         [{"text": "[]"}] * 2,
         [{"invalid_json": True}],
-        [answer(draft_continue_bundle([node("attic", "nowhere")]))] * 2,
+        [answer(draft_continue_bundle([], section_summary="Nothing."))] * 2,
     ],
-    ids=["server error", "not an object", "body not JSON", "dangling target"],
+    ids=["server error", "not an object", "body not JSON", "no node"],
 )
 async def test_a_failing_continue_leaves_the_draft_as_it_was(
     fast_rpc: RpcClient, llm_stub: RunningStub, provider: str, steps: list[dict[str, Any]]

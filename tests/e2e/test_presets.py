@@ -458,7 +458,8 @@ async def test_template_preview_of_the_whole_prompt(rpc: RpcClient) -> None:
     assert preview["message_role"] == "full" and "module_id" not in preview
     assert [message["role"] for message in preview["messages"]] == ["system", "user"]
     user_entries = [e for m in preview["messages"][1]["modules"] for e in m["entries"]]
-    assert user_entries[0]["compiled_text"] == "<context:lorebook_base>"
+    # each value under its title (a Dramaturg change of §11.1), in previews as in calls
+    assert user_entries[0]["compiled_text"] == "Lorebook Base:\n<context:lorebook_base>"
     assert preview["unresolved_context_keys"] == sorted(
         {
             "lorebook_base",

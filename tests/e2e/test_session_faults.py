@@ -56,11 +56,6 @@ FAILURES = {
         50002,
         "turn failed during Director: provider error (400): context too long",
     ),
-    "director role action": (
-        [ops(), plan(narrator_beat(), role_actions=[GUARD])],
-        50001,
-        "turn failed during Director: session character id 'guard' conflicts with a story character",
-    ),
     "narrator": (
         [ops(), plan(narrator_beat(), actor_beat()), {"status": 401}],
         50002,
@@ -72,9 +67,9 @@ FAILURES = {
         "turn failed during Actor: actor beat references invalid speaker_id 'guard' for node 'dock'",
     ),
     "actor output": (
-        [ops(), plan(actor_beat()), {"text": "Just words, no tags at all."}],
+        [ops(), plan(actor_beat()), {"text": "   "}],
         50001,
-        "turn failed during Actor: ",
+        "turn failed during Actor: stream parse error: actor output contained no text",
     ),
     "keeper after the outputs": (
         [ops(), plan(narrator_beat(), actor_beat()), narration(), performance(), {"status": 401}],

@@ -158,68 +158,99 @@ def test_empty_deltas_produce_no_events() -> None:
     assert parser.feed("") == []
 
 
-# -- errors ------------------------------------------------------------------------------
+# -- slips: read as well as they can be, each noted once ---------------------------------------
 
 
-def test_text_before_the_first_tag_is_an_error() -> None:
-    assert error_of("Hello <dialogue>x</dialogue>") == "actor output contained text outside segment tags"
+def warnings_of(*deltas: str) -> tuple[list[ActorSegment], tuple[str, ...]]:
+    _, output = feed_all(deltas)
+    return output.segments, output.warnings
 
 
-def test_text_between_segments_is_an_error() -> None:
-    assert error_of("<dialogue>x</dialogue> and <action>y</action>") == (
-        "actor output contained text outside segment tags"
-    )
+def test_text_before_the_first_tag_is_kept_as_dialogue() -> None:
+    segments, warnings = warnings_of("Hello there. <action>waves</action>")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "Hello there."), ActorSegment(SegmentKind.ACTION, "waves")]
+    assert warnings == ("text outside segment tags was kept as dialogue",)
 
 
-def test_text_outside_tags_fails_as_soon_as_it_arrives() -> None:
-    parser = ActorOutputParser()
-    parser.feed("<dialogue>x</dialogue>")
-    with pytest.raises(ActorOutputError, match="text outside segment tags"):
-        parser.feed("oops")
+def test_text_outside_tags_is_streamed_as_dialogue_as_it_arrives() -> None:
+    events, output = feed_all(["<dialogue>x</dialogue>  and", " then some"])
+    assert events == [[DialogueDelta("x"), DialogueDelta("and")], [DialogueDelta(" then some")]]
+    assert output.segments[-1] == ActorSegment(SegmentKind.DIALOGUE, "and then some")
 
 
-def test_unknown_tag_is_named_in_the_error() -> None:
-    assert error_of("<speech>hi</speech>") == "unknown actor segment tag 'speech'"
+def test_a_plain_answer_without_any_tag_is_one_dialogue() -> None:
+    segments, warnings = warnings_of("I would not go there, friend.")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "I would not go there, friend.")]
+    assert warnings == ("text outside segment tags was kept as dialogue",)
 
 
-def test_closing_tag_where_an_opening_tag_belongs_is_unknown() -> None:
-    assert error_of("</dialogue>") == "unknown actor segment tag '/dialogue'"
+def test_less_than_outside_tags_that_opens_no_tag_is_text() -> None:
+    segments, _ = warnings_of("I <3 this place, 1 < 2 and x<y.")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "I <3 this place, 1 < 2 and x<y.")]
 
 
-def test_tag_names_are_case_sensitive() -> None:
-    assert error_of("<Dialogue>hi</Dialogue>") == "unknown actor segment tag 'Dialogue'"
+def test_an_invented_tag_is_read_as_dialogue() -> None:
+    segments, warnings = warnings_of("<speech>hi</speech>")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "hi")]
+    assert warnings == ("unknown tag <speech> was read as dialogue",)
+
+
+def test_tag_names_in_other_case_are_read_as_the_segment() -> None:
+    segments, warnings = warnings_of("<Action>bows</ACTION>")
+    assert segments == [ActorSegment(SegmentKind.ACTION, "bows")]
+    assert warnings == ("tag <Action> was read as <action>",)
+
+
+def test_a_stray_closing_tag_is_skipped() -> None:
+    segments, warnings = warnings_of("</dialogue><thought>hm</thought>")
+    assert segments == [ActorSegment(SegmentKind.THOUGHT, "hm")]
+    assert warnings == ("a closing tag </dialogue> without its opening tag was skipped",)
 
 
 @pytest.mark.parametrize("kind", ["dialogue", "thought", "action"])
-def test_blank_segment_is_an_error_naming_its_kind(kind: str) -> None:
-    assert error_of(f"<{kind}> \n </{kind}>") == f"{kind} segment was empty"
+def test_a_blank_segment_is_dropped(kind: str) -> None:
+    segments, warnings = warnings_of(f"<{kind}> \n </{kind}><dialogue>ok</dialogue>")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "ok")]
+    assert warnings == (f"an empty {kind} segment was dropped",)
 
 
-def test_empty_segment_is_an_error() -> None:
-    assert error_of("<dialogue></dialogue>") == "dialogue segment was empty"
+def test_a_segment_left_open_at_the_end_is_kept() -> None:
+    segments, warnings = warnings_of("<dialogue>Hello")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "Hello")]
+    assert warnings == ("output ended inside an unclosed dialogue segment; its text was kept",)
 
 
-def test_unclosed_segment_at_the_end_is_an_error() -> None:
-    assert error_of("<dialogue>Hello") == "actor output ended inside an unclosed dialogue segment"
+def test_half_a_closing_tag_at_the_end_is_left_out() -> None:
+    segments, _ = warnings_of("<thought>Hm</thou")
+    assert segments == [ActorSegment(SegmentKind.THOUGHT, "Hm")]
 
 
-def test_half_written_closing_tag_at_the_end_is_unclosed() -> None:
-    assert error_of("<thought>Hm</thou") == "actor output ended inside an unclosed thought segment"
+def test_an_action_left_open_is_completed_at_the_end() -> None:
+    parser = ActorOutputParser()
+    assert parser.feed("<action>draws a blade") == []
+    assert parser.end() == [ActionComplete("draws a blade")]
 
 
-def test_opening_tag_cut_off_at_the_end_is_an_error() -> None:
-    assert error_of("<dialogue>a</dialogue><act") == "actor output ended inside an opening tag"
+def test_an_opening_tag_cut_off_at_the_end_is_kept_as_text() -> None:
+    segments, _ = warnings_of("<dialogue>a</dialogue><act")
+    assert segments == [ActorSegment(SegmentKind.DIALOGUE, "a"), ActorSegment(SegmentKind.DIALOGUE, "<act")]
 
 
-def test_output_without_segments_is_an_error() -> None:
-    assert error_of("  \n ") == "actor output contained no segments"
+def test_a_well_formed_answer_has_no_warnings() -> None:
+    _, warnings = warnings_of("<thought>a</thought><dialogue>b</dialogue>")
+    assert warnings == ()
+
+
+def test_output_without_any_text_is_an_error() -> None:
+    assert error_of("  \n ") == "actor output contained no text"
+    assert error_of("<dialogue> </dialogue>") == "actor output contained no text"
 
 
 def test_empty_output_is_an_error() -> None:
-    assert error_of() == "actor output contained no segments"
+    assert error_of() == "actor output contained no text"
 
 
 def test_actor_output_errors_are_backend_errors() -> None:
     with pytest.raises(ActorOutputError) as caught:
-        parse_actor_output("plain text")
+        parse_actor_output("")
     assert caught.value.code == 50001

@@ -94,8 +94,14 @@ async def test_the_planner_preview_reads_the_resource(services: Services) -> Non
     assert (body["preview_kind"], body["message_role"], body["agent"]) == ("runtime", "full", "planner")
     assert body["unresolved_context_keys"] == ["lorebook_base", "lorebook_matched"]
     found = entries(preview)
-    assert found["planner_story_concept"]["compiled_text"] == "A storm over the harbor"
-    assert found["planner_available_characters"]["compiled_text"].startswith("- merchant | Merchant | personality=")
+    assert found["planner_story_concept"]["compiled_text"] == "Story Concept:\nA storm over the harbor"
+    assert found["planner_available_characters"]["compiled_text"].startswith(
+        "Available Characters:\n- merchant | Merchant | personality="
+    )
+
+
+def body_unresolved(preview: object) -> list[str]:
+    return CODEC.unstructure(preview)["unresolved_context_keys"]
 
 
 async def test_the_architect_graph_preview_injects_its_contract(services: Services) -> None:
@@ -103,7 +109,14 @@ async def test_the_architect_graph_preview_injects_its_contract(services: Servic
         services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.GRAPH, resource_id="resource-0")
     )
     found = entries(preview)
-    assert found["architect_planned_story"]["compiled_text"] == "null"
+    assert "architect_planned_story" not in found  # no plan: left out, never a bare null
+    assert body_unresolved(preview) == [
+        "lorebook_base",
+        "lorebook_matched",
+        "planned_story",
+        "player_state_schema_seed",
+        "world_state_schema_seed",
+    ]
     assert found["__injected_architect_graph_output_contract"]["source"] == "synthetic"
     assert "architect_current_section" not in found and "architect_world_state_schema" not in found
 
@@ -114,21 +127,21 @@ async def test_draft_mode_previews_read_the_draft(services: Services) -> None:
             services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.DRAFT_INIT, draft_id="draft-0")
         )
     )
-    assert init["architect_current_section"]["compiled_text"] == "Part one."
-    assert init["architect_graph_summary"]["compiled_text"] == "[]"
-    assert init["architect_planned_story"]["compiled_text"] == "Part one.\n\nPart two."
+    assert init["architect_current_section"]["compiled_text"] == "Current Section:\nPart one."
+    assert init["architect_graph_summary"]["compiled_text"] == "Graph Summary:\n[]"
+    assert init["architect_planned_story"]["compiled_text"] == "Planned Story:\nPart one.\n\nPart two."
     follow_up = entries(
         await preview_generation_runtime(
             services, params(Agent.ARCHITECT, architect_mode=ArchitectMode.DRAFT_CONTINUE, draft_id=" draft-0 ")
         )
     )
-    assert follow_up["architect_current_section"]["compiled_text"] == "Part two."
-    assert follow_up["architect_section_index"]["compiled_text"] == "1"
+    assert follow_up["architect_current_section"]["compiled_text"] == "Current Section:\nPart two."
+    assert follow_up["architect_section_index"]["compiled_text"] == "Section Index:\n1"
     assert (
         follow_up["architect_world_state_schema"]["compiled_text"]
-        == '{"fields":{"tide":{"value_type":"int","default":2}}}'
+        == 'World State Schema:\n{"fields":{"tide":{"value_type":"int","default":2}}}'
     )
-    assert follow_up["architect_section_summaries"]["compiled_text"] == "- [0] It began."
+    assert follow_up["architect_section_summaries"]["compiled_text"] == "Section Summaries:\n- [0] It began."
     assert '"id":"dock"' in follow_up["architect_recent_section_detail"]["compiled_text"]
     assert "architect_planned_story" not in follow_up
 

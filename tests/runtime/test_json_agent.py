@@ -4,35 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import pytest
 
 from runtime.agents import call_json_agent
+from runtime.agents._json_agent import Decoded
 from runtime.codec import CODEC
 from runtime.errors import ProviderError
-from runtime.llm import ChatMessage, ChatRequest, ChatResponse, ChatRole
+from runtime.llm import ChatRequest
 from runtime.model.apis import Agent
+from runtime.model.llm_calls import CallKind, CallOutcome
 from runtime.model.state import StateUpdate
 from runtime.presets import RepairTarget
+from tests.support.queued_chat import QueuedClient
 
 
-@attrs.define
-class QueuedClient:
-    """A chat client that answers from a queue and remembers what it was asked."""
-
-    answers: list[str]
-    requests: list[ChatRequest] = attrs.field(factory=list)
-
-    async def complete(self, request: ChatRequest) -> ChatResponse:
-        self.requests.append(request)
-        return ChatResponse(ChatMessage(ChatRole.ASSISTANT, self.answers.pop(0)), "m")
-
-    def stream(self, request: ChatRequest) -> Any:
-        raise AssertionError("JSON agents never stream")
-
-
-def decode_update(value: dict[str, Any]) -> StateUpdate:
-    return CODEC.structure(value, StateUpdate, path="output")
+def decode_update(value: dict[str, Any]) -> Decoded[StateUpdate]:
+    return Decoded(CODEC.structure(value, StateUpdate, path="output"))
 
 
 REQUEST = ChatRequest(Agent.KEEPER, "system", "user")
@@ -42,7 +29,14 @@ async def test_fenced_output_is_used_without_repair() -> None:
     client = QueuedClient(['```json\n{"ops": []}\n```'])
     answer = await call_json_agent(client, REQUEST, decode_update, RepairTarget.STATE_UPDATE)
     assert answer.value == StateUpdate([]) and not answer.repaired
-    assert client.requests[0].json_mode
+    assert client.requests[0].json_mode and client.verdicts == [None]
+    assert answer.response.structured_output == {"ops": []}
+
+
+async def test_text_around_the_object_is_left_aside() -> None:
+    client = QueuedClient(['Here is the update: {"ops": []} Hope this helps!'])
+    answer = await call_json_agent(client, REQUEST, decode_update, RepairTarget.STATE_UPDATE)
+    assert answer.value == StateUpdate([]) and not answer.repaired
 
 
 async def test_bad_output_gets_one_repair_call_with_the_four_sections() -> None:
@@ -50,6 +44,8 @@ async def test_bad_output_gets_one_repair_call_with_the_four_sections() -> None:
     answer = await call_json_agent(client, REQUEST, decode_update, RepairTarget.STATE_UPDATE)
     assert answer.repaired and answer.value == StateUpdate([])
     repair = client.requests[1].user
+    assert client.requests[1].call_kind is CallKind.REPAIR
+    assert client.verdicts[0] is not None and client.verdicts[0][0] is CallOutcome.INVALID_OUTPUT
     assert repair.startswith("TARGET:\nstate_update\n\nPARSER_ERROR:\noutput.ops[0]: unknown op")
     assert "EXPECTED_SHAPE:" in repair and repair.endswith('RAW_OUTPUT:\n{"ops": [{"type": "Teleport"}]}')
 

@@ -92,8 +92,13 @@ def test_broken_json_reports_the_position() -> None:
     assert error_of('{"a": 1,\n "b": }') == "invalid JSON: Expecting value at line 2 column 7"
 
 
-def test_trailing_text_is_an_error() -> None:
-    assert error_of('{"a": 1} and more').startswith("invalid JSON: Extra data")
+def test_an_object_framed_by_text_is_taken() -> None:
+    assert parse_json_object('Sure: {"a": 1} and more') == {"a": 1}
+    assert parse_json_object('```json\n{"a": {"b": [1]}}') == {"a": {"b": [1]}}
+
+
+def test_a_framed_object_that_does_not_close_is_still_an_error() -> None:
+    assert error_of('Sure: {"a": 1').startswith("invalid JSON: Expecting value")
 
 
 def test_prose_is_an_error() -> None:
@@ -138,3 +143,7 @@ def test_blank_narration_is_an_error() -> None:
     with pytest.raises(NarratorOutputError) as caught:
         require_narration(" \n\t")
     assert (caught.value.message, caught.value.code) == ("narrator output contained no text", 50001)
+
+
+def test_a_raw_line_break_inside_a_string_is_taken_as_written() -> None:
+    assert parse_json_object('{"text": "two\nlines\tand a tab"}') == {"text": "two\nlines\tand a tab"}

@@ -64,7 +64,8 @@ def test_runtime_compile_renders_headings_and_blank_line_joins() -> None:
     role_text = PLANNER.module("role").entries[0].text.strip()  # type: ignore[union-attr]
     assert messages.system.startswith(f"Role:\n{role_text}\n\nStay brief.\n\nTask:\n")
     assert "\n\nOutput:\nOutput contract for the Planner:\n" in messages.system
-    assert messages.user == "Static Context:\nA flooded port.\n\n- mira | Mira"
+    # every value under its entry's title (a Dramaturg change of §11.1 step 3)
+    assert messages.user == "Static Context:\nStory Concept:\nA flooded port.\n\nAvailable Characters:\n- mira | Mira"
     assert prompt.unresolved_context_keys() == ["lorebook_base"]
 
 
@@ -94,7 +95,8 @@ def test_disabled_entries_and_blank_texts_contribute_nothing() -> None:
 def test_template_compile_shows_placeholders_and_lists_keys() -> None:
     prompt = compile_template(PLANNER, Agent.PLANNER)
     assert chat_messages(prompt).user == (
-        "Static Context:\n<context:story_concept>\n\n<context:lorebook_base>\n\n<context:available_characters>"
+        "Static Context:\nStory Concept:\n<context:story_concept>\n\nLorebook Base:\n<context:lorebook_base>"
+        "\n\nAvailable Characters:\n<context:available_characters>"
     )
     assert prompt.unresolved_context_keys() == ["available_characters", "lorebook_base", "story_concept"]
 

@@ -92,7 +92,10 @@ async def test_suggestions_come_back_sanitized_and_the_prompt_shows_limit_and_hi
         ]
     )
     [request] = await turn_rig.requests(Agent.REPLYER)
-    assert request["body"]["response_format"] == {"type": "json_object"}
+    response_format = request["body"]["response_format"]
+    assert response_format["type"] == "json_schema" and response_format["json_schema"]["name"] == "replies"
+    assert response_format["json_schema"]["schema"]["properties"]["replies"]["maxItems"] == 3
+    assert request["body"]["stream"] is True and request["body"]["max_tokens"] == 512
     user = request["body"]["messages"][1]["content"]
     assert "\n3\n" in f"\n{user}\n"
     assert '- [turn:2|narrator|Narrator|"narration"] The gate creaks.' in user

@@ -16,7 +16,7 @@ from runtime.agents.scene import HistoryWindows, Scene
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams, NotFound
 from runtime.model.apis import Agent
-from runtime.model.presets import PromptPreview, PromptPreviewParams
+from runtime.model.presets import EntryKind, PromptPreview, PromptPreviewParams
 from runtime.model.sessions import MessageKind, SessionMessage
 from runtime.model.state import ActorMemoryEntry, MemoryKind
 from runtime.model.turns import (
@@ -48,7 +48,7 @@ def thought(text: str) -> ActorMemoryEntry:
 
 
 def test_a_plan_without_lists_is_an_empty_plan() -> None:
-    plan = decode_response_plan({})
+    plan = decode_response_plan({}).value
     assert plan.role_actions == [] and plan.beats == []
 
 
@@ -58,7 +58,7 @@ def test_a_plan_decodes_role_actions_and_beats() -> None:
             "role_actions": [{"type": "leave_scene", "session_character_id": "guard"}],
             "beats": [{"type": "Actor", "speaker_id": "merchant", "purpose": "CommentOnScene"}],
         }
-    )
+    ).value
     assert CODEC.unstructure(plan)["role_actions"] == [{"type": "leave_scene", "session_character_id": "guard"}]
     assert plan.beats[0].purpose is ActorPurpose.COMMENT_ON_SCENE  # type: ignore[union-attr]
 
@@ -154,8 +154,8 @@ def test_the_keeper_never_gets_shared_history_and_writes_its_phase_as_on_the_wir
     assert "shared_history" not in values
     assert not any("secret words" in (value or "") for value in values.values())
     assert values["keeper_phase"] == '"after_player_input"'
-    assert values["previous_node"] == "null" and values["node_change"] == "null"
-    assert values["previous_cast"] == "null" and values["completed_beats"] is None
+    assert values["previous_node"] is None and values["node_change"] is None
+    assert values["previous_cast"] is None and values["completed_beats"] is None
     assert values["player_input"] == "I ask about the gate."
     assert "candidate_transitions:\n- to node=market when global.gate_open == true" in values["current_node"]  # type: ignore[operator]
     assert values["progression_hints"].startswith(  # type: ignore[union-attr]
@@ -197,7 +197,7 @@ def test_the_keeper_after_outputs_sees_the_node_change_and_the_visible_beats() -
 def test_the_narrator_sees_a_previous_node_only_when_given_one() -> None:
     current = scene()
     without = narrator_context(current, NarratorPurpose.DESCRIBE_SCENE, previous=None)
-    assert without["previous_node"] == "null" and without["narrator_purpose"] == '"DescribeScene"'
+    assert without["previous_node"] is None and without["narrator_purpose"] == '"DescribeScene"'
     with_previous = narrator_context(current, NarratorPurpose.DESCRIBE_TRANSITION, previous=current.node("alley"))
     assert with_previous["previous_node"].startswith("id:\nalley")  # type: ignore[union-attr]
     assert with_previous["previous_cast"].startswith("- guard | Gate Guard")  # type: ignore[union-attr]
@@ -218,12 +218,12 @@ def test_the_actor_request_ends_with_the_character_block_expanded_with_the_curre
     request = actor_request(
         default_configs(actor={"temperature": 0.9})["actor"], current, STORY_CAST["merchant"], ActorPurpose.ADVANCE_GOAL
     )
-    assert request.agent is Agent.ACTOR and request.temperature == 0.9 and request.max_tokens is None
+    assert request.agent is Agent.ACTOR and request.temperature == 0.9 and request.max_tokens == 384
     assert request.system.endswith(
         "\n\nCHARACTER_ID:\nmerchant\n\nCHARACTER_NAME:\nOld Merchant\n\n"
         "CHARACTER_PERSONALITY:\nGreedy but fair; trusts Mira at level 2.\n\n"
         "CHARACTER_STYLE:\nSpeaks in short sentences.\n\n"
-        'CHARACTER_STATE_SCHEMA:\ntrust:"int" default=0 desc=How much he trusts\n\n'
+        'CHARACTER_STATE_SCHEMA:\nmood:"string", trust:"int" default=0 desc=How much he trusts\n\n'
         "CHARACTER_SYSTEM_PROMPT:\nNever reveal the {{secret}} to Mira."
     )
     assert "Output contract for the Actor:" in request.system
@@ -250,12 +250,17 @@ def preview(messages: list[SessionMessage] | None = None, **params: Any) -> Prom
 
 
 def entry_texts(payload: PromptPreview) -> dict[str, str]:
-    return {
-        entry.entry_id: entry.compiled_text
-        for message in payload.messages
-        for module in message.modules
-        for entry in module.entries
-    }
+    """Each entry's text; a context value without the title line it is shown under."""
+    texts = {}
+    for message in payload.messages:
+        for module in message.modules:
+            for entry in module.entries:
+                text = entry.compiled_text
+                if entry.kind is EntryKind.BUILT_IN_CONTEXT_REF:
+                    title, _, text = text.partition("\n")
+                    assert title == f"{entry.display_name}:"
+                texts[entry.entry_id] = text
+    return texts
 
 
 def test_a_keeper_preview_writes_the_phase_the_preview_way_and_lists_missing_values() -> None:
@@ -263,7 +268,14 @@ def test_a_keeper_preview_writes_the_phase_the_preview_way_and_lists_missing_val
     texts = entry_texts(payload)
     assert texts["keeper_phase"] == '"AfterPlayerInput"'
     assert payload.preview_kind.value == "runtime" and payload.message_role.value == "full"
-    assert payload.unresolved_context_keys == ["completed_beats", "player_input"]
+    # no previous node in the first phase: its values are left out, never a bare null
+    assert payload.unresolved_context_keys == [
+        "completed_beats",
+        "node_change",
+        "player_input",
+        "previous_cast",
+        "previous_node",
+    ]
     later = entry_texts(preview(agent="keeper", keeper_phase="after_turn_outputs", player_input="hello gate"))
     assert later["keeper_phase"] == '"AfterTurnOutputs"' and later["keeper_player_input"] == "hello gate"
     assert later["keeper_node_change"].startswith("transitioned:\nfalse")

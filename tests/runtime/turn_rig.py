@@ -85,12 +85,22 @@ STORY_CAST = {
         personality="Greedy but fair; trusts {{user}} at level {{trust}}.",
         style="Speaks in short sentences.",
         system_prompt="Never reveal the {{secret}} to {{user}}.",
-        schema_fields={"trust": StateFieldSchema(ValueType.INT, default=0, description="How much he trusts")},
+        schema_fields={
+            "trust": StateFieldSchema(ValueType.INT, default=0, description="How much he trusts"),
+            "mood": StateFieldSchema(ValueType.STRING),
+        },
     ),
     "guard": CastMember("guard", "Gate Guard", "Stern.", "Formal.", "Guard the gate."),
 }
 
 PLAYER_FIELDS = {"coins": StateFieldSchema(ValueType.INT, default=5)}
+WORLD_FIELDS = {
+    "gate_open": StateFieldSchema(ValueType.BOOL, default=False),
+    "noise": StateFieldSchema(ValueType.INT),
+    "weather": StateFieldSchema(ValueType.STRING, enum_values=["dry", "rain"]),
+    "x": StateFieldSchema(ValueType.INT),
+    "current_event": StateFieldSchema(ValueType.STRING),
+}
 
 LORE = [
     LorebookEntry("harbor", "The Harbor", "The old harbor floods every spring.", [], True, True),
@@ -120,7 +130,7 @@ def make_setup(snapshot: RuntimeSnapshot | None = None, **changes: Any) -> TurnS
         "story_cast": STORY_CAST,
         "session_cast": {},
         "player_name": "Mira",
-        "world_fields": {},
+        "world_fields": WORLD_FIELDS,
         "player_fields": PLAYER_FIELDS,
         "lore_entries": LORE,
         "agents": default_configs(),

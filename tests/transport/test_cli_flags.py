@@ -19,9 +19,9 @@ from transport.cli import (
     settings_from,
     stub_settings_from,
 )
-from transport.command_flags import CARD_FORMATS, DEFAULT_JOBS, SERVE_FLAGS, STUB_FLAGS
+from transport.command_flags import CARD_FORMATS, DEFAULT_JOBS, SERVE_FLAGS, STUB_FLAGS, STUB_REFUSABLE, logging_flags
 from transport.flags import ConfigProblem, listen_address, size_in_bytes
-from transport.llm_stub import StubMode, StubSettings
+from transport.llm_stub import REFUSABLE, StubMode, StubSettings
 from transport.log_format import LogFormat
 
 NO_ENV: dict[str, str] = {}
@@ -95,10 +95,20 @@ def test_the_stub_reads_its_own_variables() -> None:
     assert stub_settings_from(parse("llm-stub"), {"DRAMATURG_LISTEN": "127.0.0.1:1"}).listen == "127.0.0.1:8090"
 
 
+def test_the_stub_refuses_the_fields_it_is_told_to_and_no_unknown_one() -> None:
+    refused = stub_settings_from(parse("llm-stub", "--refuse", "json_schema,tools"), NO_ENV).refused
+    assert refused == frozenset({"json_schema", "tools"})
+    from_env = stub_settings_from(parse("llm-stub"), {"DRAMATURG_STUB_REFUSE": "stream_options"}).refused
+    assert from_env == frozenset({"stream_options"})
+    with pytest.raises(ConfigProblem, match=r"--refuse: expected one of json_schema, .*, got 'grammar'"):
+        stub_settings_from(parse("llm-stub", "--refuse", "grammar"), NO_ENV)
+
+
 def test_the_command_lines_defaults_are_those_of_the_records_they_fill() -> None:
     assert stub_settings_from(parse("llm-stub"), NO_ENV) == StubSettings()
     assert settings_from(parse("serve"), NO_ENV) == type(settings_from(parse("serve"), NO_ENV))()
     assert tuple(card_format.value for card_format in CardFormat) == CARD_FORMATS
+    assert frozenset(STUB_REFUSABLE) == REFUSABLE
     assert DEFAULT_JOBS == BULK_DEFAULT_JOBS
 
 
@@ -148,7 +158,7 @@ def readme_rows(heading: str, until: str) -> list[str]:
 
 def test_the_readme_configuration_tables_list_every_flag_with_its_variable_and_default() -> None:
     rows = readme_rows("## Configuration", "## Logs")
-    for flag in [*SERVE_FLAGS, *STUB_FLAGS[:4]]:
+    for flag in [*SERVE_FLAGS, *STUB_FLAGS[: -len(logging_flags())]]:
         shown = f"{flag.default:g}" if isinstance(flag.default, float) else str(flag.default)
         expected = [f"`{flag.env}`"] + ([shown.removeprefix("data")] if flag.default not in (None, (), False) else [])
         assert any(row.startswith(f"| `{flag.name}`") and all(part in row for part in expected) for row in rows), (

@@ -10,7 +10,17 @@ from transport.llm_stub._auto import auto_answer as auto_answer
 from transport.llm_stub._script import ScriptBook as ScriptBook
 from transport.llm_stub._script import StubStep as StubStep
 from transport.llm_stub._serve import serve_stub as serve_stub
+from transport.llm_stub._settings import REFUSABLE as REFUSABLE
 from transport.llm_stub._settings import StubMode as StubMode
 from transport.llm_stub._settings import StubSettings as StubSettings
 
-__all__ = ["ScriptBook", "StubMode", "StubSettings", "StubStep", "auto_answer", "create_stub_app", "serve_stub"]
+__all__ = [
+    "REFUSABLE",
+    "ScriptBook",
+    "StubMode",
+    "StubSettings",
+    "StubStep",
+    "auto_answer",
+    "create_stub_app",
+    "serve_stub",
+]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import trio
 from quart import Response
+from werkzeug.datastructures import Headers
 
 from runtime.codec import CODEC
 from runtime.llm import anthropic_wire as wire
@@ -37,7 +38,7 @@ MIN_LIMIT, MAX_LIMIT = 1, 1000
 """The bounds of `limit` on `/v1/models`, as the real API sets them."""
 
 
-def auth_problem(headers: Mapping[str, str]) -> Response | None:
+def auth_problem(headers: Headers) -> Response | None:
     """401 without a non-blank `x-api-key`; 400 without `anthropic-version`, as the real API does."""
     if not headers.get("x-api-key", "").strip():
         return error_response(401, "x-api-key header is required")
@@ -87,7 +88,7 @@ def chat_response(answer: Answer, model: str) -> Response:
     return json_response(
         wire.AnthropicAnswer(
             model=model,
-            content=[wire.AnthropicContentBlock(wire.TEXT_BLOCK, answer.text)],
+            content=[_content_block(answer, full=True)],
             id=_answer_id(answer),
             stop_reason=_stop_reason(answer),
             usage=wire.AnthropicUsage(answer.prompt_tokens, answer.completion_tokens),
@@ -109,12 +110,18 @@ async def _events(answer: Answer, model: str, answer_id: str) -> AsyncIterator[b
         return
     start = wire.AnthropicAnswer(model=model, id=answer_id, usage=wire.AnthropicUsage(answer.prompt_tokens, 1))
     yield event(wire.MessageStart(start))
-    yield event(wire.ContentBlockStart(0, wire.AnthropicContentBlock(wire.TEXT_BLOCK, "")))
+    yield event(wire.ContentBlockStart(0, _content_block(answer, full=False)))
     yield event(wire.Ping())
+    tool = answer.tool_input() is not None
     for index, piece in enumerate(answer.streamed_chunks()):
         if index and answer.chunk_delay_s:
             await trio.sleep(answer.chunk_delay_s)
-        yield event(wire.ContentBlockDelta(0, wire.BlockDelta(wire.TEXT_DELTA, piece)))
+        delta = (
+            wire.BlockDelta(wire.INPUT_JSON_DELTA, partial_json=piece)
+            if tool
+            else wire.BlockDelta(wire.TEXT_DELTA, piece)
+        )
+        yield event(wire.ContentBlockDelta(0, delta))
     if answer.cut_after_chunks is not None:
         raise StreamCut()
     if answer.stream_error is not None:
@@ -125,7 +132,20 @@ async def _events(answer: Answer, model: str, answer_id: str) -> AsyncIterator[b
     yield event(wire.MessageStop())
 
 
+def _content_block(answer: Answer, *, full: bool) -> wire.AnthropicContentBlock:
+    """The answer's one block: the forced tool's call (its input whole, or empty before the
+    stream's `input_json_delta`s), else text."""
+    tool_input = answer.tool_input()
+    if tool_input is None:
+        return wire.AnthropicContentBlock(wire.TEXT_BLOCK, answer.text if full else "")
+    return wire.AnthropicContentBlock(
+        wire.TOOL_USE_BLOCK, id=f"toolu_stub_{answer.number}", name=answer.form.tool, input=tool_input if full else {}
+    )
+
+
 def _stop_reason(answer: Answer) -> str:
+    if answer.tool_input() is not None:
+        return "tool_use"
     reason = answer.finish_reason or "stop"
     return STOP_REASONS.get(reason, reason)
 

@@ -24,9 +24,10 @@ from quart_trio import QuartTrio
 from runtime.codec import CODEC
 from runtime.errors import InvalidParams
 from runtime.llm.anthropic_wire import AnthropicChatBody
-from runtime.llm.openai_wire import JSON_OBJECT_FORMAT, OpenAiChatBody
+from runtime.llm.openai_wire import OpenAiChatBody
 from transport.llm_stub import _anthropic, _openai
 from transport.llm_stub._answer import MS_PER_S, plan_answer
+from transport.llm_stub._formats import Refused, anthropic_form, openai_form
 from transport.llm_stub._request_log import log_requests
 from transport.llm_stub._responses import INVALID_JSON_BODY, json_response, raw_response
 from transport.llm_stub._script import MODELS_SCRIPT_KEY, ReceivedRequest, RequestsListed, ScriptBook, ScriptParams
@@ -61,16 +62,18 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
             return problem
         try:
             chat = _decode(body, OpenAiChatBody)
+            form = openai_form(chat, settings.refused)
         except InvalidParams as exc:
             return _openai.error_response(400, exc.message)
+        except Refused as exc:
+            return _openai.error_response(400, str(exc))
         system = next((m.content for m in chat.messages if m.role == "system"), "")
         user = "\n\n".join(m.content for m in chat.messages if m.role == "user")
-        json_mode = chat.response_format is not None and chat.response_format.type == JSON_OBJECT_FORMAT
         answer = plan_answer(
             script.next_step(chat.model),
             system,
             user,
-            json_mode=json_mode,
+            form=form,
             settings=settings,
             number=script.next_answer_number(),
         )
@@ -87,14 +90,17 @@ def create_stub_app(settings: StubSettings, book: ScriptBook | None = None) -> Q
             return problem
         try:
             chat = _decode(body, AnthropicChatBody)
+            form = anthropic_form(chat, settings.refused)
         except InvalidParams as exc:
             return _anthropic.error_response(400, exc.message)
+        except Refused as exc:
+            return _anthropic.error_response(400, str(exc))
         user = "\n\n".join(m.content for m in chat.messages if m.role == "user")
         answer = plan_answer(
             script.next_step(chat.model),
             chat.system or "",
             user,
-            json_mode=False,
+            form=form,
             settings=settings,
             number=script.next_answer_number(),
         )
@@ -168,7 +174,7 @@ async def _received(script: ScriptBook) -> Any:
     return body
 
 
-def _json_or_none(data: bytes) -> Any:
+def _json_or_none(data: str | bytes) -> Any:
     try:
         return json.loads(data) if data else None
     except ValueError:

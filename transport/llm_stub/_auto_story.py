@@ -17,7 +17,7 @@ from runtime.codec import CODEC
 from runtime.model._fields import omittable
 from runtime.model.graph import Condition, ConditionOp, ConditionScope, NarrativeNode, StoryGraph, Transition
 from runtime.model.state import SetState
-from transport.llm_stub._prompt import ArchitectMode, PromptView
+from transport.llm_stub._prompt import PLAYER_SCHEMA_TITLES, WORLD_SCHEMA_TITLES, ArchitectMode, PromptView
 
 PLACES = ["harbor", "market", "archive", "lighthouse", "garden", "cellar", "bridge", "tower", "orchard", "station"]
 MOODS = ["tense", "hopeful", "quiet", "stormy", "curious", "wary"]
@@ -200,15 +200,15 @@ def _fresh_ids(rng: random.Random, count: int, taken: set[str]) -> list[str]:
 
 def _schemas(prompt: PromptView) -> tuple[Schema, Schema]:
     """Our world and player fields, plus those of the schema seeds when the prompt shows them."""
-    seeds = prompt.schema_paragraphs()
+    seeds = [prompt.schema(WORLD_SCHEMA_TITLES), prompt.schema(PLAYER_SCHEMA_TITLES)]
     world = {
         CLUE_KEY: SchemaField("bool", False, "whether the player found the decisive clue"),
         PROGRESS_KEY: SchemaField("int", 0, "how far the story has come"),
         ALERT_KEY: SchemaField("string", "calm", "how alert the watch is", ["calm", "alert"]),
     }
     player = {COURAGE_KEY: SchemaField("int", 1, "how bold the player feels")}
-    for seed, fields in zip(seeds, (world, player), strict=False):
-        for key, field in seed["fields"].items():
+    for seed, fields in zip(seeds, (world, player), strict=True):
+        for key, field in (seed or {"fields": {}})["fields"].items():
             fields.setdefault(key, _seed_field(field))
     return Schema(world), Schema(player)
 
@@ -223,8 +223,8 @@ def _seed_field(field: dict[str, Any]) -> SchemaField:
 
 
 def _world_schema_keys(prompt: PromptView) -> set[str]:
-    schemas = prompt.schema_paragraphs()
-    return set(schemas[0]["fields"]) if schemas else set()
+    schema = prompt.schema(WORLD_SCHEMA_TITLES)
+    return set(schema["fields"]) if schema else set()
 
 
 def _json_of(text: str) -> str | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 import trio
 from quart import Response
+from werkzeug.datastructures import Headers
 
 from runtime.codec import CODEC
 from runtime.llm import openai_wire as wire
@@ -23,7 +24,7 @@ DEFAULT_ERROR_MESSAGES = {401: "Incorrect API key provided", 429: "Rate limit re
 OWNER = "dramaturg-stub"
 
 
-def auth_problem(headers: Mapping[str, str]) -> Response | None:
+def auth_problem(headers: Headers) -> Response | None:
     """401 unless an `Authorization: Bearer <key>` header with a non-blank key was sent."""
     scheme, _, key = headers.get("authorization", "").partition(" ")
     if scheme == "Bearer" and key.strip():
@@ -85,9 +86,11 @@ async def _chunks(answer: Answer, model: str, answer_id: str) -> AsyncIterator[b
     if answer.stream_error is not None:
         yield sse_data(CODEC.dumps(wire.OpenAiErrorBody(wire.OpenAiErrorDetail(answer.stream_error, "server_error"))))
         return
-    total = answer.prompt_tokens + answer.completion_tokens
-    usage = wire.OpenAiUsage(answer.prompt_tokens, answer.completion_tokens, total)
-    yield chunk([wire.OpenAiChunkChoice(wire.OpenAiDelta(), finish_reason=answer.finish_reason)], usage)
+    yield chunk([wire.OpenAiChunkChoice(wire.OpenAiDelta(), finish_reason=answer.finish_reason)])
+    if answer.form.include_usage:
+        # As OpenAI does: one more chunk, with no choices and the usage of the whole call.
+        total = answer.prompt_tokens + answer.completion_tokens
+        yield chunk([], wire.OpenAiUsage(answer.prompt_tokens, answer.completion_tokens, total))
     yield sse_data(wire.DONE_MARKER)
 
 

@@ -1,10 +1,10 @@
 """Reading a compiled prompt the way PROTOCOL §11 renders it: which agent, and the facts auto mode needs.
 
 Each built-in output contract opens with a fixed line (`Output contract for the Director:` …)
-and each Architect mode injects an entry opening with `… output shape:`. Context values carry
-no headings, so the other facts are found by their form: character list items
-(`- id | name | personality=…` or `role=…`), a paragraph that is only an integer (the reply
-limit), `"id":"…"` inside the graph summary JSON, `name:\\nvalue` sections.
+and each Architect mode injects an entry opening with `… output shape:`. Each context value
+comes under its entry's title (`Reply Limit:`, `Current Section:`, `World State Schema Seed:`);
+other facts are found by their form: character list items (`- id | name | personality=…` or
+`role=…`), `"id":"…"` inside the graph summary JSON, `name:\\nvalue` sections.
 """
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ REPAIR_TARGETS: dict[str, tuple[Agent, ArchitectMode | None]] = {
 _CHARACTER_ITEM = re.compile(r"^- ([^|\n]+?) \| ([^|\n]+?) \| (?:personality|role)=", re.MULTILINE)
 _GRAPH_ID = re.compile(r'"id":"((?:[^"\\]|\\.)*)"')
 _INTEGER = re.compile(r"\d{1,3}")
-_DYNAMIC_HEADING = "Dynamic Context:"
+REPLY_LIMIT_TITLE = "Reply Limit"
+CURRENT_SECTION_TITLE = "Current Section"
+WORLD_SCHEMA_TITLES = ("World State Schema Seed", "World State Schema")
+PLAYER_SCHEMA_TITLES = ("Player State Schema Seed", "Player State Schema")
 
 
 @attrs.frozen
@@ -71,8 +74,9 @@ class PromptView:
 
     def architect_mode(self) -> ArchitectMode:
         repair = self.repair_target()
-        if repair is not None and REPAIR_TARGETS[repair][1] is not None:
-            return REPAIR_TARGETS[repair][1]
+        repaired_mode = REPAIR_TARGETS[repair][1] if repair is not None else None
+        if repaired_mode is not None:
+            return repaired_mode
         modes = (MODE_LINES[line] for line in self._lines() if line in MODE_LINES)
         return next(modes, ArchitectMode.GRAPH)
 
@@ -108,7 +112,11 @@ class PromptView:
         return list(found.values())
 
     def reply_limit(self, default: int) -> int:
-        """The first paragraph that is only an integer (the Replyer's `reply_limit`)."""
+        """The Replyer's `reply_limit`: the value titled `Reply Limit`, else the first paragraph
+        that is only an integer (a preset that renamed the entry)."""
+        titled = self.section_value(REPLY_LIMIT_TITLE)
+        if titled is not None and _INTEGER.fullmatch(titled):
+            return int(titled)
         for paragraph in self.paragraphs():
             if _INTEGER.fullmatch(paragraph):
                 return int(paragraph)
@@ -118,24 +126,23 @@ class PromptView:
         """Node ids named in the graph summary and recent detail JSON, first occurrence first."""
         return list(dict.fromkeys(match.group(1) for match in _GRAPH_ID.finditer(self.user)))
 
-    def schema_paragraphs(self) -> list[dict[str, Any]]:
-        """Every paragraph that is a schema object `{"fields":{…}}`, in order."""
-        schemas = []
-        for paragraph in self.paragraphs():
-            if not paragraph.startswith('{"fields"'):
+    def schema(self, titles: tuple[str, ...]) -> dict[str, Any] | None:
+        """The schema object `{"fields":{…}}` shown under the first of `titles` present."""
+        for title in titles:
+            text = self.section_value(title)
+            if text is None or not text.startswith('{"fields"'):
                 continue
             try:
-                value = json.loads(paragraph)
+                value = json.loads(text)
             except ValueError:
                 continue
             if isinstance(value, dict) and isinstance(value.get("fields"), dict):
-                schemas.append(value)
-        return schemas
+                return value
+        return None
 
     def current_section(self) -> str:
-        """The first value of the dynamic context (the Architect's current outline section)."""
-        _, _, rest = self.user.partition(_DYNAMIC_HEADING + "\n")
-        return rest.split("\n\n", 1)[0].strip()
+        """The Architect's current outline section: the value titled `Current Section`."""
+        return self.section_value(CURRENT_SECTION_TITLE) or ""
 
     def progression_hints(self) -> list[dict[str, str]]:
         """Keeper hint items as field maps: `target_node`, `condition`, `likely_state_scope`, …"""

@@ -6,6 +6,11 @@ import enum
 
 import attrs
 
+REFUSABLE = frozenset({"json_schema", "json_object_schema", "json_object", "tools", "stream_options"})
+"""`json_schema`, `json_object_schema` (json_object with a `schema`) and `json_object` are the
+OpenAI-compatible response formats; `tools` is Anthropic's tool use; `stream_options` the
+OpenAI-compatible streamed-usage option."""
+
 
 class StubMode(enum.Enum):
     AUTO = "auto"
@@ -32,6 +37,9 @@ class StubSettings:
     Only Anthropic's `/v1/models` is paginated; a small page size lets tests see the client follow the pages.
     """
     shutdown_grace_s: float = 1.0
+    refused: frozenset[str] = frozenset()
+    """What this stand-in endpoint answers with a 400 naming the field, like an endpoint that does
+    not take it: any of `REFUSABLE`."""
 
     def chunk_interval_s(self) -> float:
         return 1.0 / self.tokens_per_s if self.tokens_per_s > 0 else 0.0

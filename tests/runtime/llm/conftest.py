@@ -46,14 +46,21 @@ class LlmRig:
             yield llm
 
 
-@pytest.fixture
-async def rig(llm_stub: RunningStub, tmp_path: Path) -> AsyncIterator[LlmRig]:
+@contextlib.asynccontextmanager
+async def open_rig(stub: RunningStub, data_dir: Path) -> AsyncIterator[LlmRig]:
+    """Clients on `stub`, recording into a fresh DuckDB under `data_dir`."""
     async with (
-        open_store(tmp_path / "data") as store,
+        open_store(data_dir) as store,
         open_call_recorder(store) as recorder,
         open_llm_http(FAST, recorder=recorder) as llm,
     ):
-        yield LlmRig(llm, store, recorder, llm_stub)
+        yield LlmRig(llm, store, recorder, stub)
+
+
+@pytest.fixture
+async def rig(llm_stub: RunningStub, tmp_path: Path) -> AsyncIterator[LlmRig]:
+    async with open_rig(llm_stub, tmp_path / "data") as rig:
+        yield rig
 
 
 @pytest.fixture(params=[Provider.OPEN_AI, Provider.ANTHROPIC], ids=["open_ai", "anthropic"])

@@ -123,11 +123,6 @@ async def test_blank_model_is_an_invalid_configuration(rig: LlmRig, provider: Pr
     assert caught.value.message == "invalid configuration: model is required"
 
 
-async def test_json_mode_is_never_streamed(rig: LlmRig) -> None:
-    with pytest.raises(BackendError):
-        rig.llm.client_for(rig.api(Provider.OPEN_AI)).stream(director_request(json_mode=True))
-
-
 # -- streaming -----------------------------------------------------------------------------
 
 
@@ -312,8 +307,21 @@ async def test_timeout_covers_the_streamed_body(rig: LlmRig, provider: Provider)
     assert caught.value.message == "transport error: no complete response within 0.5 s"
 
 
-async def test_a_timed_out_attempt_is_retried(rig: LlmRig, provider: Provider) -> None:
+async def test_a_timed_out_call_is_not_tried_again(rig: LlmRig, provider: Provider) -> None:
+    # The time limit covers every attempt of a call: a failure never takes longer than the limit.
     await rig.stub.control.script({"delay_ms": 60_000}, {"text": "second try"})
     async with rig.with_settings(timeout_s=0.3, max_retries=1) as llm:
-        response = await llm.client_for(rig.api(provider)).complete(narrator_request())
-    assert response.message.content == "second try"
+        with trio.fail_after(5), pytest.raises(ProviderError) as caught:
+            await llm.client_for(rig.api(provider)).complete(narrator_request())
+    assert caught.value.message == "transport error: no complete response within 0.3 s"
+    assert len(await rig.stub.control.requests()) == 1
+
+
+async def test_retries_share_the_calls_time_limit(rig: LlmRig, provider: Provider) -> None:
+    # A failure fast enough leaves time for another attempt; its answer must still come in time.
+    await rig.stub.control.script({"status": 503}, {"delay_ms": 60_000})
+    async with rig.with_settings(timeout_s=0.5, max_retries=2) as llm:
+        with trio.fail_after(5), pytest.raises(ProviderError) as caught:
+            await llm.client_for(rig.api(provider)).complete(narrator_request())
+    assert caught.value.message == "transport error: no complete response within 0.5 s"
+    assert len(await rig.stub.control.requests()) == 2

@@ -98,15 +98,15 @@ async def test_a_failed_call_records_its_attempts_and_error(rig: LlmRig, provide
     with pytest.raises(ProviderError):
         await rig.llm.client_for(rig.api(provider)).complete(ChatRequest(Agent.DIRECTOR, "s", "u"))
     [call] = await recorded(rig)
-    assert (call.outcome, call.attempts, call.error) == (CallOutcome.ERROR, 2, "authentication failed")
+    assert (call.outcome, call.attempts, call.error) == (CallOutcome.PROVIDER_ERROR, 2, "authentication failed")
 
 
-async def test_a_stream_left_early_is_recorded_as_not_finished(rig: LlmRig, provider: Provider) -> None:
+async def test_a_stream_left_early_is_recorded_as_cancelled(rig: LlmRig, provider: Provider) -> None:
     await rig.stub.control.script({"chunks": ["a", "b", "c"]})
     async with rig.llm.client_for(rig.api(provider)).stream(ChatRequest(Agent.NARRATOR, "s", "u")) as stream:
         assert await stream.__anext__() == "a"
     [call] = await recorded(rig)
-    assert call.outcome is CallOutcome.ERROR
+    assert call.outcome is CallOutcome.CANCELLED
     assert call.error == "stream closed by the caller before its end"
 
 

@@ -8,10 +8,22 @@ from typing import Any
 
 import pytest
 
+from runtime.agents._output_schemas import (
+    ArchitectKnowledge,
+    architect_schema,
+    director_schema,
+    keeper_schema,
+    replyer_schema,
+)
+from runtime.agents.replyer import ReplyerOutput
 from runtime.codec import CODEC
 from runtime.model.graph import NarrativeNode, StoryGraph
+from runtime.model.presets import ArchitectMode
+from runtime.model.schemas import StateFieldSchema, ValueType
 from runtime.model.state import VARIABLE_OPS, SetCurrentNode, StateUpdate
+from runtime.state import DeclaredFields
 from transport.llm_stub import auto_answer
+from transport.llm_stub._answer import held_to_schema
 
 CAST = (
     '- merchant | Old Merchant | personality=Greedy but fair | style=Terse | state_schema=trust:"int" default=0\n'
@@ -79,9 +91,11 @@ def test_planner_writes_plain_paragraphs_naming_the_cast() -> None:
 
 # -- Architect -----------------------------------------------------------------------------
 
+SEEDS = "\n\n"
 DRAFT_INIT_USER = (
-    f"Static Context:\nA flooded harbor town.\n\n{ARCHITECT_CAST}\n\nnull\n\nnull\n\n"
-    "Dynamic Context:\nThe player arrives at the dock at dusk.\n\n0\n\n3\n\n4\n\n[]"
+    f"Static Context:\nStory Concept:\nA flooded harbor town.\n\nAvailable Characters:\n{ARCHITECT_CAST}{SEEDS}"
+    "Dynamic Context:\nCurrent Section:\nThe player arrives at the dock at dusk.\n\nSection Index:\n0\n\n"
+    "Total Sections:\n3\n\nTarget Node Count:\n4\n\nGraph Summary:\n[]"
 )
 
 
@@ -112,9 +126,9 @@ def test_draft_init_bundle_is_a_valid_first_chunk() -> None:
 
 def test_draft_init_keeps_the_fields_of_schema_seeds() -> None:
     user = DRAFT_INIT_USER.replace(
-        "null\n\nnull",
-        '{"fields":{"tide":{"value_type":"string","default":"low"}}}\n\n'
-        '{"fields":{"coins":{"value_type":"int","default":3}}}',
+        SEEDS,
+        '\n\nWorld State Schema Seed:\n{"fields":{"tide":{"value_type":"string","default":"low"}}}\n\n'
+        'Player State Schema Seed:\n{"fields":{"coins":{"value_type":"int","default":3}}}\n\n',
     )
     bundle = architect("Draft start output shape:", user)
     assert bundle["world_state_schema"]["fields"]["tide"]["default"] == "low"
@@ -145,9 +159,12 @@ def test_draft_continue_adds_new_ids_and_links_them_from_an_existing_node() -> N
     )
     world = '{"fields":{"clue_found":{"value_type":"bool","default":false},"progress":{"value_type":"int"}}}'
     user = (
-        f"Static Context:\nA flooded harbor town.\n\n{ARCHITECT_CAST}\n\n{world}\n\n"
-        f'{{"fields":{{}}}}\n\n- [0] The opening.\n\nDynamic Context:\nThe chase through the market.\n\n'
-        f"1\n\n3\n\n4\n\n{summary}\n\n{summary}"
+        f"Static Context:\nStory Concept:\nA flooded harbor town.\n\nAvailable Characters:\n{ARCHITECT_CAST}\n\n"
+        f"World State Schema:\n{world}\n\nPlayer State Schema:\n"
+        f'{{"fields":{{}}}}\n\nSection Summaries:\n- [0] The opening.\n\n'
+        "Dynamic Context:\nCurrent Section:\nThe chase through the market.\n\n"
+        f"Section Index:\n1\n\nTotal Sections:\n3\n\nTarget Node Count:\n4\n\nGraph Summary:\n{summary}\n\n"
+        f"Recent Section Detail:\n{summary}"
     )
     bundle = architect("Draft continuation output shape:", user)
     assert set(bundle) == {"nodes", "transition_patches", "section_summary"}
@@ -231,7 +248,9 @@ def test_keeper_sometimes_moves_the_story_towards_a_hinted_transition() -> None:
 
 @pytest.mark.parametrize("limit", [2, 3, 5])
 def test_replyer_writes_exactly_the_reply_limit(limit: int) -> None:
-    user = f"Static Context:\n{PLAYER}\n\n{limit}\n\n{CAST}\n\n{NODE}\n\nDynamic Context:\n{WORLD}\n\n- none"
+    user = (
+        f"Static Context:\n{PLAYER}\n\nReply Limit:\n{limit}\n\n{CAST}\n\n{NODE}\n\nDynamic Context:\n{WORLD}\n\n- none"
+    )
     replies = json.loads(answer("Output contract for the Replyer:", user))["replies"]
     assert len(replies) == limit
     assert len({reply["id"] for reply in replies}) == limit and len({reply["text"] for reply in replies}) == limit
@@ -279,3 +298,42 @@ def test_the_built_in_output_contracts_are_recognised() -> None:
     assert set(keeper) == {"ops"}
     init_system = f"Output:\n{texts.ARCHITECT_OUTPUT}\n\n{texts.ARCHITECT_DRAFT_INIT_OUTPUT}"
     assert "start_node" in json.loads(auto_answer(init_system, DRAFT_INIT_USER))
+
+
+# -- auto answers keep to the schemas Dramaturg sends -------------------------------------------
+
+
+@pytest.mark.parametrize("player_input", [f"I look around ({n})." for n in range(6)])
+def test_auto_answers_already_follow_the_tightened_schemas(player_input: str) -> None:
+    # Held to a schema, an auto answer that breaks it would be replaced by the schema's smallest
+    # instance: the plausible answers must be the ones that pass.
+    declared = DeclaredFields(
+        world={"clue_found": StateFieldSchema(ValueType.BOOL), "progress": StateFieldSchema(ValueType.INT)},
+        characters={"merchant": {"trust": StateFieldSchema(ValueType.INT)}},
+    )
+    hints = "- target_node=market | condition=global.clue_found eq true | likely_state_scope=global | tracked_key=clue_found"
+    keeper_user = f"Static Context:\n{NODE}\n\n{hints}\n\nDynamic Context:\n{WORLD}\n\n{player_input}"
+    replyer_user = f"Static Context:\n{PLAYER}\n\nReply Limit:\n3\n\n{CAST}\n\nDynamic Context:\n{player_input}"
+    cases = [
+        ("Output contract for the Keeper:", keeper_user, keeper_schema(declared, ["merchant", "guard"])),
+        (
+            "Output contract for the Director:",
+            director_user(CAST) + player_input,
+            director_schema(["merchant", "guard"]),
+        ),
+        ("Output contract for the Replyer:", replyer_user, replyer_schema(ReplyerOutput, 3)),
+    ]
+    for contract, user, schema in cases:
+        text = answer(contract, user)
+        assert held_to_schema(text, schema) == text, (contract, text)
+
+
+def test_auto_architect_bundles_follow_their_schemas_once_their_optional_nulls_are_written() -> None:
+    schema = architect_schema(ArchitectMode.DRAFT_INIT, ArchitectKnowledge(cast_ids=["merchant"]))
+    system = (
+        "Role:\nYou are Architect.\n\nOutput:\nOutput contract for the Architect:\nOne JSON object.\n\n"
+        "Draft start output shape:\nReturn one object of this shape."
+    )
+    text = auto_answer(system, DRAFT_INIT_USER)
+    held = json.loads(held_to_schema(text, schema))
+    assert held["nodes"] and held["nodes"][0]["id"] == json.loads(text)["nodes"][0]["id"]

@@ -10,15 +10,13 @@ from transport.llm_stub._answer import plan_answer, split_text
 
 
 def test_latency_and_token_rate_set_the_delays() -> None:
-    answer = plan_answer(None, "s", "u", json_mode=False, settings=StubSettings(latency_ms=250, tokens_per_s=20))
+    answer = plan_answer(None, "s", "u", settings=StubSettings(latency_ms=250, tokens_per_s=20))
     assert answer.delay_s == pytest.approx(0.25) and answer.chunk_delay_s == pytest.approx(0.05)
 
 
 def test_a_step_adds_its_delay_and_overrides_the_chunk_delay() -> None:
     settings = StubSettings(latency_ms=100, tokens_per_s=10)
-    answer = plan_answer(
-        StubStep(text="x", delay_ms=50, chunk_delay_ms=0), "s", "u", json_mode=False, settings=settings
-    )
+    answer = plan_answer(StubStep(text="x", delay_ms=50, chunk_delay_ms=0), "s", "u", settings=settings)
     assert answer.delay_s == pytest.approx(0.15) and answer.chunk_delay_s == 0
 
 
