@@ -89,6 +89,12 @@ def cases(story_id: str, now_ms: int) -> list[Case]:
         Case("play by story, day", "analytics.play", {"group_by": ["story", "day"]}),
         Case("play by session, one story", "analytics.play", {"group_by": ["session"], "story_id": story_id}),
         Case("play by session, all (10k rows)", "analytics.play", {"group_by": ["session"]}),
+        Case("play by session, first 1,000", "analytics.play", {"group_by": ["session"], "limit": 1000}),
+        Case(
+            "play by session, last 1,000",
+            "analytics.play",
+            {"group_by": ["session"], "limit": 1000, "offset": 9000},
+        ),
         Case("node_visits", "analytics.node_visits", {"story_id": story_id}),
         Case("dashboard.get", "dashboard.get", {}, DASHBOARD_TARGET_MS),
     ]

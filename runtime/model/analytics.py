@@ -117,6 +117,10 @@ class PlayParams:
     """Only turns of this story."""
     session_id: str | None = None
     """Only turns of this session."""
+    limit: int | None = None
+    """At most this many rows, 1 to 10,000, in the order of their keys (omitted: every row)."""
+    offset: int = 0
+    """How many rows, in the order of their keys, to skip before the first one returned."""
 
 
 @attrs.frozen
@@ -149,6 +153,8 @@ class PlayReport:
     until_ms: int | None
     rows: list[PlayRow]
     totals: PlayRow
+    total_rows: int = 0
+    """How many rows the report has before `offset` and `limit` (a Dramaturg paging field)."""
 
 
 @attrs.frozen
