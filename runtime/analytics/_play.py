@@ -81,7 +81,7 @@ class _Group:
 
 
 def play_report(cursor: Cursor, params: PlayParams) -> PlayReport:
-    """The report for `params`; InvalidParams for an empty range or a dimension given twice."""
+    """The report for `params`; InvalidParams for an empty range, a dimension given twice or a bad page."""
     time_range = TimeRange.of(params.since_ms, params.until_ms)
     check_unique([dimension.value for dimension in params.group_by], "params.group_by")
     _check_page(params)
