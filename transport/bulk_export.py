@@ -28,6 +28,7 @@ from transport.bulk_transfer import (
     call_rpc,
     error_text,
     print_table,
+    progress_head,
     run_bounded,
     unreachable,
 )
@@ -121,18 +122,12 @@ async def export_records(wanted: Sequence[str], options: ExportOptions, out: Tex
             raise unreachable(options.target, exc) from exc
         if error:
             return error
-        results: list[ExportResult | None] = [None] * len(ids)
-        done = 0
 
-        async def work(index: int, record_id: str) -> None:
-            nonlocal done
-            results[index] = result = await _export_one(http, record_id, options)
-            done += 1
+        def finished(done: int, result: ExportResult) -> None:
             shown = str(result.file) if result.file is not None else f"failed: {result.error}"
-            print(f"[{done:>{len(str(len(ids)))}}/{len(ids)}] {record_id} → {shown}", file=out, flush=True)
+            print(f"{progress_head(done, len(ids))} {result.record_id} → {shown}", file=out, flush=True)
 
-        await run_bounded(ids, options.jobs, work)
-    return [result for result in results if result is not None]
+        return await run_bounded(ids, options.jobs, lambda record_id: _export_one(http, record_id, options), finished)
 
 
 async def _export_one(http: httpx.AsyncClient, record_id: str, options: ExportOptions) -> ExportResult:

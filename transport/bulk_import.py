@@ -35,6 +35,7 @@ from transport.bulk_transfer import (
     call_rpc,
     error_text,
     print_table,
+    progress_head,
     run_bounded,
     unreachable,
 )
@@ -175,19 +176,12 @@ def _picture_beside(path: Path) -> Path | None:
 async def import_files(items: Sequence[ImportItem], options: ImportOptions, out: TextIO) -> list[ImportResult]:
     """Import every item, printing a line (and its warnings) as each one finishes.
     Raises ServerUnreachable when the server cannot be reached."""
-    results: list[ImportResult | None] = [None] * len(items)
-    done = 0
     async with options.target.client() as http:
 
-        async def work(index: int, item: ImportItem) -> None:
-            nonlocal done
-            result = await _import_one(http, item, options)
-            results[index] = result
-            done += 1
+        def finished(done: int, result: ImportResult) -> None:
             print(_progress_line(done, len(items), result, options.details), file=out, flush=True)
 
-        await run_bounded(items, options.jobs, work)
-    return [result for result in results if result is not None]
+        return await run_bounded(items, options.jobs, lambda item: _import_one(http, item, options), finished)
 
 
 async def _import_one(http: httpx.AsyncClient, item: ImportItem, options: ImportOptions) -> ImportResult:
@@ -277,8 +271,7 @@ async def _import_with_picture(
 
 
 def _progress_line(done: int, total: int, result: ImportResult, details: bool) -> str:
-    width = len(str(total))
-    head = f"[{done:>{width}}/{total}] {result.status.value:<13} {result.item.shown}"
+    head = f"{progress_head(done, total)} {result.status.value:<13} {result.item.shown}"
     if result.item.picture is not None:
         head += f" + {result.item.picture.name}"
     if result.report is None:
