@@ -142,6 +142,7 @@ def _folder_items(root: Path) -> list[ImportItem]:
         if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
     )
     json_cards = {(path.parent, path.stem) for path in files if path.suffix.lower() == ".json"}
+    root_name = root.resolve().name
     items: list[ImportItem] = []
     for path in files:
         suffix = path.suffix.lower()
@@ -149,10 +150,9 @@ def _folder_items(root: Path) -> list[ImportItem]:
             continue
         if suffix == ".png" and (path.parent, path.stem) in json_cards:
             continue  # the picture of the JSON card beside it
-        folders = {part.lower() for part in (root.resolve().name, *path.relative_to(root).parts[:-1])}
+        folders = {part.lower() for part in (root_name, *path.relative_to(root).parts[:-1])}
         first_try = _first_try(path, folders)
-        picture = _picture_beside(path) if suffix == ".json" else None
-        items.append(ImportItem(path, str(path), picture=picture, in_folder=True, first_try=first_try))
+        items.append(ImportItem(path, str(path), picture=_picture_beside(path), in_folder=True, first_try=first_try))
     return items
 
 
