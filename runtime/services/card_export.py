@@ -75,11 +75,16 @@ async def _source(services: Services, character_id: str, *, with_files: bool = F
 
 
 def _card(source: _Source, spec: CardExportSpec, now_ms: int) -> JsonObject:
+    return _cards(source, (spec,), now_ms)[0]
+
+
+def _cards(source: _Source, specs: tuple[CardExportSpec, ...], now_ms: int) -> list[JsonObject]:
+    """The card in each spec; the original card and its book are read again once for all of them."""
     stored = source.stored
     base = None if stored is None else reread_card(stored.card, stored.file_name)
     imported = None if stored is None else stored.imported
     book = None if source.book is None else card_book(source.book)
-    return write_card(base, imported, source.record.content, spec, now_ms // MS_PER_S, book)
+    return [write_card(base, imported, source.record.content, spec, now_ms // MS_PER_S, book) for spec in specs]
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -118,7 +123,7 @@ async def download_png_card(services: Services, character_id: str) -> Downloaded
 
 
 def _png_card(source: _Source, now_ms: int) -> bytes:
-    v2, v3 = _card(source, CardExportSpec.V2, now_ms), _card(source, CardExportSpec.V3, now_ms)
+    v2, v3 = _cards(source, (CardExportSpec.V2, CardExportSpec.V3), now_ms)
     cover = source.cover
     if cover is not None and cover.mime_type is CoverMimeType.PNG:
         try:
