@@ -73,6 +73,7 @@ async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server:
 
     text = out.getvalue()
     assert status == 1  # Broken.png failed
+    assert [line[:5] for line in text.splitlines() if line.startswith("[")] == [f"[{n}/7]" for n in range(1, 8)]
     assert "Imported 5 of 7 files (2 with warnings): 4 characters, 3 lorebooks created; 1 failed, 1 skipped" in text
     assert "characters/Broken.png: invalid character card: damaged or hostile PNG: truncated PNG" in text
     assert "worlds/Coast.json → lorebook coast" in text
@@ -128,6 +129,9 @@ async def test_export_writes_a_card_file_per_character(server: RunningServer, tm
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["duo.png", "mira.png", "other.png", "xan.png"]
     assert card_in_png((tmp_path / "out" / "mira.png").read_bytes(), "ccv3")["data"]["name"] == "Mira"
     assert "Exported 4 of 4 characters" in out.getvalue()
+    progress = [line.split(" → ")[0].split(" ") for line in out.getvalue().splitlines() if line.startswith("[")]
+    assert [head for head, _ in progress] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # counted as they finish
+    assert sorted(record_id for _, record_id in progress) == ["duo", "mira", "other", "xan"]
 
 
 async def test_export_of_one_format_and_a_missing_character(server: RunningServer, tmp_path: Path) -> None:
