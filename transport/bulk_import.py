@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import glob
 import json
 import time
 from collections.abc import Sequence
@@ -164,7 +165,7 @@ def _first_try(path: Path, folders: set[str]) -> Kind:
 def _picture_beside(path: Path) -> Path | None:
     if path.suffix.lower() != ".json":
         return None
-    for sibling in sorted(path.parent.glob(f"{path.stem}.*")):
+    for sibling in sorted(path.parent.glob(f"{glob.escape(path.stem)}.*")):  # `Mira [v2]` is no pattern
         if sibling.suffix.lower() in PICTURE_TYPES and sibling.is_file():
             return sibling
     return None

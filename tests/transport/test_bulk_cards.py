@@ -65,6 +65,20 @@ def test_finding_files_pairs_json_with_its_picture_and_sends_worlds_as_lorebooks
     assert [item.failure for item in find_card_files([tmp_path / "missing.png"])] == ["no such file or folder"]
 
 
+def test_a_picture_is_found_beside_a_card_whose_name_has_glob_characters(tmp_path: Path) -> None:
+    for stem in ("Mira [v2]", "Xan*", "Zed?"):
+        (tmp_path / f"{stem}.json").write_bytes(json.dumps({**V1_CARD, "name": stem}).encode())
+        (tmp_path / f"{stem}.webp").write_bytes(WEBP)
+
+    items = find_card_files([tmp_path])
+
+    assert [(Path(item.shown).name, item.picture and item.picture.name) for item in items] == [
+        ("Mira [v2].json", "Mira [v2].webp"),
+        ("Xan*.json", "Xan*.webp"),
+        ("Zed?.json", "Zed?.webp"),
+    ]
+
+
 async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server: RunningServer, tmp_path: Path) -> None:
     root = sillytavern_folder(tmp_path / "st", broken=True)
     out = io.StringIO()
