@@ -160,6 +160,21 @@ async def test_export_of_one_format_and_a_missing_character(server: RunningServe
     assert "character 'ghost' not found" in out.getvalue()
 
 
+async def test_ids_that_make_the_same_file_name_are_exported_to_files_of_their_own(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    for character_id in ("a:b", "a?b", "a_b"):
+        await server.client.result("character.import_card", {"card": V1_CARD, "character_id": character_id})
+    out = io.StringIO()
+
+    status = await run_export([], ExportOptions(ServerTarget(server.url), tmp_path / "out", CardFormat.JSON), out)
+
+    assert status == 0
+    names = {json.loads(path.read_text())["data"]["name"] for path in (tmp_path / "out").iterdir()}
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a_b-2.json", "a_b-3.json", "a_b.json"]
+    assert names == {"Mira"}
+
+
 @pytest.mark.parametrize(
     ("listen", "url"),
     [
