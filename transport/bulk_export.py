@@ -5,8 +5,9 @@ Every character (or the ones named) is written to the folder as `{id}.png` (a PN
 `chara` and `ccv3` chunks), `{id}.json` (V3), `{id}.v2.json` (V2) or `{id}.charx`, using the
 `character:{id}/card.*` download slots. With `--lorebooks`, every lorebook (or the ones named)
 is written as `{id}.json` (SillyTavern World Info) or `{id}.lorebook_v3.json`, using the
-`lorebook:{id}/…` slots. Existing files are replaced. The exit status is 1 when any record
-could not be exported.
+`lorebook:{id}/…` slots. An id that would make the same file name as an earlier one of the run
+(`a:b` after `a/b`) gets `-2`, `-3`… after it. Existing files are replaced. The exit status is 1
+when any record could not be exported.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from transport.bulk_transfer import (
     call_rpc,
     error_text,
     print_table,
+    progress_head,
     run_bounded,
     unreachable,
 )
@@ -121,21 +123,19 @@ async def export_records(wanted: Sequence[str], options: ExportOptions, out: Tex
             raise unreachable(options.target, exc) from exc
         if error:
             return error
-        results: list[ExportResult | None] = [None] * len(ids)
-        done = 0
+        files = _file_names(ids, options.records.file_format.suffix)
 
-        async def work(index: int, record_id: str) -> None:
-            nonlocal done
-            results[index] = result = await _export_one(http, record_id, options)
-            done += 1
+        def finished(done: int, result: ExportResult) -> None:
             shown = str(result.file) if result.file is not None else f"failed: {result.error}"
-            print(f"[{done:>{len(str(len(ids)))}}/{len(ids)}] {record_id} → {shown}", file=out, flush=True)
+            print(f"{progress_head(done, len(ids))} {result.record_id} → {shown}", file=out, flush=True)
 
-        await run_bounded(ids, options.jobs, work)
-    return [result for result in results if result is not None]
+        async def work(record_id: str) -> ExportResult:
+            return await _export_one(http, record_id, options.out_dir / files[record_id], options)
+
+        return await run_bounded(ids, options.jobs, work, finished)
 
 
-async def _export_one(http: httpx.AsyncClient, record_id: str, options: ExportOptions) -> ExportResult:
+async def _export_one(http: httpx.AsyncClient, record_id: str, file: Path, options: ExportOptions) -> ExportResult:
     records = options.records
     path = f"/download/{quote(f'{records.kind}:{record_id}', safe='')}/{records.file_format.file_id}"
     try:
@@ -146,9 +146,24 @@ async def _export_one(http: httpx.AsyncClient, record_id: str, options: ExportOp
         return ExportResult(record_id, None, f"the transfer failed ({type(exc).__name__})")
     if response.status_code != 200:
         return ExportResult(record_id, None, error_text(response))
-    file = options.out_dir / f"{_safe_file_stem(record_id)}{records.file_format.suffix}"
     await trio.to_thread.run_sync(file.write_bytes, response.content)
     return ExportResult(record_id, file)
+
+
+def _file_names(ids: Sequence[str], suffix: str) -> dict[str, str]:
+    """Each id's file name: the id made safe for a file name, with `-2`, `-3`… when an earlier id
+    of the run made the same name (letter case aside, as some file systems ignore it)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for record_id in ids:
+        stem = _safe_file_stem(record_id)
+        name, number = f"{stem}{suffix}", 1
+        while name.lower() in taken:
+            number += 1
+            name = f"{stem}-{number}{suffix}"
+        taken.add(name.lower())
+        names[record_id] = name
+    return names
 
 
 def _safe_file_stem(record_id: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import glob
 import json
 import time
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from transport.bulk_transfer import (
     call_rpc,
     error_text,
     print_table,
+    progress_head,
     run_bounded,
     unreachable,
 )
@@ -141,6 +143,7 @@ def _folder_items(root: Path) -> list[ImportItem]:
         if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
     )
     json_cards = {(path.parent, path.stem) for path in files if path.suffix.lower() == ".json"}
+    root_name = root.resolve().name
     items: list[ImportItem] = []
     for path in files:
         suffix = path.suffix.lower()
@@ -148,10 +151,9 @@ def _folder_items(root: Path) -> list[ImportItem]:
             continue
         if suffix == ".png" and (path.parent, path.stem) in json_cards:
             continue  # the picture of the JSON card beside it
-        folders = {part.lower() for part in (root.resolve().name, *path.relative_to(root).parts[:-1])}
+        folders = {part.lower() for part in (root_name, *path.relative_to(root).parts[:-1])}
         first_try = _first_try(path, folders)
-        picture = _picture_beside(path) if suffix == ".json" else None
-        items.append(ImportItem(path, str(path), picture=picture, in_folder=True, first_try=first_try))
+        items.append(ImportItem(path, str(path), picture=_picture_beside(path), in_folder=True, first_try=first_try))
     return items
 
 
@@ -163,7 +165,7 @@ def _first_try(path: Path, folders: set[str]) -> Kind:
 def _picture_beside(path: Path) -> Path | None:
     if path.suffix.lower() != ".json":
         return None
-    for sibling in sorted(path.parent.glob(f"{path.stem}.*")):
+    for sibling in sorted(path.parent.glob(f"{glob.escape(path.stem)}.*")):  # `Mira [v2]` is no pattern
         if sibling.suffix.lower() in PICTURE_TYPES and sibling.is_file():
             return sibling
     return None
@@ -175,19 +177,12 @@ def _picture_beside(path: Path) -> Path | None:
 async def import_files(items: Sequence[ImportItem], options: ImportOptions, out: TextIO) -> list[ImportResult]:
     """Import every item, printing a line (and its warnings) as each one finishes.
     Raises ServerUnreachable when the server cannot be reached."""
-    results: list[ImportResult | None] = [None] * len(items)
-    done = 0
     async with options.target.client() as http:
 
-        async def work(index: int, item: ImportItem) -> None:
-            nonlocal done
-            result = await _import_one(http, item, options)
-            results[index] = result
-            done += 1
+        def finished(done: int, result: ImportResult) -> None:
             print(_progress_line(done, len(items), result, options.details), file=out, flush=True)
 
-        await run_bounded(items, options.jobs, work)
-    return [result for result in results if result is not None]
+        return await run_bounded(items, options.jobs, lambda item: _import_one(http, item, options), finished)
 
 
 async def _import_one(http: httpx.AsyncClient, item: ImportItem, options: ImportOptions) -> ImportResult:
@@ -277,8 +272,7 @@ async def _import_with_picture(
 
 
 def _progress_line(done: int, total: int, result: ImportResult, details: bool) -> str:
-    width = len(str(total))
-    head = f"[{done:>{width}}/{total}] {result.status.value:<13} {result.item.shown}"
+    head = f"{progress_head(done, total)} {result.status.value:<13} {result.item.shown}"
     if result.item.picture is not None:
         head += f" + {result.item.picture.name}"
     if result.report is None:

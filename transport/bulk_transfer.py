@@ -12,6 +12,7 @@ import httpx
 import trio
 
 T = TypeVar("T")
+R = TypeVar("R")
 LOOPBACK = "127.0.0.1"
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 DEFAULT_TIMEOUT_S = 120.0
@@ -81,14 +82,19 @@ async def call_rpc(http: httpx.AsyncClient, method: str, params: dict[str, Any])
     return body["result"], ""
 
 
-async def run_bounded(items: Sequence[T], jobs: int, work: Callable[[int, T], Awaitable[None]]) -> None:
-    """`work(index, item)` for every item, at most `jobs` at once. `work` must not raise, except
-    ServerUnreachable, which stops everything."""
+async def run_bounded(
+    items: Sequence[T], jobs: int, work: Callable[[T], Awaitable[R]], finished: Callable[[int, R], None]
+) -> list[R]:
+    """`work(item)` for every item, at most `jobs` at once, calling `finished(done, result)` as each
+    one ends (`done` counts the ended ones); the results in the items' order. `work` must not raise,
+    except ServerUnreachable, which stops everything."""
     limiter = trio.CapacityLimiter(max(1, jobs))
+    results: dict[int, R] = {}
 
     async def run_one(index: int, item: T) -> None:
         async with limiter:
-            await work(index, item)
+            results[index] = result = await work(item)
+            finished(len(results), result)
 
     try:
         async with trio.open_nursery() as nursery:
@@ -96,6 +102,12 @@ async def run_bounded(items: Sequence[T], jobs: int, work: Callable[[int, T], Aw
                 nursery.start_soon(run_one, index, item)
     except* ServerUnreachable as group:
         raise group.exceptions[0] from None
+    return [results[index] for index in range(len(items))]
+
+
+def progress_head(done: int, total: int) -> str:
+    """`[ 3/12]`: how many of the transfers have ended, padded so the lines align."""
+    return f"[{done:>{len(str(total))}}/{total}]"
 
 
 def print_table(rows: Iterable[Sequence[str]], headers: Sequence[str], out: TextIO) -> None:

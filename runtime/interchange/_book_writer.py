@@ -124,10 +124,7 @@ def _write_settings(book: JsonObject, settings: LorebookSettings, names: Iterabl
 
 
 def _write_book_extensions(book: JsonObject, before: JsonObject, now: JsonObject) -> None:
-    extensions = book.get("extensions")
-    if not isinstance(extensions, dict):
-        extensions = book["extensions"] = {}
-    _write_changed_keys(extensions, before, now, lambda key: key)
+    _write_changed_keys(_object_at(book, "extensions"), before, now, lambda key: key)
 
 
 def _write_changed_keys(target: JsonObject, before: JsonObject, now: JsonObject, key_of: Any) -> None:
@@ -261,10 +258,7 @@ def _put(raw: JsonObject, rule: FieldRule, value: Any, *, write_null: bool) -> N
     node = raw
     *parents, last = rule.path
     for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
+        node = _object_at(node, part)
     if value is not None:
         node[last] = rule.write(value)
     elif write_null:
@@ -273,15 +267,20 @@ def _put(raw: JsonObject, rule: FieldRule, value: Any, *, write_null: bool) -> N
         node.pop(last, None)
 
 
+def _object_at(node: JsonObject, key: str) -> JsonObject:
+    """The object at `node[key]`, put there (over whatever else was there) when there is none."""
+    child = node.get(key)
+    if not isinstance(child, dict):
+        child = node[key] = {}
+    return child
+
+
 def _write_entry_extensions(family: _Family, raw: JsonObject, before: JsonObject, now: JsonObject) -> None:
     if family is _WORLD_INFO:
         own_keys = {snake_case(key): key for key in raw}  # the key an extension was read from
         _write_changed_keys(raw, before, now, lambda key: own_keys.get(key) or _camel_case(key))
         return
-    extensions = raw.get("extensions")
-    if not isinstance(extensions, dict):
-        extensions = raw["extensions"] = {}
-    _write_changed_keys(extensions, before, now, lambda key: key)
+    _write_changed_keys(_object_at(raw, "extensions"), before, now, lambda key: key)
 
 
 def _camel_case(name: str) -> str:
@@ -297,9 +296,7 @@ def _write_key_mode(raw: JsonObject, mode: KeyMode, *, rewrite: bool) -> None:
     changes how `use_regex` reads)."""
     if rewrite:
         raw["use_regex"] = mode is not KeyMode.LITERAL
-    extensions = raw.get("extensions")
-    if not isinstance(extensions, dict):
-        extensions = raw["extensions"] = {}
+    extensions = _object_at(raw, "extensions")
     own = extensions.get(DRAMATURG_KEY)
     own = dict(own) if isinstance(own, dict) else {}
     own.pop("key_mode", None)

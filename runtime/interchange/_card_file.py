@@ -36,7 +36,7 @@ from runtime.model.characters import CoverMimeType
 
 CHARX_CARD_ENTRY = "card.json"
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
-JSON_STARTS = (b"{", b"\xef\xbb\xbf{")  # an object, with or without a UTF-8 byte order mark
+UTF8_BOM = b"\xef\xbb\xbf"
 PNG_PICTURE_NAME = "cover.png"
 
 
@@ -81,7 +81,7 @@ def read_card_file(data: bytes, file_name: str | None, limits: CardLimits = Card
         return _read_png(data, file_name, limits)
     if data.startswith(ZIP_SIGNATURES):
         return _read_charx(data, limits)
-    if data.lstrip(b" \t\r\n").startswith(JSON_STARTS):
+    if data.removeprefix(UTF8_BOM).lstrip(b" \t\r\n").startswith(b"{"):  # an object, perhaps after a BOM
         return CardFile(CardContainer.JSON, _parse(data, limits, "the JSON file"), None, {}, ReportLines())
     kind = image_type(data)
     if kind is not None:

@@ -53,7 +53,7 @@ KEPT_NOTES = {
     "extensions": "tool-specific data; kept unchanged for export",
 }
 EXTENSION_NOTES = {
-    "world": "name of a linked World Info file; kept (the link is not followed: lorebook import comes later)",
+    "world": "name of a linked World Info file; kept (the link is not followed: import the World Info file itself)",
     "depth_prompt": "SillyTavern's character note; not used in prompts; kept",
     "talkativeness": "SillyTavern's group-chat talkativeness; kept",
     "fav": "SillyTavern's favourite flag; kept",

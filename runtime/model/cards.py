@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from runtime.files import ResourceFilePayload
 from runtime.model._fields import omittable
 from runtime.model.characters import CharacterCardContent
 
@@ -164,13 +165,8 @@ class CharacterCardExported:
 
 
 @attrs.frozen
-class CardImportPayload:
-    """The answer of a card upload: the fields of `ResourceFilePayload` (PROTOCOL §5.3) plus the report."""
+class CardImportPayload(ResourceFilePayload):
+    """The answer of a card upload: the upload payload of PROTOCOL §5.3, with the import report."""
 
-    resource_id: str
-    file_id: str
-    file_name: str | None
-    content_type: str
-    size_bytes: int
     character_id: str
     report: CardImportReport

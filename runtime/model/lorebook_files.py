@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from runtime.files import ResourceFilePayload
 from runtime.model._fields import omittable
 from runtime.model.cards import CardFieldReport, CreatedIds, ImportWarning
 
@@ -103,13 +104,8 @@ class LorebookExported:
 
 
 @attrs.frozen
-class LorebookImportPayload:
-    """The answer of a lorebook upload: the fields of `ResourceFilePayload` (PROTOCOL §5.3) plus the report."""
+class LorebookImportPayload(ResourceFilePayload):
+    """The answer of a lorebook upload: the upload payload of PROTOCOL §5.3, with the import report."""
 
-    resource_id: str
-    file_id: str
-    file_name: str | None
-    content_type: str
-    size_bytes: int
     lorebook_id: str
     report: LorebookImportReport

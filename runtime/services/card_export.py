@@ -53,15 +53,15 @@ class _Source:
 
     record: CharacterRecord
     stored: StoredCard | None
-    cover: Picture | None
+    cover: Picture | None  # only read for a PNG or CHARX: a JSON card does not hold it
     files: dict[str, bytes]
     book: BookSource | None
 
 
-def _read_source(cursor: Cursor, character_id: str, with_files: bool) -> _Source:
+def _read_source(cursor: Cursor, character_id: str, with_cover: bool, with_files: bool) -> _Source:
     record = CHARACTERS.require(cursor, character_id)
     stored = CHARACTER_CARDS.get(cursor, character_id)
-    blob = None if record.cover_blob_id is None else get_blob(cursor, record.cover_blob_id)
+    blob = None if record.cover_blob_id is None or not with_cover else get_blob(cursor, record.cover_blob_id)
     cover = None
     if blob is not None and record.cover_mime_type is not None and blob.data:
         cover = Picture(blob.data, record.cover_mime_type, blob.file_name or record.cover_mime_type.default_file_name)
@@ -70,16 +70,24 @@ def _read_source(cursor: Cursor, character_id: str, with_files: bool) -> _Source
     return _Source(record, stored, cover, files, book)
 
 
-async def _source(services: Services, character_id: str, *, with_files: bool = False) -> _Source:
-    return await services.store.read(lambda cursor: _read_source(cursor, character_id, with_files))
+async def _source(
+    services: Services, character_id: str, *, with_cover: bool = False, with_files: bool = False
+) -> _Source:
+    """What the export reads; the cover's bytes and a CHARX's files only when the file holds them."""
+    return await services.store.read(lambda cursor: _read_source(cursor, character_id, with_cover, with_files))
 
 
 def _card(source: _Source, spec: CardExportSpec, now_ms: int) -> JsonObject:
+    return _cards(source, (spec,), now_ms)[0]
+
+
+def _cards(source: _Source, specs: tuple[CardExportSpec, ...], now_ms: int) -> list[JsonObject]:
+    """The card in each spec; the original card and its book are read again once for all of them."""
     stored = source.stored
     base = None if stored is None else reread_card(stored.card, stored.file_name)
     imported = None if stored is None else stored.imported
     book = None if source.book is None else card_book(source.book)
-    return write_card(base, imported, source.record.content, spec, now_ms // MS_PER_S, book)
+    return [write_card(base, imported, source.record.content, spec, now_ms // MS_PER_S, book) for spec in specs]
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -112,13 +120,13 @@ async def _json_download(services: Services, character_id: str, spec: CardExport
 
 async def download_png_card(services: Services, character_id: str) -> DownloadedFile:
     """The PNG card: both `chara` (V2) and `ccv3` (V3) chunks, in the cover or a placeholder."""
-    source = await _source(services, character_id)
+    source = await _source(services, character_id, with_cover=True)
     data = await trio.to_thread.run_sync(_png_card, source, services.clock.now_ms())
     return DownloadedFile(data, CoverMimeType.PNG.value, f"{character_id}.png")
 
 
 def _png_card(source: _Source, now_ms: int) -> bytes:
-    v2, v3 = _card(source, CardExportSpec.V2, now_ms), _card(source, CardExportSpec.V3, now_ms)
+    v2, v3 = _cards(source, (CardExportSpec.V2, CardExportSpec.V3), now_ms)
     cover = source.cover
     if cover is not None and cover.mime_type is CoverMimeType.PNG:
         try:
@@ -130,7 +138,7 @@ def _png_card(source: _Source, now_ms: int) -> bytes:
 
 async def download_charx_card(services: Services, character_id: str) -> DownloadedFile:
     """The CHARX: `card.json` (V3), the imported CHARX's kept files, and the cover as the main icon."""
-    source = await _source(services, character_id, with_files=True)
+    source = await _source(services, character_id, with_cover=True, with_files=True)
     data = await trio.to_thread.run_sync(_charx_card, source, services.clock.now_ms())
     return DownloadedFile(data, CHARX_TYPE, f"{character_id}.charx")
 

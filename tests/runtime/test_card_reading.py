@@ -14,7 +14,7 @@ import pytest
 
 from runtime.archives import ZipLimits
 from runtime.interchange import CardLimits, CardReading, Picture, UnreadableCard, read_card_upload, read_card_value
-from runtime.model.cards import CardSpec, FieldOutcome, ImportWarningCode
+from runtime.model.cards import CardContainer, CardSpec, FieldOutcome, ImportWarningCode
 from runtime.model.characters import CoverMimeType
 from tests.support.cards import HYBRID_CARD, V1_CARD, V2_CARD, V3_CARD, charx, tiny_png
 
@@ -370,3 +370,11 @@ def test_charx_archives_go_through_the_archive_reader_limits() -> None:
         read_card_upload(bomb, "bomb.charx", small)
     with pytest.raises(UnreadableCard, match=r"invalid CHARX: entry name '\.\./evil\.png' contains a '\.\.' segment"):
         read_card_upload(charx(V3_CARD, {"../evil.png": b"x"}), "evil.charx")
+
+
+@pytest.mark.parametrize("start", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\xef\xbb\xbf \r\n", b"\n  "])
+def test_a_json_card_may_start_with_a_byte_order_mark_and_blank_lines(start: bytes) -> None:
+    reading = read_card_upload(start + json.dumps(V1_CARD).encode(), "Mira.json")
+
+    assert reading.container is CardContainer.JSON
+    assert reading.character.name == "Mira"

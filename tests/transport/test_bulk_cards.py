@@ -65,6 +65,20 @@ def test_finding_files_pairs_json_with_its_picture_and_sends_worlds_as_lorebooks
     assert [item.failure for item in find_card_files([tmp_path / "missing.png"])] == ["no such file or folder"]
 
 
+def test_a_picture_is_found_beside_a_card_whose_name_has_glob_characters(tmp_path: Path) -> None:
+    for stem in ("Mira [v2]", "Xan*", "Zed?"):
+        (tmp_path / f"{stem}.json").write_bytes(json.dumps({**V1_CARD, "name": stem}).encode())
+        (tmp_path / f"{stem}.webp").write_bytes(WEBP)
+
+    items = find_card_files([tmp_path])
+
+    assert [(Path(item.shown).name, item.picture and item.picture.name) for item in items] == [
+        ("Mira [v2].json", "Mira [v2].webp"),
+        ("Xan*.json", "Xan*.webp"),
+        ("Zed?.json", "Zed?.webp"),
+    ]
+
+
 async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server: RunningServer, tmp_path: Path) -> None:
     root = sillytavern_folder(tmp_path / "st", broken=True)
     out = io.StringIO()
@@ -73,6 +87,7 @@ async def test_import_a_folder_reports_each_file_and_ends_with_a_summary(server:
 
     text = out.getvalue()
     assert status == 1  # Broken.png failed
+    assert [line[:5] for line in text.splitlines() if line.startswith("[")] == [f"[{n}/7]" for n in range(1, 8)]
     assert "Imported 5 of 7 files (2 with warnings): 4 characters, 3 lorebooks created; 1 failed, 1 skipped" in text
     assert "characters/Broken.png: invalid character card: damaged or hostile PNG: truncated PNG" in text
     assert "worlds/Coast.json → lorebook coast" in text
@@ -128,6 +143,9 @@ async def test_export_writes_a_card_file_per_character(server: RunningServer, tm
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["duo.png", "mira.png", "other.png", "xan.png"]
     assert card_in_png((tmp_path / "out" / "mira.png").read_bytes(), "ccv3")["data"]["name"] == "Mira"
     assert "Exported 4 of 4 characters" in out.getvalue()
+    progress = [line.split(" → ")[0].split(" ") for line in out.getvalue().splitlines() if line.startswith("[")]
+    assert [head for head, _ in progress] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]  # counted as they finish
+    assert sorted(record_id for _, record_id in progress) == ["duo", "mira", "other", "xan"]
 
 
 async def test_export_of_one_format_and_a_missing_character(server: RunningServer, tmp_path: Path) -> None:
@@ -140,6 +158,21 @@ async def test_export_of_one_format_and_a_missing_character(server: RunningServe
     assert status == 1
     assert json.loads((tmp_path / "out" / "xan.v2.json").read_text())["spec"] == "chara_card_v2"
     assert "character 'ghost' not found" in out.getvalue()
+
+
+async def test_ids_that_make_the_same_file_name_are_exported_to_files_of_their_own(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    for character_id in ("a:b", "a?b", "a_b"):
+        await server.client.result("character.import_card", {"card": V1_CARD, "character_id": character_id})
+    out = io.StringIO()
+
+    status = await run_export([], ExportOptions(ServerTarget(server.url), tmp_path / "out", CardFormat.JSON), out)
+
+    assert status == 0
+    names = {json.loads(path.read_text())["data"]["name"] for path in (tmp_path / "out").iterdir()}
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a_b-2.json", "a_b-3.json", "a_b.json"]
+    assert names == {"Mira"}
 
 
 @pytest.mark.parametrize(
