@@ -99,9 +99,9 @@ def play_report(cursor: Cursor, params: PlayParams) -> PlayReport:
         group_by=list(params.group_by),
         since_ms=params.since_ms,
         until_ms=params.until_ms,
-        rows=rows if columns else [],
+        rows=rows,
         totals=totals.row({}),
-        total_rows=total_rows if columns else 0,
+        total_rows=total_rows,
     )
 
 
