@@ -25,8 +25,10 @@ from typing import Any, Final
 import attrs
 import duckdb
 import httpx
+import trio
 
 from benchmarks import BenchmarkFailed
+from benchmarks._cpu import take_sample
 from benchmarks._load import percentile_ms
 from benchmarks._processes import DRAMATURG, dramaturg_server, serving
 from benchmarks._rpc import Rpc
@@ -253,23 +255,18 @@ def _timed_call(http: httpx.Client, method: str, params: dict[str, Any]) -> tupl
     return seconds, len(body)
 
 
-def _process_cpu_s(pid: int) -> float:
-    """CPU seconds the process has used so far (user + system, from /proc; 0.0 where unreadable)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces; fields follow its ")"
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _server_cpu_s(pid: int) -> float:
+    """CPU seconds the server process has used so far (0.0 where /proc cannot be read)."""
+    return trio.run(take_sample, pid).process_s or 0.0
 
 
 def measure(http: httpx.Client, server_pid: int, case: Case, repeats: int) -> dict[str, Any]:
     """`repeats` requests after a warm-up: wall time per request, and the server's CPU time per
     request (which a busy machine lengthens far less than the wall time)."""
     _timed_call(http, case.method, case.params)
-    cpu_before_s = _process_cpu_s(server_pid)
+    cpu_before_s = _server_cpu_s(server_pid)
     samples = [_timed_call(http, case.method, case.params) for _ in range(repeats)]
-    server_cpu_ms = (_process_cpu_s(server_pid) - cpu_before_s) * 1000 / repeats
+    server_cpu_ms = (_server_cpu_s(server_pid) - cpu_before_s) * 1000 / repeats
     latencies = sorted(seconds for seconds, _ in samples)
     p50_ms = percentile_ms(latencies, 0.5)
     return {

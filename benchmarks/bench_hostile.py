@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import trio
 from hypothesis import HealthCheck, Phase, given, settings
 
 from benchmarks import BenchmarkFailed, _processes
+from benchmarks._turn_load import MemoryReading, read_memory
 from tests.support.fuzz_requests import FuzzRequest, check_answer, fuzz_requests
 
 NAME = "hostile"
@@ -36,14 +38,12 @@ SETTLE_S = 2.0  # after the uploads, before "after" is read
 MIB = 1024 * 1024
 
 
-def _memory_mib(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak) of a process, in MiB, from /proc."""
-    values: dict[str, float] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0]) / 1024
-    return values
+def _memory(pid: int) -> MemoryReading:
+    """RSS and peak RSS (VmHWM) of a process, in MiB, from /proc."""
+    reading = trio.run(read_memory, pid)
+    if reading is None:
+        raise BenchmarkFailed(f"cannot read /proc/{pid}/status")
+    return reading
 
 
 def run_fuzz(url: str, count: int) -> dict[str, Any]:
@@ -110,21 +110,21 @@ def run_uploads(url: str, pid: int) -> dict[str, Any]:
         with httpx.Client(base_url=url, timeout=120) as http:
             return http.post("/upload/character%3Abench/archive", content=body).status_code
 
-    before = _memory_mib(pid)["VmRSS"]
+    before = _memory(pid)
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(UPLOADS) as pool:
         statuses = list(pool.map(upload, range(UPLOADS)))
     seconds = time.perf_counter() - started
     time.sleep(SETTLE_S)
-    memory = _memory_mib(pid)
+    after = _memory(pid)
     return {
         "uploads": UPLOADS,
         "upload_mib": UPLOAD_BYTES // MIB,
         "statuses": sorted(set(statuses)),
         "seconds": round(seconds, 2),
-        "rss_before_mib": round(before, 1),
-        "rss_peak_mib": round(memory["VmHWM"], 1),
-        "rss_after_mib": round(memory["VmRSS"], 1),
+        "rss_before_mib": before.rss_mb,
+        "rss_peak_mib": after.peak_rss_mb,
+        "rss_after_mib": after.rss_mb,
     }
 
 

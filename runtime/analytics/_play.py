@@ -99,9 +99,9 @@ def play_report(cursor: Cursor, params: PlayParams) -> PlayReport:
         group_by=list(params.group_by),
         since_ms=params.since_ms,
         until_ms=params.until_ms,
-        rows=rows if columns else [],
+        rows=rows,
         totals=totals.row({}),
-        total_rows=total_rows if columns else 0,
+        total_rows=total_rows,
     )
 
 
@@ -131,21 +131,16 @@ def _page_of_groups(
 
 
 def _key_range(columns: tuple[str, ...], first: tuple[Any, ...], last: tuple[Any, ...]) -> tuple[str, dict[str, Any]]:
-    """SQL true for the keys from `first` to `last` in key order, and its parameter values: the
-    keys of a page are a run in that order, so a range holds exactly them."""
-    bounds = {f"first_{index}": value for index, value in enumerate(first)}
-    bounds |= {f"last_{index}": value for index, value in enumerate(last)}
-    return f"{_beyond(columns, 'first', '>')} AND {_beyond(columns, 'last', '<')}", bounds
-
-
-def _beyond(columns: tuple[str, ...], bound: str, direction: str) -> str:
-    """SQL: the key equals the `bound` key or lies beyond it in `direction`, column by column."""
-    clauses = []
-    for index, column in enumerate(columns):
-        equal = [f"{earlier} = ${bound}_{position}" for position, earlier in enumerate(columns[:index])]
-        operator = f"{direction}=" if index == len(columns) - 1 else direction
-        clauses.append(" AND ".join([*equal, f"{column} {operator} ${bound}_{index}"]))
-    return "(" + " OR ".join(f"({clause})" for clause in clauses) + ")"
+    """SQL true for the keys from `first` to `last` in key order (DuckDB compares rows column by
+    column), and its parameter values: the keys of a page are a run in that order, so a range holds
+    exactly them."""
+    bounds = {
+        f"{name}_{index}": value for name, key in (("first", first), ("last", last)) for index, value in enumerate(key)
+    }
+    first_key, last_key = (
+        f"row({', '.join(f'${name}_{index}' for index in range(len(columns)))})" for name in ("first", "last")
+    )
+    return f"row({', '.join(columns)}) BETWEEN {first_key} AND {last_key}", bounds
 
 
 def _query(columns: tuple[str, ...], params: PlayParams, time_range: TimeRange) -> GroupedQuery:

@@ -213,10 +213,9 @@ class _Run:
         the §12 caps are full is cut unchecked: nothing about it could change that. So a prompt
         that matches hundreds of entries of a lorebook without a budget examines a few dozen.
         """
-        books = self.lore.books
         groups = _Groups.of(candidates, self.lore)
         checked: dict[EntryRef, Decision] = {}
-        ranked = [ref for _, ref in sorted((books[ref[0]].entries[ref[1]].rank, ref) for ref in candidates)]
+        ranked = sorted(candidates, key=self._priority)
         for index, ref in enumerate(ranked):
             if self._caps_full():
                 self.capped.update((rest, self.level) for rest in ranked[index:] if not self.settled(rest))

@@ -2,7 +2,7 @@
 keywords of a lorebook in one automaton.
 
 Compiling a large lorebook takes milliseconds, a prompt's activation must take less, so a
-lorebook is compiled once per version: `compile_lorebook` keeps the result keyed by the
+lorebook is compiled once per version: `COMPILED_LOREBOOKS` keeps the result keyed by the
 lorebook id and a digest of its stored JSON (any edit changes the digest). The cache is
 process-wide on purpose: its keys are the content itself, so sharing it is always safe.
 """

@@ -50,7 +50,7 @@ class LoreMoment:
     @classmethod
     def of_next_turn(cls, snapshot: RuntimeSnapshot, seed: int, log: ActivationLog | None = None) -> LoreMoment:
         """The moment of the turn after `snapshot` (the one a turn, a preview or a dry run is about)."""
-        return cls(snapshot.turn_index + 1, seed, _timers_by_entry(snapshot.lore_timers), log)
+        return cls(snapshot.turn_index + 1, seed, snapshot.lore_timers, log)
 
     def sticky(self, key: TimerKey) -> bool:
         timer = self.timers.get(key)

@@ -86,6 +86,14 @@ async def test_past_the_last_row_a_page_is_empty_but_keeps_the_totals(store: Sto
     assert beyond["rows"] == [] and beyond["total_rows"] == 2 and beyond["totals"] == whole["totals"]
 
 
+@pytest.mark.parametrize("page", [{}, {"limit": 1, "offset": 1}])
+async def test_without_a_dimension_there_are_only_the_totals(store: Store, page: dict[str, int]) -> None:
+    by_story = await report(store, group_by=["story"])
+    ungrouped = await report(store, group_by=[], **page)
+    assert ungrouped["rows"] == [] and ungrouped["total_rows"] == 0
+    assert ungrouped["totals"] == by_story["totals"] and ungrouped["totals"]["turns"] > 0
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
