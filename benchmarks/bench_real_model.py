@@ -35,6 +35,8 @@ import httpx
 
 from benchmarks import REPO_ROOT, BenchmarkFailed
 from benchmarks._processes import LOOPBACK, RunningServer, dramaturg_server, free_port, serving
+from runtime.model.schemas import ValueType
+from runtime.schema_rules import value_matches_type
 
 NAME: Final = "real-model"
 VENV: Final = REPO_ROOT / ".venv-real-model"
@@ -410,24 +412,13 @@ def _state_problems(rpc: Rpc, session_id: str) -> list[str]:
     return problems
 
 
-_TYPES: Final = {
-    "bool": lambda v: type(v) is bool,
-    "int": lambda v: type(v) is int,
-    "float": lambda v: type(v) in (int, float),
-    "string": lambda v: type(v) is str,
-    "array": lambda v: type(v) is list,
-    "object": lambda v: type(v) is dict,
-    "null": lambda v: v is None,
-}
-
-
 def _wrong_values(scope: str, values: dict[str, Any], fields: dict[str, Any]) -> list[str]:
     problems = []
     for key, value in values.items():
         field = fields.get(key)
         if field is None:
             problems.append(f"{scope}: undeclared key {key!r}")
-        elif not _TYPES[field["value_type"]](value):
+        elif not value_matches_type(value, ValueType(field["value_type"])):
             problems.append(f"{scope}: {key!r} = {value!r} is not {field['value_type']}")
     return problems
 
