@@ -51,6 +51,7 @@ CONTEXT_TOKENS: Final = 8192
 MODEL_START_S: Final = 120.0
 RPC_TIMEOUT_S: Final = 3600.0
 TARGETS: Final = {"turns": 9, "generations": 4, "replies": 9}
+PLANNED: Final = {"turns": TURNS, "generations": len(SEEDS), "replies": REPLIES}
 PLAYER_INPUTS: Final = (
     "I look around the dock and ask the merchant what happened here.",
     "I offer to help find the missing ledger.",
@@ -509,9 +510,7 @@ def _report(numbers: dict[str, Any]) -> str:
     lines = [f"real model: {numbers['model']} on llama.cpp (llama-cpp-python 0.3.36)", ""]
     for kind, rate in numbers["rates"].items():
         target = TARGETS[kind]
-        lines.append(
-            f"{kind:12} {rate['done']:>2}/{rate['of']:<2}  (target ≥ {target}/{len(SEEDS) if kind == 'generations' else TURNS})"
-        )
+        lines.append(f"{kind:12} {rate['done']:>2}/{rate['of']:<2}  (target ≥ {target}/{PLANNED[kind]})")
     lines.append("")
     for check, count in numbers["checks"].items():
         lines.append(f"{check}: {count}")
