@@ -168,11 +168,17 @@ def keep_declared_updates(
     declared = DeclaredFields(world.fields, player.fields, characters or {})
     kept = []
     for node in nodes:
-        checked = [op for op in node.on_enter_updates if characters is not None or not _on_character(op)]
-        update, dropped = keep_declared_values(StateUpdate(checked), declared)
-        update = StateUpdate([*update.ops, *(op for op in node.on_enter_updates if op not in checked)])
-        warnings.extend(f"node '{node.id}' on_enter_updates: {reason}" for reason in dropped)
-        kept.append(node if not dropped else attrs.evolve(node, on_enter_updates=update.ops))
+        ops: list[StateOp] = []
+        for op in node.on_enter_updates:
+            if characters is None and _on_character(op):
+                ops.append(op)
+                continue
+            # One op at a time, so the kept ones stay in order and take the value as the field
+            # stores it (an int for an integral 3.0).
+            update, dropped = keep_declared_values(StateUpdate([op]), declared)
+            ops.extend(update.ops)
+            warnings.extend(f"node '{node.id}' on_enter_updates: {reason}" for reason in dropped)
+        kept.append(attrs.evolve(node, on_enter_updates=ops))
     return kept
 
 
