@@ -65,11 +65,9 @@ class _Attempt(Generic[T]):
 
 
 async def call_json_agent(
-    client: ChatClient, request: ChatRequest, decode: Decode[T], plan: JsonCallPlan | RepairTarget
+    client: ChatClient, request: ChatRequest, decode: Decode[T], plan: JsonCallPlan
 ) -> JsonAnswer[T]:
     """Ask, and repair once if the answer cannot be used. Raises ProviderError (50002)."""
-    if isinstance(plan, RepairTarget):
-        plan = JsonCallPlan(plan)
     request = attrs.evolve(request, json_mode=True, output_schema=plan.schema)
     attempt = await _ask(client, request, decode)
     if attempt.decoded is not None:
