@@ -35,6 +35,8 @@ import httpx
 
 from benchmarks import REPO_ROOT, BenchmarkFailed
 from benchmarks._processes import LOOPBACK, RunningServer, dramaturg_server, free_port, serving
+from runtime.model.schemas import ValueType
+from runtime.schema_rules import value_matches_type
 
 NAME: Final = "real-model"
 VENV: Final = REPO_ROOT / ".venv-real-model"
@@ -49,6 +51,7 @@ CONTEXT_TOKENS: Final = 8192
 MODEL_START_S: Final = 120.0
 RPC_TIMEOUT_S: Final = 3600.0
 TARGETS: Final = {"turns": 9, "generations": 4, "replies": 9}
+PLANNED: Final = {"turns": TURNS, "generations": len(SEEDS), "replies": REPLIES}
 PLAYER_INPUTS: Final = (
     "I look around the dock and ask the merchant what happened here.",
     "I offer to help find the missing ledger.",
@@ -410,24 +413,13 @@ def _state_problems(rpc: Rpc, session_id: str) -> list[str]:
     return problems
 
 
-_TYPES: Final = {
-    "bool": lambda v: type(v) is bool,
-    "int": lambda v: type(v) is int,
-    "float": lambda v: type(v) in (int, float),
-    "string": lambda v: type(v) is str,
-    "array": lambda v: type(v) is list,
-    "object": lambda v: type(v) is dict,
-    "null": lambda v: v is None,
-}
-
-
 def _wrong_values(scope: str, values: dict[str, Any], fields: dict[str, Any]) -> list[str]:
     problems = []
     for key, value in values.items():
         field = fields.get(key)
         if field is None:
             problems.append(f"{scope}: undeclared key {key!r}")
-        elif not _TYPES[field["value_type"]](value):
+        elif not value_matches_type(value, ValueType(field["value_type"])):
             problems.append(f"{scope}: {key!r} = {value!r} is not {field['value_type']}")
     return problems
 
@@ -518,9 +510,7 @@ def _report(numbers: dict[str, Any]) -> str:
     lines = [f"real model: {numbers['model']} on llama.cpp (llama-cpp-python 0.3.36)", ""]
     for kind, rate in numbers["rates"].items():
         target = TARGETS[kind]
-        lines.append(
-            f"{kind:12} {rate['done']:>2}/{rate['of']:<2}  (target ≥ {target}/{len(SEEDS) if kind == 'generations' else TURNS})"
-        )
+        lines.append(f"{kind:12} {rate['done']:>2}/{rate['of']:<2}  (target ≥ {target}/{PLANNED[kind]})")
     lines.append("")
     for check, count in numbers["checks"].items():
         lines.append(f"{check}: {count}")

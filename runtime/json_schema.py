@@ -150,6 +150,13 @@ def _unions() -> dict[Any, tuple[dict[str, type], str]]:
 
 
 @functools.cache
+def _type_hints(record_type: type) -> dict[str, Any]:
+    """The record's resolved field types: resolving them is most of a schema's cost, and the
+    Director's and Keeper's schemas are generated on every turn."""
+    return typing.get_type_hints(record_type)
+
+
+@functools.cache
 def _tag_of(member: type) -> tuple[str, str]:
     """(tag key, tag) of a tagged-union member class."""
     for tags, tag_key in _unions().values():
@@ -164,7 +171,7 @@ class _Generator:
     tightening: Tightening
 
     def record(self, record_type: type) -> Schema:
-        hints = typing.get_type_hints(record_type)
+        hints = _type_hints(record_type)
         properties: Schema = {}
         for field in attrs.fields(record_type):
             override = self.tightening.fields.get((record_type, field.name))

@@ -219,25 +219,17 @@ class DeclaredFields:
     player: Mapping[str, StateFieldSchema] = attrs.field(factory=dict)
     characters: Mapping[str, Mapping[str, StateFieldSchema]] = attrs.field(factory=dict)
 
-    def field_of(self, op: StateOp) -> StateFieldSchema | None:
-        """The declared field a variable op writes or removes; None when undeclared or not a variable op."""
-        match op:
-            case SetState(key=key) | RemoveState(key=key):
-                return self.world.get(key)
-            case SetPlayerState(key=key) | RemovePlayerState(key=key):
-                return self.player.get(key)
-            case SetCharacterState(character=character, key=key) | RemoveCharacterState(character=character, key=key):
-                return self.characters.get(character, {}).get(key)
-        return None
+    def fields_of(self, scope: ConditionScope, character: str | None) -> Mapping[str, StateFieldSchema]:
+        """The fields declared for variables of `scope` (of `character` in its scope)."""
+        if scope is ConditionScope.GLOBAL:
+            return self.world
+        if scope is ConditionScope.PLAYER:
+            return self.player
+        return self.characters.get(character or "", {})
 
 
 _SET_OPS: Final = (SetState, SetPlayerState, SetCharacterState)
-_SCOPE_NAMES: Final = {
-    SetState: "world",
-    RemoveState: "world",
-    SetPlayerState: "player",
-    RemovePlayerState: "player",
-}
+_SCHEMA_NAMES: Final = {ConditionScope.GLOBAL: "the world schema", ConditionScope.PLAYER: "the player schema"}
 
 
 def keep_declared_values(update: StateUpdate, declared: DeclaredFields) -> tuple[StateUpdate, list[str]]:
@@ -250,12 +242,15 @@ def keep_declared_values(update: StateUpdate, declared: DeclaredFields) -> tuple
     kept: list[StateOp] = []
     dropped: list[str] = []
     for op in update.ops:
-        if _variable_of(op) is None:
+        variable = _variable_of(op)
+        if variable is None:
             kept.append(op)
             continue
-        field = declared.field_of(op)
+        scope, character, key = variable
+        field = declared.fields_of(scope, character).get(key)
         if field is None:
-            dropped.append(f"{type(op).__name__} dropped: {_declared_where(op)} declares no key '{_key_of(op)}'")
+            where = _SCHEMA_NAMES.get(scope) or f"character '{character}'"
+            dropped.append(f"{type(op).__name__} dropped: {where} declares no key '{key}'")
             continue
         if not isinstance(op, _SET_OPS):
             kept.append(op)
@@ -285,17 +280,6 @@ def _accepted(field: StateFieldSchema) -> str:
     if field.enum_values:
         return f"one of {compact_json(field.enum_values)}"
     return f"a value of type {field.value_type.value}"
-
-
-def _key_of(op: StateOp) -> str:
-    return getattr(op, "key", "")
-
-
-def _declared_where(op: StateOp) -> str:
-    scope = _SCOPE_NAMES.get(type(op))
-    if scope is not None:
-        return f"the {scope} schema"
-    return f"character '{getattr(op, 'character', '')}'"
 
 
 def filter_keeper_update(update: StateUpdate, cast_ids: Collection[str]) -> StateUpdate:

@@ -10,7 +10,7 @@ LLM repair call. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Any, Final
 
 import attrs
@@ -156,23 +156,24 @@ def _used_variables(nodes: list[NarrativeNode]) -> list[tuple[ConditionScope, st
 
 
 def keep_declared_updates(
-    nodes: list[NarrativeNode],
-    world: StateSchema,
-    player: StateSchema,
-    characters: Mapping[str, Mapping[str, StateFieldSchema]] | None,
-    warnings: list[str],
+    nodes: list[NarrativeNode], declared: DeclaredFields, warnings: list[str], *, check_characters: bool = True
 ) -> list[NarrativeNode]:
     """The nodes without the entry updates that name an undeclared variable or write a value
     its field does not take: such a value would be stored when a session enters the node.
-    Character updates are checked only when the cast's schemas are given."""
-    declared = DeclaredFields(world.fields, player.fields, characters or {})
+    Character updates are checked only with `check_characters` (when the cast's schemas are known)."""
     kept = []
     for node in nodes:
-        checked = [op for op in node.on_enter_updates if characters is not None or not _on_character(op)]
-        update, dropped = keep_declared_values(StateUpdate(checked), declared)
-        update = StateUpdate([*update.ops, *(op for op in node.on_enter_updates if op not in checked)])
-        warnings.extend(f"node '{node.id}' on_enter_updates: {reason}" for reason in dropped)
-        kept.append(node if not dropped else attrs.evolve(node, on_enter_updates=update.ops))
+        ops: list[StateOp] = []
+        for op in node.on_enter_updates:
+            if not check_characters and _on_character(op):
+                ops.append(op)
+                continue
+            # One op at a time, so the kept ones stay in order and take the value as the field
+            # stores it (an int for an integral 3.0).
+            update, dropped = keep_declared_values(StateUpdate([op]), declared)
+            ops.extend(update.ops)
+            warnings.extend(f"node '{node.id}' on_enter_updates: {reason}" for reason in dropped)
+        kept.append(attrs.evolve(node, on_enter_updates=ops))
     return kept
 
 

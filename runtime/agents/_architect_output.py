@@ -146,7 +146,8 @@ def decode_draft_start(
     player = mend_schema(output.player_state_schema, "player_state_schema", warnings)
     if world is not None:
         world, player = declare_used_variables(nodes, world, player or EMPTY_SCHEMA, warnings)
-        nodes = keep_declared_updates(nodes, world, player, characters, warnings)
+        declared = DeclaredFields(world.fields, player.fields, characters or {})
+        nodes = keep_declared_updates(nodes, declared, warnings, check_characters=characters is not None)
     output = attrs.evolve(
         output,
         nodes=nodes,
@@ -180,8 +181,7 @@ def decode_draft_continuation(
     warnings: list[str] = []
     nodes, patches = _mended_patches(output, existing_ids, cast_ids, warnings)
     if declared is not None:
-        world, player = StateSchema(dict(declared.world)), StateSchema(dict(declared.player))
-        nodes = keep_declared_updates(nodes, world, player, declared.characters, warnings)
+        nodes = keep_declared_updates(nodes, declared, warnings)
     output = attrs.evolve(output, nodes=nodes, transition_patches=patches)
     _raise_first(_continuation_problems(output, frozenset(existing_ids), cast_ids))
     return Decoded(

@@ -12,7 +12,7 @@ mend something, else ok.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -49,13 +49,11 @@ class JsonAnswer(Generic[T]):
 
 @attrs.frozen
 class JsonCallPlan:
-    """How one JSON agent asks: its schema, its repair target, and the temperatures of the calls
-    after an unusable answer. `retry_temperatures` are fresh calls of the same prompt, made
-    before the repair call; None keeps the request's own temperature."""
+    """How one JSON agent asks: its schema, its repair target, and the temperature of the repair
+    call (None keeps the request's own)."""
 
     target: RepairTarget
     schema: OutputSchema | None = None
-    retry_temperatures: Sequence[float] = ()
     repair_temperature: float | None = None
 
 
@@ -67,17 +65,11 @@ class _Attempt(Generic[T]):
 
 
 async def call_json_agent(
-    client: ChatClient, request: ChatRequest, decode: Decode[T], plan: JsonCallPlan | RepairTarget
+    client: ChatClient, request: ChatRequest, decode: Decode[T], plan: JsonCallPlan
 ) -> JsonAnswer[T]:
     """Ask, and repair once if the answer cannot be used. Raises ProviderError (50002)."""
-    if isinstance(plan, RepairTarget):
-        plan = JsonCallPlan(plan)
     request = attrs.evolve(request, json_mode=True, output_schema=plan.schema)
     attempt = await _ask(client, request, decode)
-    for temperature in plan.retry_temperatures:
-        if attempt.decoded is not None:
-            break
-        attempt = await _ask(client, attrs.evolve(request, temperature=temperature, call_kind=CallKind.RETRY), decode)
     if attempt.decoded is not None:
         return JsonAnswer(attempt.decoded.value, attempt.response, repaired=False, warnings=attempt.decoded.warnings)
     repair = attrs.evolve(

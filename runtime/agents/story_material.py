@@ -40,6 +40,11 @@ class StoryMaterial:
     def cast_ids(self) -> list[str]:
         return [member.character_id for member in self.cast]
 
+    @property
+    def cast_fields(self) -> dict[str, SchemaFields]:
+        """Each cast member's own state schema fields (empty for a member without a schema)."""
+        return {member.character_id: member.schema_fields for member in self.cast}
+
 
 def lore_context(material: StoryMaterial, match_inputs: Iterable[str]) -> dict[str, str | None]:
     """The `lorebook_base` and `lorebook_matched` values for one prompt (None when no entry)."""

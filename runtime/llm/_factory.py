@@ -26,10 +26,10 @@ from runtime.llm._errors import malformed_answer
 from runtime.llm._http import ClientContext, exchange_json
 from runtime.llm._retry import Attempts, with_retries
 from runtime.llm._settings import LlmSettings
-from runtime.llm._structured import EndpointMemory, endpoint_key
+from runtime.llm._structured import EndpointMemory, mode_in_use
 from runtime.llm._telemetry import NO_TAGS, CallRecorder, CallTags
 from runtime.llm._wire import ModelPage, ProviderWire
-from runtime.model.apis import ApiRecord, Provider, StructuredOutput
+from runtime.model.apis import Api, ApiRecord, Provider, StructuredOutput
 
 MAX_MODEL_PAGES = 50
 """Pages of one model list read at most: 50 of Anthropic's default 20 models, far beyond any real list."""
@@ -62,9 +62,9 @@ class LlmHttp:
     def client_for(self, api: ApiRecord, tags: CallTags = NO_TAGS) -> HttpChatClient:
         return build_client(api, self.lane_for(tags), tags)
 
-    def structured_output_in_use(self, api: ApiRecord) -> StructuredOutput:
+    def structured_output_in_use(self, api: ApiRecord | Api) -> StructuredOutput:
         """The mode the api's next JSON call uses (for `auto`: as far as its endpoint is known)."""
-        return self.lanes[0].memory.mode_for(endpoint_key(api), api.structured_output_mode)
+        return mode_in_use(self.lanes[0].memory, api)
 
     async def list_models(self, endpoint: ProviderEndpoint) -> list[str]:
         """`GET {base}/models` (open_ai) or `{base}/v1/models` (anthropic), then every further page.

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from runtime.llm._endpoint import ProviderEndpoint
 from runtime.llm._telemetry import CallTags
-from runtime.model.apis import ApiRecord, StructuredOutput
+from runtime.model.apis import Api, ApiRecord, StructuredOutput
 from runtime.model.chat import ChatRequest, ChatResponse
 from runtime.model.llm_calls import CallOutcome
 
@@ -64,5 +64,5 @@ class ChatClients(Protocol):
     async def list_models(self, endpoint: ProviderEndpoint) -> list[str]:
         """The provider's model ids, in its order. Raises ProviderError."""
 
-    def structured_output_in_use(self, api: ApiRecord) -> StructuredOutput:
-        """The structured-output mode the api's next JSON call uses."""
+    def structured_output_in_use(self, api: ApiRecord | Api) -> StructuredOutput:
+        """The structured-output mode the api's next JSON call uses (the api stored, or its payload)."""

@@ -18,7 +18,7 @@ import attrs
 
 from runtime.errors import ProviderError
 from runtime.llm._errors import ProviderStatusError
-from runtime.model.apis import ApiRecord, Provider, StructuredOutput
+from runtime.model.apis import Api, ApiRecord, Provider, StructuredOutput
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +111,16 @@ class EndpointMemory:
         return True
 
 
-def endpoint_key(api: ApiRecord) -> EndpointKey:
+def endpoint_key(api: ApiRecord | Api) -> EndpointKey:
     return EndpointKey(api.api_id, api.provider, api.base_url.strip().rstrip("/"), api.model.strip())
 
 
-def default_structured_output(api: ApiRecord) -> StructuredOutput:
+def mode_in_use(memory: EndpointMemory, api: ApiRecord | Api) -> StructuredOutput:
+    """The mode the api's next JSON call uses, as far as `memory` knows its endpoint. The api is
+    the stored record or its payload: both carry the endpoint's fields and the setting."""
+    return memory.mode_for(endpoint_key(api), api.structured_output or StructuredOutput.AUTO)
+
+
+def default_structured_output(api: ApiRecord | Api) -> StructuredOutput:
     """The mode an api's JSON calls use when nothing was learned of its endpoint yet."""
-    return EndpointMemory().mode_for(endpoint_key(api), api.structured_output_mode)
+    return mode_in_use(EndpointMemory(), api)

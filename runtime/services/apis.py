@@ -60,19 +60,8 @@ def api_payload(record: ApiRecord) -> Api:
 def with_mode_in_use(services: Services, payload: Api) -> Api:
     """The payload with the structured-output mode its next JSON call uses: what the LLM layer
     learned of the endpoint under `auto`, so never cached with the stored record."""
-    setting = payload.structured_output or StructuredOutput.AUTO
-    record = ApiRecord(
-        payload.api_id,
-        payload.display_name,
-        payload.provider,
-        payload.base_url,
-        payload.model,
-        "",
-        structured_output=setting,
-    )
-    in_use = (
-        default_structured_output(record) if services.llm is None else services.llm.structured_output_in_use(record)
-    )
+    llm = services.llm
+    in_use = default_structured_output(payload) if llm is None else llm.structured_output_in_use(payload)
     return attrs.evolve(payload, structured_output_in_use=in_use)
 
 

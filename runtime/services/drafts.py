@@ -114,8 +114,7 @@ class DraftSetting:
 
     def declared_fields(self) -> DeclaredFields:
         """The variables the draft's next sections may use: its schemas' and the cast's own."""
-        characters = {member.character_id: member.schema_fields for member in self.material.cast}
-        return DeclaredFields(self.world_fields or {}, self.player_fields or {}, characters)
+        return DeclaredFields(self.world_fields or {}, self.player_fields or {}, self.material.cast_fields)
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -171,8 +170,7 @@ async def start_draft(services: Services, params: DraftStartParams) -> StoryDraf
     request = architect_request(
         inputs.architect.config, ArchitectMode.DRAFT_INIT, draft_init_context(inputs.material, task)
     )
-    characters = {member.character_id: member.schema_fields for member in inputs.material.cast}
-    start = await build_draft_start(client, request, inputs.material.cast_ids, characters)
+    start = await build_draft_start(client, request, inputs.material.cast_ids, inputs.material.cast_fields)
     variables = list(params.common_variables or [])
     _check_start(start, inputs, variables)
     now = services.clock.now_ms()

@@ -418,3 +418,13 @@ def test_variables_the_nodes_use_are_declared_and_updates_that_break_them_droppe
         "node 'dock' on_enter_updates: SetState dropped: 'gate_open' takes a value of type bool, got \"yes\"",
         "node 'dock' on_enter_updates: SetCharacterState dropped: character 'merchant' declares no key 'mood'",
     )
+
+
+def test_an_integral_number_for_an_int_field_is_stored_as_the_int_even_when_nothing_is_dropped() -> None:
+    # keep_declared_values turns 3.0 into 3 for an int field; that must reach the node, not only
+    # when some other update of the node happens to be dropped.
+    dock = node("dock", on_enter_updates=[{"type": "SetState", "key": "coins", "value": 3.0}])
+    world = {"fields": {"coins": {"value_type": "int", "default": 0}}}
+    start = decode_draft_start(init_bundle(nodes=[dock], world_state_schema=world), CAST).value
+    [op] = start.nodes[0].on_enter_updates
+    assert type(CODEC.unstructure(op)["value"]) is int

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from runtime.model.graph import Condition, ConditionOp, ConditionScope, NarrativeNode, Transition
+from runtime.model.schemas import StateFieldSchema, ValueType
 from runtime.model.state import (
     ActorMemoryEntry,
     AddActiveCharacter,
@@ -26,12 +27,14 @@ from runtime.model.state import (
     WorldState,
 )
 from runtime.state import (
+    DeclaredFields,
     append_private_memory,
     append_shared_history,
     apply_state_op,
     apply_state_update,
     enter_node,
     filter_keeper_update,
+    keep_declared_values,
     progression_fallback_ops,
     seed_initial_state,
 )
@@ -464,3 +467,33 @@ def test_start_node_on_enter_ops_apply_after_the_defaults() -> None:
 def test_falsy_defaults_other_than_null_are_seeded() -> None:
     snapshot = seed(world_defaults={"zero": 0, "empty": "", "no": False, "list": []})
     assert snapshot.world_state.custom == {"zero": 0, "empty": "", "no": False, "list": []}
+
+
+def test_keep_declared_values_drops_each_undeclared_or_ill_typed_op_and_says_where() -> None:
+    declared = DeclaredFields(
+        world={"tide": StateFieldSchema(ValueType.STRING)},
+        player={"coins": StateFieldSchema(ValueType.INT, enum_values=[1, 2, 3])},
+        characters={"merchant": {"trust": StateFieldSchema(ValueType.INT)}},
+    )
+    update = StateUpdate(
+        [
+            SetState("tide", "high"),
+            RemoveState("moon"),
+            SetPlayerState("coins", 3.0),
+            SetPlayerState("coins", 7),
+            RemovePlayerState("name"),
+            SetCharacterState("merchant", "trust", "a lot"),
+            RemoveCharacterState("guard", "trust"),
+            AddActiveCharacter("guard"),
+        ]
+    )
+    kept, dropped = keep_declared_values(update, declared)
+    assert kept.ops == [SetState("tide", "high"), SetPlayerState("coins", 3), AddActiveCharacter("guard")]
+    assert type(kept.ops[1].value) is int  # type: ignore[union-attr]
+    assert dropped == [
+        "RemoveState dropped: the world schema declares no key 'moon'",
+        "SetPlayerState dropped: 'coins' takes one of [1,2,3], got 7",
+        "RemovePlayerState dropped: the player schema declares no key 'name'",
+        "SetCharacterState dropped: 'trust' takes a value of type int, got \"a lot\"",
+        "RemoveCharacterState dropped: character 'guard' declares no key 'trust'",
+    ]

@@ -13,6 +13,7 @@ generator on purpose: a generator bug must not be mirrored here.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 import jsonschema
@@ -53,10 +54,29 @@ STRICT_MAX_ENUM_VALUES: Final = 1000
 STRICT_TYPES: Final = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
 
 
+MAX_CHECKED_SCHEMAS: Final = 256
+_checked: dict[tuple[str, bool], str | None] = {}
+"""What each schema seen lately was found to be, by its JSON text and strictness: checking one
+takes tens of milliseconds (most of it the meta-schema), and every turn sends the same few."""
+
+
+def _checked_problem(schema: Any, strict: bool) -> str | None:
+    key = (json.dumps(schema), strict)
+    if key not in _checked:
+        if len(_checked) >= MAX_CHECKED_SCHEMAS:
+            _checked.clear()
+        _checked[key] = _strict_problem(schema) if strict else _schema_problem(schema)
+    return _checked[key]
+
+
 def schema_problem(schema: Any) -> str | None:
     """Why `schema` is not a JSON Schema (draft 2020-12), or None."""
     if not isinstance(schema, dict):
         return "schema must be an object"
+    return _checked_problem(schema, strict=False)
+
+
+def _schema_problem(schema: Schema) -> str | None:
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -73,6 +93,12 @@ def strict_schema_problem(schema: Any) -> str | None:
     keywords of `STRICT_KEYWORDS`; nesting at most 10 deep, at most 5,000 properties and 1,000
     enum values in all.
     """
+    if not isinstance(schema, dict):
+        return "schema must be an object"
+    return _checked_problem(schema, strict=True)
+
+
+def _strict_problem(schema: Schema) -> str | None:
     problem = schema_problem(schema)
     if problem is not None:
         return problem
