@@ -94,4 +94,4 @@ def _storage_problem(error: StorageUnavailable, variable: str) -> str:
             f"{where}: the database is in use by another Dramaturg server ({holder}); "
             f"stop that server, or give this one another folder with --data-dir or {variable}"
         )
-    return f"{where}: {error.message}; choose a folder this user can write with --data-dir or {variable}"
+    return f"{where}: {error.reason}; choose a folder this user can write with --data-dir or {variable}"
