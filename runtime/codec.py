@@ -41,6 +41,15 @@ INT_MIN, INT_MAX = -(2**63), 2**64 - 1
 """The integers a typed field accepts: what 64 bits hold, signed or unsigned."""
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def encode_json(value: Any) -> str:
+    """Compact JSON text, as records are stored and answers sent. Raises ValueError rather than
+    write `NaN` or `Infinity`, which are not JSON."""
+    return _ENCODER.encode(value)
+
+
 class _Mismatch(ValueError):
     """A value of the wrong JSON type; the message is the whole reason."""
 
@@ -127,7 +136,7 @@ class Codec:
 
     def dumps(self, record: object) -> str:
         """Compact JSON text of `record`. Raises ValueError rather than write `NaN` or `Infinity`."""
-        return json.dumps(self.unstructure(record), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return encode_json(self.unstructure(record))
 
     def loads(self, text: str | bytes, record_type: type[T]) -> T:
         """Parse stored JSON text into `record_type`.

@@ -55,13 +55,6 @@ def parse_json_text(data: bytes | str) -> Any:
         raise JsonSyntaxError("", f"not valid JSON ({exc})") from None
 
 
-def load_json_input(data: bytes | str, path: str = "") -> Any:
-    """`parse_json_text` followed by `check_json_value(value, path)`."""
-    value = parse_json_text(data)
-    check_json_value(value, path)
-    return value
-
-
 def check_json_value(value: Any, path: str) -> None:
     """Raise JsonInputError at the first member of `value` (in document order) that breaks a rule
     of the module docstring; `path` is the name of `value` itself."""

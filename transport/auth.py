@@ -59,7 +59,8 @@ class Authenticator:
     token: str = attrs.field(repr=False)
     clock: Callable[[], float] = time.monotonic
     _sessions: dict[str, float] = attrs.field(factory=dict, repr=False)  # session id → expiry
-    _failures: dict[str, collections.deque[float]] = attrs.field(factory=dict)  # client → failure times
+    # client → failure times, in the order of each client's latest failure (oldest first)
+    _failures: collections.OrderedDict[str, collections.deque[float]] = attrs.field(factory=collections.OrderedDict)
 
     def _matches(self, given: str) -> bool:
         return hmac.compare_digest(given.encode("utf-8", "replace"), self.token.encode())
@@ -73,6 +74,7 @@ class Authenticator:
         if len(self._failures) >= MAX_TRACKED_CLIENTS:
             self._forget_old_failures()
         failures = self._failures.setdefault(client, collections.deque())
+        self._failures.move_to_end(client)
         failures.append(self.clock())
         log.warning("auth_failed", extra={"client": client, "route": route, "failures": len(failures)})
         return False
@@ -91,9 +93,11 @@ class Authenticator:
             raise TooManyAttempts(max(1, round(failures[0] + FAILURE_WINDOW_S - now)))
 
     def _forget_old_failures(self) -> None:
+        """Drop the clients whose latest failure is out of the window: they are the first ones, so
+        this stops at the first recent client instead of scanning every tracked address."""
         cutoff = self.clock() - FAILURE_WINDOW_S
-        for client in [client for client, times in self._failures.items() if times[-1] <= cutoff]:
-            del self._failures[client]
+        while self._failures and self._failures[next(iter(self._failures))][-1] <= cutoff:
+            self._failures.popitem(last=False)
 
     def bearer_ok(self, client: str, authorization: str | None, route: str) -> bool | None:
         """True/False for a Bearer header with the right/wrong token; None when there is none."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from transport.settings import Settings
-
-LOCAL_PREFIXES = ("unix:", "fd://")
+from transport.settings import SOCKET_LISTEN_PREFIXES, Settings
 
 
 class UnsafeExposure(Exception):
@@ -29,7 +27,7 @@ def listen_host(listen: str) -> str:
 
 def is_loopback_listen(listen: str) -> bool:
     """Whether the bind can be reached from this machine only."""
-    if listen.startswith(LOCAL_PREFIXES):
+    if listen.startswith(SOCKET_LISTEN_PREFIXES):
         return True
     host = listen_host(listen).strip().lower()
     if host == "localhost":

@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from transport.settings import SOCKET_LISTEN_PREFIXES
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 SIZE_UNITS = {
@@ -33,7 +35,6 @@ SIZE_UNITS = {
     "gib": 1024**3,
 }
 SIZE = re.compile(r"\s*(\d+)\s*([a-zA-Z]*)\s*")
-LISTEN_TARGETS = ("unix:", "fd://")  # hypercorn binds these as they are: a socket file, an inherited socket
 
 
 class ConfigProblem(Exception):
@@ -142,7 +143,7 @@ def read_flags(args: argparse.Namespace, flags: list[Flag], environ: Mapping[str
 def listen_address(text: str) -> str:
     """`HOST:PORT` (`[::1]:PORT` for IPv6), or hypercorn's `unix:PATH` and `fd://N` as they are."""
     text = text.strip()
-    if text.startswith(LISTEN_TARGETS):
+    if text.startswith(SOCKET_LISTEN_PREFIXES):
         return text
     if text.isdigit():
         raise ValueError(f"expected HOST:PORT such as 127.0.0.1:{text} (a port alone has no host)")

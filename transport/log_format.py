@@ -59,15 +59,20 @@ def logfmt_value(value: object) -> str:
     return f'"{escaped}"'
 
 
+def line_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """Every field of the record's line, in order: when, level, logger, event, then its `extra` fields."""
+    return {
+        "ts": utc_timestamp(record.created),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+        "event": record.getMessage(),
+        **record_fields(record),
+    }
+
+
 class LogfmtFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        head = {
-            "ts": utc_timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        line = " ".join(f"{key}={logfmt_value(value)}" for key, value in {**head, **record_fields(record)}.items())
+        line = " ".join(f"{key}={logfmt_value(value)}" for key, value in line_fields(record).items())
         if record.exc_info:
             trace = self.formatException(record.exc_info)
             line = line + "\n" + "\n".join("    " + row for row in trace.splitlines())
@@ -76,13 +81,7 @@ class LogfmtFormatter(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": utc_timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        line.update(record_fields(record))
+        line = line_fields(record)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qs, quote
 
-import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
 from transport.auth import LOGIN_SESSION_S, SESSION_COOKIE, Authenticator, TooManyAttempts
+from transport.request_body import BodyTooLarge, BodyTooSlow, read_body
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
@@ -79,15 +79,11 @@ def _cookie(value: str, max_age_s: int) -> str:
 
 
 async def _read_form() -> dict[str, str] | None:
-    if request.mimetype != FORM_TYPE or (request.content_length or 0) > MAX_FORM_BYTES:
+    if request.mimetype != FORM_TYPE:
         return None
-    body = bytearray()
-    with trio.move_on_after(FORM_TIMEOUT_S) as waited:
-        async for chunk in request.body:
-            body += chunk
-            if len(body) > MAX_FORM_BYTES:
-                return None
-    if waited.cancelled_caught:
+    try:
+        body = await read_body(MAX_FORM_BYTES, FORM_TIMEOUT_S)
+    except (BodyTooLarge, BodyTooSlow):
         return None
     fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
     return {name: values[0] for name, values in fields.items()}

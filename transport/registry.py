@@ -235,7 +235,7 @@ class Registry:
         defined: set[str] = set()
         for family in families:
             for method in family:
-                if method.name not in methods and method.name not in (*EXTENSION_METHOD_NAMES, "rpc.discover"):
+                if method.name not in methods and method.name != "rpc.discover":
                     raise ValueError(f"method {method.name!r} is not in the protocol")
                 if method.name in defined:
                     raise ValueError(f"method {method.name!r} is defined twice")

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from runtime.codec import CODEC, json_type_name
+from runtime.codec import CODEC, encode_json, json_type_name
 from runtime.errors import DramaturgError, InvalidParams, NotImplementedYet
 from runtime.json_input import JsonInputError, check_json_value, parse_json_text
 from runtime.services import Services
@@ -81,15 +81,6 @@ def error_envelope(request_id: RequestId | None, session_id: str | None, code: i
         envelope["session_id"] = session_id
     envelope["error"] = {"code": code, "message": message}
     return envelope
-
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def encode_json(value: Any) -> str:
-    """Compact JSON text, as every answer is sent. Raises ValueError rather than write `NaN` or
-    `Infinity`, which are not JSON."""
-    return _ENCODER.encode(value)
 
 
 def answer_bytes(text: str) -> bytes:

@@ -9,6 +9,9 @@ import attrs
 from transport.log_format import LogFormat
 
 ENV_PREFIX = "DRAMATURG_"
+SOCKET_LISTEN_PREFIXES = ("unix:", "fd://")
+"""Listen addresses that are not HOST:PORT: a socket file and an inherited socket, which hypercorn opens as
+given and which no other machine can reach."""
 LISTEN_BACKLOG = 2048  # hypercorn's default of 100 resets connections when a thousand clients connect at once
 
 

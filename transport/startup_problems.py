@@ -17,8 +17,7 @@ import attrs
 
 from runtime.errors import DatabaseInUse, StorageUnavailable
 from transport.exposure import listen_host
-
-LISTEN_TARGETS = ("unix:", "fd://")  # not host:port; hypercorn opens them itself
+from transport.settings import SOCKET_LISTEN_PREFIXES
 
 
 @attrs.frozen
@@ -36,7 +35,7 @@ def try_listen_address(listen: str) -> None:
     """Bind `listen` once and let it go, so that a port in use, an address of another machine or a
     name that does not resolve is found before anything is opened or created. Raises the OSError
     (or socket.gaierror) the server's own bind would raise."""
-    if listen.startswith(LISTEN_TARGETS):
+    if listen.startswith(SOCKET_LISTEN_PREFIXES):
         return
     host, _, port = listen.rpartition(":")
     for family, kind, protocol, _, address in socket.getaddrinfo(
@@ -95,4 +94,4 @@ def _storage_problem(error: StorageUnavailable, variable: str) -> str:
             f"{where}: the database is in use by another Dramaturg server ({holder}); "
             f"stop that server, or give this one another folder with --data-dir or {variable}"
         )
-    return f"{where}: {error.message}; choose a folder this user can write with --data-dir or {variable}"
+    return f"{where}: {error.reason}; choose a folder this user can write with --data-dir or {variable}"

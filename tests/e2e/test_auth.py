@@ -135,3 +135,16 @@ async def test_without_a_token_nothing_asks_for_one(server: RunningServer) -> No
     http = server.client.http
     assert (await http.post("/rpc", json=RPC_BODY)).status_code == 200
     assert (await http.get("/login")).status_code == 404
+
+
+async def test_a_login_form_over_the_size_limit_is_refused_without_signing_in(private: RunningServer) -> None:
+    form = f"token={TOKEN}&pad={'x' * 5000}".encode()
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: the bytes are counted as they come
+        for start in range(0, len(form), 1000):
+            yield form[start : start + 1000]
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for body in (form, chunked()):
+        answer = await private.client.http.post("/login", content=body, headers=headers)
+        assert answer.status_code == 400 and "set-cookie" not in answer.headers

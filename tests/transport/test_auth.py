@@ -76,3 +76,17 @@ def test_old_failures_of_many_addresses_are_forgotten(monkeypatch: pytest.Monkey
     clock.now += FAILURE_WINDOW_S + 1
     auth.check_token("d", "wrong", "/rpc")
     assert set(auth._failures) == {"d"}
+
+
+def test_forgetting_keeps_every_address_with_a_recent_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("transport.auth.MAX_TRACKED_CLIENTS", 3)
+    clock = FakeClock()
+    auth = Authenticator(TOKEN, clock=clock)
+    auth.check_token("a", "wrong", "/rpc")
+    auth.check_token("b", "wrong", "/rpc")
+    clock.now += 30
+    auth.check_token("a", "wrong", "/rpc")  # a's latest failure is now recent, b's is not
+    auth.check_token("c", "wrong", "/rpc")
+    clock.now += FAILURE_WINDOW_S - 20
+    auth.check_token("d", "wrong", "/rpc")
+    assert set(auth._failures) == {"a", "c", "d"}

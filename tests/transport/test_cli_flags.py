@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from transport.bulk_export import CardFormat
+from transport.bulk_export import CardFormat, LorebookFormat
 from transport.bulk_transfer import DEFAULT_JOBS as BULK_DEFAULT_JOBS
 from transport.cli import (
     build_parser,
@@ -19,7 +19,16 @@ from transport.cli import (
     settings_from,
     stub_settings_from,
 )
-from transport.command_flags import CARD_FORMATS, DEFAULT_JOBS, SERVE_FLAGS, STUB_FLAGS, STUB_REFUSABLE, logging_flags
+from transport.command_flags import (
+    BOOK_FORMATS,
+    CARD_FORMATS,
+    DEFAULT_JOBS,
+    SERVE_FLAGS,
+    STUB_FLAGS,
+    STUB_MODES,
+    STUB_REFUSABLE,
+    logging_flags,
+)
 from transport.flags import ConfigProblem, listen_address, size_in_bytes
 from transport.llm_stub import REFUSABLE, StubMode, StubSettings
 from transport.log_format import LogFormat
@@ -108,6 +117,8 @@ def test_the_command_lines_defaults_are_those_of_the_records_they_fill() -> None
     assert stub_settings_from(parse("llm-stub"), NO_ENV) == StubSettings()
     assert settings_from(parse("serve"), NO_ENV) == type(settings_from(parse("serve"), NO_ENV))()
     assert tuple(card_format.value for card_format in CardFormat) == CARD_FORMATS
+    assert tuple(book_format.value for book_format in LorebookFormat) == BOOK_FORMATS
+    assert tuple(mode.value for mode in StubMode) == STUB_MODES
     assert frozenset(STUB_REFUSABLE) == REFUSABLE
     assert DEFAULT_JOBS == BULK_DEFAULT_JOBS
 

@@ -14,7 +14,7 @@ from tests.support.openrpc_values import SchemaValues
 from transport.code_docs import first_paragraph
 from transport.methods import build_registry
 from transport.openrpc import describe
-from transport.registry import ALL_METHOD_NAMES, EXTENSION_METHOD_NAMES
+from transport.registry import ALL_METHOD_NAMES, EXTENSION_METHOD_NAMES, Method, Registry
 from transport.rpc import decode_params
 
 REGISTRY = build_registry()
@@ -89,3 +89,16 @@ def test_summaries_and_descriptions_come_from_the_docstrings() -> None:
     assert params["prices"]["description"] == "New prices; omitted keeps the stored ones, `null` removes them."
     prices = DOCUMENT["components"]["schemas"]["ApiPrices"]["properties"]
     assert "description" not in prices["currency"]  # a field without a docstring has none
+
+
+def test_the_registry_takes_protocol_extension_and_discover_names_and_refuses_others() -> None:
+    async def handler(call: object, params: object) -> None:
+        return None
+
+    names = [ALL_METHOD_NAMES[0], EXTENSION_METHOD_NAMES[0], "rpc.discover"]
+    registry = Registry.build([[Method(name=name, handler=handler) for name in names]])
+    assert all(registry.methods[name].implemented for name in names)
+    with pytest.raises(ValueError, match="not in the protocol"):
+        Registry.build([[Method(name="session.teleport", handler=handler)]])
+    with pytest.raises(ValueError, match="defined twice"):
+        Registry.build([[Method(name=names[1], handler=handler)] * 2])

@@ -126,9 +126,10 @@ async def test_a_data_directory_that_cannot_be_created_is_named(tmp_path: Path) 
     result = await dramaturg(
         "serve", "--listen", f"127.0.0.1:{free_port()}", "--data-dir", str(tmp_path / "a-file" / "data")
     )
-    one_line_refusal(
+    err = one_line_refusal(
         result, f"--data-dir {tmp_path / 'a-file' / 'data'}", "cannot create the folder", "DRAMATURG_DATA_DIR"
     )
+    assert err.count(str(tmp_path / "a-file" / "data")) == 1, err  # the folder is named once
 
 
 async def test_a_data_directory_that_is_a_file_is_named(tmp_path: Path) -> None:
