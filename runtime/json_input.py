@@ -55,14 +55,14 @@ def parse_json_text(data: bytes | str) -> Any:
         raise JsonSyntaxError("", f"not valid JSON ({exc})") from None
 
 
-def check_json_value(value: Any, path: str) -> None:
+def check_json_value(value: Any, path: str, max_depth: int = MAX_DEPTH) -> None:
     """Raise JsonInputError at the first member of `value` (in document order) that breaks a rule
-    of the module docstring; `path` is the name of `value` itself."""
+    of the module docstring, or nests deeper than `max_depth`; `path` is the name of `value` itself."""
     pending: list[tuple[Any, str, int]] = [(value, path, 1)]
     while pending:
         item, where, depth = pending.pop()
-        if isinstance(item, (dict, list)) and depth > MAX_DEPTH:
-            raise JsonInputError(where, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, (dict, list)) and depth > max_depth:
+            raise JsonInputError(where, f"nested deeper than {max_depth} levels")
         if isinstance(item, dict):
             members = []
             for key, member in item.items():

@@ -48,21 +48,9 @@ def parse_json(text: bytes | str, limits: JsonLimits = JsonLimits(), subject: st
 
 
 def check_json_value(value: Any, limits: JsonLimits = JsonLimits(), subject: str = "card") -> None:
-    """Raise UnsafeJson when `value` breaks the shared value rules or nests deeper than the limit.
-
-    Walks without recursion: a hostile value must not exhaust the stack here either.
-    """
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if not isinstance(item, (dict, list)):
-            continue
-        if depth > limits.max_depth:
-            raise UnsafeJson(f"the {subject} JSON is nested more than {limits.max_depth} levels deep")
-        children = item.values() if isinstance(item, dict) else item
-        pending.extend((child, depth + 1) for child in children)
+    """Raise UnsafeJson when `value` breaks the shared value rules or nests deeper than the limit."""
     try:
-        check_input_value(value, "")
+        check_input_value(value, "", max_depth=limits.max_depth)
     except JsonInputError as exc:
         where = f"at {exc.path} " if exc.path else ""
         raise UnsafeJson(f"the {subject} JSON {where}is refused: {exc.reason}") from exc

@@ -281,7 +281,7 @@ def test_a_file_names_its_book_and_a_book_without_a_name_or_file_is_called_loreb
             "the lorebook is not valid JSON (NaN is not a JSON value)",
         ),
         (b'{"entries": [], "x": 1e999}', "the lorebook JSON at x is refused: number out of range"),
-        (b"[" * 70 + b"]" * 70, "the lorebook JSON is nested more than 64 levels deep"),
+        (b"[" * 70 + b"]" * 70, "the lorebook JSON at " + "[0]" * 64 + " is refused: nested deeper than 64 levels"),
         (b'{"entries": "\xff"}', "the lorebook is not valid JSON (invalid UTF-8 at byte 13)"),
         (b'{"spec": "chara_card_v2", "data": {"name": "Mira"}}', "this is a character card, not a lorebook"),
         (b'{"name": "Mira", "first_mes": "Hi"}', "this is a character card, not a lorebook"),

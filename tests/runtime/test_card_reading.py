@@ -277,7 +277,7 @@ def test_json_without_a_card_is_refused(value: Any, message: str) -> None:
         (b'{"name": "\\ud800"}', "at name is refused: string .* holds a lone surrogate"),
         (b'{"name": "x", "n": 18446744073709551616}', "at n is refused: integer out of range"),
         (b"[" * 100_000 + b"]" * 100_000, "no character card found"),  # an array is not a card start
-        (b'{"a":' * 200 + b"1" + b"}" * 200, "nested more than 64 levels deep"),
+        (b'{"a":' * 200 + b"1" + b"}" * 200, "nested deeper than 64 levels"),
         (b"\xff\xd8\xff\xe0 jpeg", "a JPG picture carries no card"),
         (b"GIF89a", "neither a PNG card, a CHARX nor a JSON card"),
     ],
@@ -296,7 +296,7 @@ def test_a_card_value_sent_over_rpc_is_checked_for_depth_too() -> None:
     deep: dict[str, Any] = {"name": "x"}
     for _ in range(100):
         deep = {"nested": deep}
-    with pytest.raises(UnreadableCard, match="nested more than 64"):
+    with pytest.raises(UnreadableCard, match="nested deeper than 64"):
         read_card_value({**V1_CARD, "extra": deep}, None, None)
 
 
