@@ -2,7 +2,8 @@
 
 A record of one kind lives in one table: its whole stored shape in `doc` (JSON), plus the
 columns that queries filter, join or sort on. Append a migration to change the schema;
-never edit one that has shipped.
+never edit one that has shipped. Versions only grow but need not be consecutive: 4 and 7 were
+set aside for work that ended up needing no schema change, and numbers are never reused.
 """
 
 from __future__ import annotations
